@@ -1,0 +1,46 @@
+"""fieldportal: the operator app and customer portal of a field-service company."""
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import load_config
+from .extensions import csrf, db, htmx_ext, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder="../static",
+        static_url_path="/static",
+    )
+    app.config.from_mapping(load_config(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=app.config["PROXY_COUNT"],
+            x_proto=app.config["PROXY_COUNT"],
+            x_host=app.config["PROXY_COUNT"],
+        )
+
+    from . import database, web
+
+    database.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx_ext.init_app(app)
+    limiter.init_app(app)
+    web.init_app(app)
+
+    from . import cli
+    from .blueprints import register_blueprints
+
+    register_blueprints(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,11 @@
+"""Blueprints by audience: auth (staff sign-in), operator (back office), portal, webhooks."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .operator import bp as operator_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(operator_bp)

@@ -1,0 +1,41 @@
+"""The operator app: the back office staff use all day. One module per feature."""
+
+from flask import Blueprint, g, redirect, request, url_for
+from flask_login import current_user
+
+from ...htmx import is_fragment_request
+
+bp = Blueprint("operator", __name__)
+
+
+@bp.before_request
+def require_staff():
+    """Every operator page needs a signed-in staff user; g.company is their company."""
+    if not (current_user.is_authenticated and current_user.is_staff):
+        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if is_fragment_request():
+            from htmx_flask import make_response
+
+            return make_response("", 401, redirect=target)
+        return redirect(target)
+    g.company = current_user.company
+    g.staff = current_user
+
+
+@bp.context_processor
+def navigation():
+    from .navigation import nav_items_for
+
+    return {"operator_nav": nav_items_for(g.staff.role) if "staff" in g else []}
+
+
+def _import_feature_modules() -> None:
+    """Each module of this package is one feature whose routes attach to ``bp``."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_import_feature_modules()

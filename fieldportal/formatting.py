@@ -1,0 +1,48 @@
+"""Template filters: money with Babel, times in the company's time zone."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+from flask import Flask, g
+
+
+def _company():
+    return getattr(g, "company", None)
+
+
+def money(cents: int | None, currency: str | None = None) -> str:
+    company = _company()
+    currency = currency or (company.currency if company else "USD")
+    locale = company.locale if company else "en_US"
+    return format_currency((cents or 0) / 100, currency, locale=locale)
+
+
+def local_time(value: datetime | None, fmt: str = "medium") -> str:
+    """A UTC datetime shown in the company's time zone."""
+    if value is None:
+        return ""
+    company = _company()
+    zone = ZoneInfo(company.time_zone) if company else ZoneInfo("UTC")
+    locale = company.locale if company else "en_US"
+    if fmt == "time":
+        return format_datetime(value.astimezone(zone), "h:mm a", locale=locale)
+    return format_datetime(value.astimezone(zone), fmt, tzinfo=zone, locale=locale)
+
+
+def local_date(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    company = _company()
+    locale = company.locale if company else "en_US"
+    if isinstance(value, datetime):
+        zone = ZoneInfo(company.time_zone) if company else ZoneInfo("UTC")
+        value = value.astimezone(zone).date()
+    return format_date(value, fmt, locale=locale)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(money)
+    app.add_template_filter(local_time)
+    app.add_template_filter(local_date)

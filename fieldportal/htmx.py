@@ -1,0 +1,75 @@
+"""The one place htmx responses and headers are made (wraps htmx_flask).
+
+A view builds one context and calls ``render(page=..., fragment=..., **ctx)``: a plain or
+boosted request gets the page, an htmx request only the fragment that changes. The page
+includes the same fragment, so each piece of markup has one source.
+"""
+
+import json
+
+from flask import Response, get_flashed_messages, redirect, render_template, request
+from htmx_flask import make_response as htmx_make_response
+
+FLASH_PARTIAL = "partials/_flash.html"
+
+
+def is_fragment_request() -> bool:
+    """True for an htmx request that wants a fragment.
+
+    Boosted requests and history restores (a cache miss on back/forward) get the page.
+    """
+    htmx_headers = request.htmx
+    return (
+        bool(htmx_headers) and not htmx_headers.boosted and not htmx_headers.history_restore_request
+    )
+
+
+def render(page: str, fragment: str | None = None, status: int = 200, **context) -> Response:
+    """The full page, or for an htmx request the fragment plus pending flash messages."""
+    if fragment and is_fragment_request():
+        body = render_template(fragment, **context) + flash_oob()
+    else:
+        body = render_template(page, **context)
+    return htmx_make_response(body, status)
+
+
+def flash_oob() -> str:
+    """Pending flash messages as an out-of-band swap into the page's #flash region."""
+    if not get_flashed_messages():
+        return ""
+    return render_template(FLASH_PARTIAL, oob=True)
+
+
+def add_trigger(response: Response, event: str, detail=None) -> Response:
+    """Add an HX-Trigger event, merging with any already on the response."""
+    existing = response.headers.get("HX-Trigger")
+    events: dict = {}
+    if existing:
+        try:
+            parsed = json.loads(existing)
+            events = parsed if isinstance(parsed, dict) else {str(parsed): None}
+        except ValueError:
+            events = {name.strip(): None for name in existing.split(",") if name.strip()}
+    events[event] = detail
+    response.headers["HX-Trigger"] = json.dumps(events)
+    return response
+
+
+def set_reswap(response: Response, swap: str) -> Response:
+    # htmx_flask 0.1.0 rejects "beforebegin" and "afterbegin" (a missing comma in its
+    # list), so the header is set directly.
+    response.headers["HX-Reswap"] = swap
+    return response
+
+
+def redirect_after_post(location: str) -> Response:
+    """303 for a plain POST; for htmx, HX-Redirect so the browser loads the new page."""
+    if request.htmx:
+        return htmx_make_response("", 204, redirect=location)
+    return redirect(location, code=303)
+
+
+def add_vary_header(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,41 @@
+"""Every model, importable from one place: ``from fieldportal.models import Job``."""
+
+from .asset import Asset, AssetDefect, AssetTest, DefectSeverity, DefectStatus
+from .audit import AuditEvent
+from .base import utcnow
+from .billing import (
+    CheckoutAllocation,
+    CheckoutPayment,
+    CheckoutStatus,
+    Invoice,
+    InvoiceStatus,
+    LineItem,
+    Payment,
+    PaymentMethod,
+    Quote,
+    QuoteDecision,
+    QuoteDecisionKind,
+    QuoteStatus,
+    Report,
+    ReportKind,
+    ReportStatus,
+    StripeEvent,
+)
+from .company import (
+    ASSET_PORTAL_FIELDS,
+    BillingTerms,
+    Company,
+    CustomerJobType,
+    JobType,
+    LoginMethod,
+    StaffRole,
+    StaffUser,
+)
+from .customer import Contact, Customer, CustomerKind, PortalPermission, Site, contact_sites
+from .fleet import OdometerReading, Vehicle
+from .job import ACTIVE_JOB_STATUSES, CUSTOMER_STATUS_LABELS, Job, JobStatus, JobStatusChange
+from .outbox import OutboxEmail, OutboxStatus
+from .portal_access import AuthSession, LoginLink, LoginLinkPurpose, SignInMethod
+from .request import MAX_REQUEST_PHOTOS, RequestPhoto, RequestStatus, ServiceRequest, Urgency
+
+__all__ = [name for name in dir() if not name.startswith("_")]

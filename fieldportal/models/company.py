@@ -1,0 +1,160 @@
+"""Companies (tenants), their staff, and the job types they offer."""
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import CreatedAtMixin, TenantMixin, UTCDateTime, enum_type
+
+
+class LoginMethod(enum.StrEnum):
+    MAGIC_LINK = "magic_link"
+    TOKEN_URL = "token_url"
+    PASSWORD = "password"
+    ACTIVATION = "activation"
+    PIN = "pin"
+
+
+class StaffRole(enum.StrEnum):
+    OWNER = "owner"
+    DISPATCHER = "dispatcher"
+    TECHNICIAN = "technician"
+
+
+class BillingTerms(enum.StrEnum):
+    ON_COMPLETION = "on_completion"
+    NET_15 = "net_15"
+    NET_30 = "net_30"
+
+
+# Asset fields a company may show in the portal; asset_id is always shown.
+ASSET_PORTAL_FIELDS = (
+    "asset_type",
+    "model_number",
+    "serial_number",
+    "customer_ref",
+    "description",
+    "site",
+)
+
+
+class Company(CreatedAtMixin, db.Model):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
+    logo_filename: Mapped[str | None] = mapped_column(String(80))
+    brand_color: Mapped[str] = mapped_column(String(7), default="#1d4ed8")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    locale: Mapped[str] = mapped_column(String(16), default="en_US")
+    paper_size: Mapped[str] = mapped_column(String(6), default="Letter")
+    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)  # basis points: 825 = 8.25 %
+
+    portal_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    requests_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    login_methods: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: [method.value for method in LoginMethod]
+    )
+    show_quotes: Mapped[bool] = mapped_column(Boolean, default=True)
+    show_invoices: Mapped[bool] = mapped_column(Boolean, default=True)
+    show_reports: Mapped[bool] = mapped_column(Boolean, default=True)
+    asset_id_label: Mapped[str] = mapped_column(String(40), default="Asset ID")
+    asset_portal_fields: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: list(ASSET_PORTAL_FIELDS)
+    )
+    default_job_status: Mapped[str] = mapped_column(String(24), default="unscheduled")
+    due_soon_percent: Mapped[int] = mapped_column(Integer, default=10)
+    default_interval_miles: Mapped[int | None] = mapped_column(Integer)
+    default_interval_days: Mapped[int | None] = mapped_column(Integer)
+    default_billing_terms: Mapped[BillingTerms] = mapped_column(
+        enum_type(BillingTerms, "billing_terms"), default=BillingTerms.ON_COMPLETION
+    )
+
+    # Per-company counters for human numbers; taken with an atomic UPDATE.
+    next_job_number: Mapped[int] = mapped_column(Integer, default=1)
+    next_quote_number: Mapped[int] = mapped_column(Integer, default=1)
+    next_invoice_number: Mapped[int] = mapped_column(Integer, default=1)
+    next_report_number: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate_range"),
+        CheckConstraint("due_soon_percent >= 0 AND due_soon_percent <= 100", name="due_soon_range"),
+    )
+
+    def allows_login(self, method: LoginMethod) -> bool:
+        return method.value in (self.login_methods or [])
+
+    def __repr__(self) -> str:
+        return f"<Company {self.slug}>"
+
+
+class StaffUser(UserMixin, TenantMixin, CreatedAtMixin, db.Model):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[StaffRole] = mapped_column(enum_type(StaffRole, "staff_role"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    company: Mapped[Company] = relationship(lazy="joined")
+
+    # Set by the user loader: the server-side session this request runs under.
+    auth_session = None
+    is_staff = True
+    is_contact = False
+
+    def get_id(self) -> str | None:
+        return self.auth_session.cookie_token if self.auth_session else None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name else ""
+
+    @property
+    def can_see_money(self) -> bool:
+        return self.role != StaffRole.TECHNICIAN
+
+    @property
+    def can_manage_settings(self) -> bool:
+        return self.role == StaffRole.OWNER
+
+    def __repr__(self) -> str:
+        return f"<StaffUser {self.email}>"
+
+
+class JobType(TenantMixin, db.Model):
+    __tablename__ = "job_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (UniqueConstraint("company_id", "name"),)
+
+
+class CustomerJobType(db.Model):
+    """A job type a customer may request through the portal."""
+
+    __tablename__ = "customer_job_types"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    job_type_id: Mapped[int] = mapped_column(
+        ForeignKey("job_types.id", ondelete="CASCADE"), primary_key=True
+    )

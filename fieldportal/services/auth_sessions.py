@@ -1,0 +1,190 @@
+"""Server-side sign-in sessions for staff and portal users (QUALITY.md 14-16).
+
+The Flask-Login cookie carries a random session token; the database keeps its SHA-256.
+Every request loads the row and refuses it when it was ended, has been idle too long,
+is past its absolute limit, or the access behind it was revoked.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, request
+from flask_login import login_user, logout_user
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    AuthSession,
+    Company,
+    Contact,
+    Customer,
+    PortalPermission,
+    SignInMethod,
+    StaffUser,
+    utcnow,
+)
+from .tokens import new_token, token_hash
+
+# Writing last_seen_at on every request would turn each page view into a write.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+# What a fleet manager opening the token URL may see: read-only, no money actions.
+FLEET_TOKEN_PERMISSIONS = frozenset(
+    {PortalPermission.JOBS, PortalPermission.HISTORY, PortalPermission.VEHICLES}
+)
+
+
+@dataclass
+class FleetTokenViewer:
+    """The principal of a fleet-token session: the fleet itself, read-only."""
+
+    customer: Customer
+    auth_session: AuthSession
+    is_staff = False
+    is_contact = False
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    @property
+    def company(self) -> Company:
+        return self.customer.company
+
+    @property
+    def company_id(self) -> int:
+        return self.customer.company_id
+
+    @property
+    def customer_id(self) -> int:
+        return self.customer.id
+
+    @property
+    def name(self) -> str:
+        return self.customer.name
+
+    @property
+    def first_name(self) -> str:
+        return self.customer.name
+
+    all_sites = True
+    sites: tuple = ()
+
+    def may(self, permission: PortalPermission) -> bool:
+        return permission in FLEET_TOKEN_PERMISSIONS
+
+    def get_id(self) -> str | None:
+        return self.auth_session.cookie_token
+
+
+def _limits(session_row: AuthSession) -> tuple[timedelta, timedelta]:
+    config = current_app.config
+    if session_row.staff_user_id:
+        return config["STAFF_IDLE_TIMEOUT"], config["STAFF_ABSOLUTE_TIMEOUT"]
+    return config["PORTAL_IDLE_TIMEOUT"], config["PORTAL_ABSOLUTE_TIMEOUT"]
+
+
+def start_session(principal, method: SignInMethod, remember: bool = False) -> AuthSession:
+    """Create a new server-side session for a staff user, contact or fleet and sign it in."""
+    token = new_token()
+    row = AuthSession(
+        token_hash=token_hash(token),
+        method=method,
+        company_id=principal.company_id,
+        remember=remember,
+        ip_address=request.remote_addr,
+        user_agent=(request.user_agent.string or "")[:300],
+        expires_at=utcnow(),
+    )
+    if isinstance(principal, StaffUser):
+        row.staff_user_id = principal.id
+    elif isinstance(principal, Contact):
+        row.contact_id = principal.id
+        row.customer_id = principal.customer_id
+    else:
+        row.customer_id = principal.id
+    _, absolute = _limits(row)
+    row.expires_at = utcnow() + absolute
+    db.session.add(row)
+    db.session.flush()
+    row.cookie_token = token
+    if isinstance(principal, Customer):
+        principal = FleetTokenViewer(customer=principal, auth_session=row)
+    else:
+        principal.auth_session = row
+    login_user(principal, remember=remember)
+    return row
+
+
+def _principal_of(row: AuthSession):
+    if row.staff_user_id:
+        staff = row.staff_user
+        return staff if staff.active else None
+    if row.contact_id:
+        contact = row.contact
+        if contact.removed_at or not contact.portal_access or not contact.company.portal_enabled:
+            return None
+        return contact
+    customer = row.customer
+    if (
+        not customer.company.portal_enabled
+        or not customer.portal_enabled
+        or not customer.portal_token_hash
+    ):
+        return None
+    return FleetTokenViewer(customer=customer, auth_session=row)
+
+
+def load_principal(cookie_token: str):
+    """The staff user, contact or fleet viewer of a live session, or None."""
+    row = db.session.scalar(
+        select(AuthSession)
+        .where(AuthSession.token_hash == token_hash(cookie_token))
+        .options(
+            joinedload(AuthSession.staff_user),
+            joinedload(AuthSession.contact).joinedload(Contact.company),
+            joinedload(AuthSession.customer).joinedload(Customer.company),
+        )
+    )
+    if row is None:
+        return None
+    now = utcnow()
+    idle, _ = _limits(row)
+    if now >= row.expires_at or (not row.remember and now - row.last_seen_at > idle):
+        db.session.delete(row)
+        db.session.commit()
+        return None
+    principal = _principal_of(row)
+    if principal is None:
+        return None
+    row.cookie_token = cookie_token
+    if not isinstance(principal, FleetTokenViewer):
+        principal.auth_session = row
+    if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
+        row.last_seen_at = now
+        db.session.commit()
+    return principal
+
+
+def end_current_session(principal) -> None:
+    """Sign out: delete the session row, so a replayed cookie is signed out too."""
+    row = getattr(principal, "auth_session", None)
+    if row is not None:
+        db.session.execute(delete(AuthSession).where(AuthSession.id == row.id))
+    logout_user()
+
+
+def end_sessions(*, staff_user_id=None, contact_id=None, customer_id=None, method=None) -> int:
+    """End every live session of a principal (revocation); returns how many ended."""
+    statement = delete(AuthSession)
+    if staff_user_id is not None:
+        statement = statement.where(AuthSession.staff_user_id == staff_user_id)
+    elif contact_id is not None:
+        statement = statement.where(AuthSession.contact_id == contact_id)
+    elif customer_id is not None:
+        statement = statement.where(AuthSession.customer_id == customer_id)
+    else:
+        raise ValueError("say whose sessions to end")
+    if method is not None:
+        statement = statement.where(AuthSession.method == method)
+    return db.session.execute(statement).rowcount

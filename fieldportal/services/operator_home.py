@@ -1,0 +1,57 @@
+"""The figures on the operator home page."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Company, Customer, Job, JobStatus, RequestStatus, ServiceRequest, Vehicle
+from .billing import open_ar_cents
+from .clock import company_today, day_bounds_utc
+from .intervals import overdue_clause
+
+
+@dataclass(frozen=True)
+class TodayFigures:
+    jobs_today: int
+    pending_requests: int
+    open_ar_cents: int
+    overdue_vehicles: int
+
+
+def pending_request_count(company_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(ServiceRequest.id)).where(
+            ServiceRequest.company_id == company_id,
+            ServiceRequest.status == RequestStatus.PENDING,
+        )
+    )
+
+
+def today_figures(company: Company) -> TodayFigures:
+    """Jobs scheduled today (company time zone), pending requests, open A/R, overdue vehicles."""
+    today = company_today(company)
+    start, end = day_bounds_utc(company, today)
+    jobs_today = db.session.scalar(
+        select(func.count(Job.id)).where(
+            Job.company_id == company.id,
+            Job.status != JobStatus.CANCELLED,
+            Job.window_start >= start,
+            Job.window_start < end,
+        )
+    )
+    overdue = db.session.scalar(
+        select(func.count(Vehicle.id))
+        .join(Customer, Customer.id == Vehicle.customer_id)
+        .where(
+            Vehicle.company_id == company.id,
+            Vehicle.active.is_(True),
+            overdue_clause(today, db.session.get_bind().dialect.name),
+        )
+    )
+    return TodayFigures(
+        jobs_today=jobs_today,
+        pending_requests=pending_request_count(company.id),
+        open_ar_cents=open_ar_cents(company.id),
+        overdue_vehicles=overdue,
+    )

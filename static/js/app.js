@@ -1,0 +1,48 @@
+// Small behaviours the pages need; no inline scripts (CSP: script-src 'self').
+(function () {
+  "use strict";
+
+  function showMessage(text, category) {
+    var region = document.getElementById("flash");
+    if (!region) return;
+    var p = document.createElement("p");
+    p.className = "flash flash-" + (category || "error");
+    p.textContent = text;
+    region.replaceChildren(p);
+  }
+
+  // 5xx and network failures are not swapped (see htmx-config in base.html).
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status >= 500) {
+      showMessage("Something went wrong on our side. Please try again.");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showMessage("You appear to be offline. Check your connection and try again.");
+  });
+
+  // <button data-copy="#id">: copy the text of an input or element to the clipboard.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    var text = source.value !== undefined ? source.value : source.textContent;
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () {
+        showMessage("Copied to the clipboard.", "info");
+      });
+    } else if (source.select) {
+      source.select();
+      document.execCommand("copy");
+      showMessage("Copied to the clipboard.", "info");
+    }
+  });
+
+  // <form data-confirm="Are you sure?">: ask before a plain destructive POST
+  // (htmx forms use hx-confirm instead).
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
+})();

@@ -1,0 +1,181 @@
+"""Fixtures: the app on SQLite (default) or PostgreSQL (FIELDPORTAL_TEST_DATABASE_URL),
+a database whose every test runs in a transaction rolled back at the end, a test client
+that sends CSRF tokens like a browser, factories, and a query counter."""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event
+
+from fieldportal import create_app
+from fieldportal.extensions import db as _db
+
+from . import factories
+from .helpers import sign_in
+
+TEST_DATABASE_URL = os.environ.get("FIELDPORTAL_TEST_DATABASE_URL")
+CSRF_RAW_TOKEN = "test-csrf-raw-token"
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set FIELDPORTAL_TEST_DATABASE_URL")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+class BrowserLikeClient(FlaskClient):
+    """Sends the CSRF token on unsafe methods, as our pages do; pass csrf=False to omit it."""
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            with self.session_transaction() as session:
+                session["csrf_token"] = CSRF_RAW_TOKEN
+            signed = URLSafeTimedSerializer(
+                self.application.secret_key, salt="wtf-csrf-token"
+            ).dumps(CSRF_RAW_TOKEN)
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", signed)
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    database_url = TEST_DATABASE_URL or f"sqlite:///{instance / 'test.db'}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "BASE_URL": "https://portal.example.test",
+            "UPLOAD_FOLDER": str(instance / "uploads"),
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    app.test_client_class = BrowserLikeClient
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The database, with everything this test writes rolled back afterwards."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original_session = _db.session
+        _db.session = _db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original_session
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed_db(app):
+    """A database whose writes really commit (for tests across threads or processes);
+    every table is emptied afterwards."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        with _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _reset_rate_limits(app):
+    from fieldportal.extensions import limiter
+
+    limiter.reset()
+    yield
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def company(db):
+    return factories.create_company(name="Acme Mobile Mechanics", slug="acme")
+
+
+@pytest.fixture
+def other_company(db):
+    return factories.create_company(name="Rival Fleet Care", slug="rival")
+
+
+@pytest.fixture
+def owner(company):
+    return factories.create_staff(company, name="Olivia Owner", email="olivia@acme.test")
+
+
+@pytest.fixture
+def create(db):
+    """All factories: create.fleet(company, vehicles=3), create.invoice(customer), …"""
+
+    class Create:
+        company = staticmethod(factories.create_company)
+        staff = staticmethod(factories.create_staff)
+        customer = staticmethod(factories.create_customer)
+        fleet = staticmethod(factories.create_fleet)
+        site = staticmethod(factories.create_site)
+        contact = staticmethod(factories.create_contact)
+        vehicle = staticmethod(factories.create_vehicle)
+        asset = staticmethod(factories.create_asset)
+        job_type = staticmethod(factories.create_job_type)
+        job = staticmethod(factories.create_job)
+        invoice = staticmethod(factories.create_invoice)
+        quote = staticmethod(factories.create_quote)
+        request = staticmethod(factories.create_request)
+
+    return Create
+
+
+@pytest.fixture
+def staff_client(client, owner):
+    """A client signed in as the company's owner."""
+    sign_in(client, owner)
+    return client
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as queries: ...`` then ``len(queries)``."""
+
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                statements.append(statement)
+
+        engine = _db.engine
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+    return counter

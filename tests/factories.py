@@ -1,0 +1,201 @@
+"""Test data builders. Each returns a flushed model; tests commit nothing themselves."""
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+from fieldportal.extensions import db
+from fieldportal.models import (
+    Asset,
+    BillingTerms,
+    Company,
+    Contact,
+    Customer,
+    CustomerKind,
+    Invoice,
+    InvoiceStatus,
+    Job,
+    JobStatus,
+    JobType,
+    LineItem,
+    Quote,
+    QuoteStatus,
+    ServiceRequest,
+    Site,
+    StaffRole,
+    StaffUser,
+    Vehicle,
+    utcnow,
+)
+from fieldportal.services.numbering import next_number
+from fieldportal.services.passwords import hash_secret
+
+_sequence = itertools.count(1)
+# Hashing is slow on purpose; tests share one hash of the default password.
+DEFAULT_PASSWORD = "correct horse battery"
+_DEFAULT_HASH = None
+
+
+def _default_hash() -> str:
+    global _DEFAULT_HASH
+    if _DEFAULT_HASH is None:
+        _DEFAULT_HASH = hash_secret(DEFAULT_PASSWORD)
+    return _DEFAULT_HASH
+
+
+def _add(obj):
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def create_company(**fields) -> Company:
+    n = next(_sequence)
+    fields.setdefault("slug", f"company-{n}")
+    fields.setdefault("name", f"Company {n}")
+    fields.setdefault("time_zone", "America/Chicago")
+    return _add(Company(**fields))
+
+
+def create_staff(company: Company, role: StaffRole = StaffRole.OWNER, **fields) -> StaffUser:
+    n = next(_sequence)
+    fields.setdefault("email", f"staff{n}@example.com")
+    fields.setdefault("name", f"Staff Member {n}")
+    fields.setdefault("password_hash", _default_hash())
+    return _add(StaffUser(company_id=company.id, role=role, **fields))
+
+
+def create_customer(
+    company: Company, kind: CustomerKind = CustomerKind.CONSUMER, **fields
+) -> Customer:
+    n = next(_sequence)
+    fields.setdefault("name", f"Customer {n}")
+    fields.setdefault("email", f"customer{n}@example.com")
+    fields.setdefault("billing_terms", BillingTerms.NET_30)
+    return _add(Customer(company_id=company.id, kind=kind, **fields))
+
+
+def create_site(customer: Customer, **fields) -> Site:
+    n = next(_sequence)
+    fields.setdefault("name", f"Site {n}")
+    fields.setdefault("address_line1", f"{n} Main Street")
+    fields.setdefault("city", "Springfield")
+    return _add(Site(company_id=customer.company_id, customer_id=customer.id, **fields))
+
+
+def create_contact(customer: Customer, **fields) -> Contact:
+    n = next(_sequence)
+    fields.setdefault("name", f"Contact Person{n}")
+    fields.setdefault("email", f"contact{n}@example.com")
+    fields.setdefault("is_admin", True)
+    return _add(Contact(company_id=customer.company_id, customer_id=customer.id, **fields))
+
+
+def create_vehicle(customer: Customer, **fields) -> Vehicle:
+    n = next(_sequence)
+    fields.setdefault("make", "Ford")
+    fields.setdefault("model", "Transit")
+    fields.setdefault("year", 2021)
+    fields.setdefault("plate", f"TST{n:04d}")
+    fields.setdefault("odometer", 10_000)
+    return _add(Vehicle(company_id=customer.company_id, customer_id=customer.id, **fields))
+
+
+def create_fleet(company: Company, vehicles: int = 3, **fields) -> Customer:
+    fields.setdefault("interval_miles", 5_000)
+    fields.setdefault("interval_days", 180)
+    fleet = create_customer(company, CustomerKind.FLEET, **fields)
+    for _ in range(vehicles):
+        create_vehicle(fleet)
+    return fleet
+
+
+def create_asset(customer: Customer, **fields) -> Asset:
+    n = next(_sequence)
+    fields.setdefault("asset_code", f"EXT-{n:05d}")
+    fields.setdefault("asset_type", "Fire extinguisher")
+    return _add(Asset(company_id=customer.company_id, customer_id=customer.id, **fields))
+
+
+def create_job_type(company: Company, **fields) -> JobType:
+    n = next(_sequence)
+    fields.setdefault("name", f"Service type {n}")
+    return _add(JobType(company_id=company.id, **fields))
+
+
+def create_job(customer: Customer, status: JobStatus = JobStatus.SCHEDULED, **fields) -> Job:
+    fields.setdefault("title", "Oil change")
+    if status not in (JobStatus.UNSCHEDULED,) and "window_start" not in fields:
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+        fields["window_start"] = start
+        fields.setdefault("window_end", start + timedelta(hours=2))
+    if status == JobStatus.COMPLETED:
+        fields.setdefault("completed_at", utcnow())
+    return _add(
+        Job(
+            company_id=customer.company_id,
+            customer_id=customer.id,
+            number=next_number(customer.company_id, "job"),
+            status=status,
+            **fields,
+        )
+    )
+
+
+def create_invoice(
+    customer: Customer,
+    status: InvoiceStatus = InvoiceStatus.SENT,
+    lines: tuple[tuple[str, int], ...] = (("Labour", 10_000),),
+    **fields,
+) -> Invoice:
+    """An invoice whose totals equal its lines (no tax unless tax fields are given)."""
+    subtotal = sum(amount for _, amount in lines)
+    fields.setdefault("issued_on", date.today())
+    fields.setdefault("due_on", date.today() + timedelta(days=30))
+    fields.setdefault("subtotal_cents", subtotal)
+    fields.setdefault("total_cents", subtotal + fields.get("tax_cents", 0))
+    if status == InvoiceStatus.VOID:
+        fields.setdefault("voided_at", utcnow())
+        fields.setdefault("void_reason", "Raised in error")
+    invoice = _add(
+        Invoice(
+            company_id=customer.company_id,
+            customer_id=customer.id,
+            number=next_number(customer.company_id, "invoice"),
+            status=status,
+            billing_terms=customer.billing_terms,
+            **fields,
+        )
+    )
+    for position, (description, amount) in enumerate(lines):
+        _add(
+            LineItem(
+                company_id=customer.company_id,
+                invoice_id=invoice.id,
+                position=position,
+                description=description,
+                unit_price_cents=amount,
+                amount_cents=amount,
+            )
+        )
+    return invoice
+
+
+def create_quote(customer: Customer, status: QuoteStatus = QuoteStatus.SENT, **fields) -> Quote:
+    fields.setdefault("title", "Brake replacement")
+    fields.setdefault("valid_until", date.today() + timedelta(days=30))
+    fields.setdefault("total_cents", 25_000)
+    fields.setdefault("subtotal_cents", fields["total_cents"])
+    return _add(
+        Quote(
+            company_id=customer.company_id,
+            customer_id=customer.id,
+            number=next_number(customer.company_id, "quote"),
+            status=status,
+            **fields,
+        )
+    )
+
+
+def create_request(customer: Customer, **fields) -> ServiceRequest:
+    fields.setdefault("description", "Van pulls to the left")
+    return _add(ServiceRequest(company_id=customer.company_id, customer_id=customer.id, **fields))

@@ -1,0 +1,40 @@
+"""Helpers tests import: sign a client in, read a response's visible text."""
+
+import re
+
+from fieldportal.extensions import db
+from fieldportal.models import AuthSession, Contact, SignInMethod, StaffUser, utcnow
+from fieldportal.services.tokens import new_token, token_hash
+
+
+def sign_in(client, principal, method: SignInMethod | None = None) -> AuthSession:
+    """Give this client a live server-side session for a staff user, contact or fleet."""
+    token = new_token()
+    row = AuthSession(
+        token_hash=token_hash(token),
+        company_id=principal.company_id,
+        expires_at=utcnow() + client.application.config["STAFF_ABSOLUTE_TIMEOUT"],
+        method=method or SignInMethod.STAFF_PASSWORD,
+    )
+    if isinstance(principal, StaffUser):
+        row.staff_user_id = principal.id
+    elif isinstance(principal, Contact):
+        row.contact_id = principal.id
+        row.customer_id = principal.customer_id
+        row.method = method or SignInMethod.MAGIC_LINK
+    else:
+        row.customer_id = principal.id
+        row.method = method or SignInMethod.TOKEN_URL
+    db.session.add(row)
+    db.session.flush()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+    return row
+
+
+def text_of(response) -> str:
+    """The visible text of an HTML response, tags stripped and whitespace collapsed."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

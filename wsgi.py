@@ -1,0 +1,3 @@
+from fieldportal import create_app
+
+app = create_app()
