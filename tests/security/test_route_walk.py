@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldportal.demo_data import build_demo_data
-from fieldportal.extensions import db as _db
 from fieldportal.models import (
     Asset,
     AssetDefect,
