@@ -151,6 +151,7 @@ def test_two_workers_at_once_deliver_each_message_once(app, committed_db, smtp_s
     contacts = [factories.create_contact(customer) for _ in range(30)]
     for contact in contacts:
         _queue_link(app, contact)
+    addresses = sorted(contact.email for contact in contacts)
     committed_db.session.commit()
     committed_db.session.remove()
 
@@ -166,7 +167,7 @@ def test_two_workers_at_once_deliver_each_message_once(app, committed_db, smtp_s
     for thread in threads:
         thread.join()
     recipients = [envelope.rcpt_tos[0] for envelope in smtp_server.messages]
-    assert sorted(recipients) == sorted(contact.email for contact in contacts)
+    assert sorted(recipients) == addresses
     assert (
         committed_db.session.scalar(
             select(func.count(OutboxEmail.id)).where(OutboxEmail.status == OutboxStatus.SENT)
