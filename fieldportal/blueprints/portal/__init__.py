@@ -59,11 +59,16 @@ def add_company_slug(endpoint, values):
 
 
 def portal_principal():
-    """The signed-in contact or fleet viewer of g.company, or None."""
-    if not current_user.is_authenticated or current_user.is_staff:
+    """The signed-in contact or fleet viewer of g.company — or, for staff of g.company in
+    "view as customer", the contact they preview (g.view_as) — else None."""
+    if not current_user.is_authenticated or current_user.company_id != g.company.id:
         return None
-    if current_user.company_id != g.company.id:
-        return None
+    if current_user.is_staff:
+        from ..view_as import view_as_contact_for
+
+        contact = view_as_contact_for(g.company.id)
+        g.view_as = contact is not None
+        return contact
     return current_user
 
 
@@ -75,6 +80,8 @@ def require_portal_principal():
         return portal_unavailable_response()
     g.view_as = False
     principal = portal_principal()
+    if g.view_as and request.method not in ("GET", "HEAD"):
+        abort(403, "This is a read-only preview: nothing can be changed here.")
     if principal is not None:
         g.principal = principal
         g.customer = principal.customer
