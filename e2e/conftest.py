@@ -81,7 +81,9 @@ class LiveServer:
                 .order_by(OutboxEmail.id.desc())
             ).first()
             assert email is not None, f"no email queued to {to_address}"
-            links = [link for link in re.findall(r"https?://\S+", email.text_body) if marker in link]
+            links = [
+                link for link in re.findall(r"https?://\S+", email.text_body) if marker in link
+            ]
             assert links, f"no link with {marker!r} in the email to {to_address}"
             return links[0]
 
