@@ -126,7 +126,12 @@ def test_approve_with_window_and_technician_in_company_time(office, setup, db):
     request = _submit(setup)
     response = office.post(
         f"/requests/{request.id}/approve",
-        data={"date": "2030-05-01", "start": "09:00", "end": "11:30", "technician_id": setup.technician.id},
+        data={
+            "date": "2030-05-01",
+            "start": "09:00",
+            "end": "11:30",
+            "technician_id": setup.technician.id,
+        },
         headers=HX,
     )
     assert response.status_code == 200
@@ -140,14 +145,18 @@ def test_approve_with_window_and_technician_in_company_time(office, setup, db):
 def test_approve_bad_window_re_renders_the_row_422(office, setup, db, create, other_company):
     request = _submit(setup)
     response = office.post(
-        f"/requests/{request.id}/approve", data={"date": "2030-05-01", "start": "11:00", "end": "09:00"}, headers=HX
+        f"/requests/{request.id}/approve",
+        data={"date": "2030-05-01", "start": "11:00", "end": "09:00"},
+        headers=HX,
     )
     assert response.status_code == 422
     assert "The window must end after it starts." in text_of(response)
     response = office.post(f"/requests/{request.id}/approve", data={"start": "11:00"}, headers=HX)
     assert response.status_code == 422 and "Pick a date for the window." in text_of(response)
     foreign = create.staff(other_company, StaffRole.TECHNICIAN)
-    response = office.post(f"/requests/{request.id}/approve", data={"technician_id": foreign.id}, headers=HX)
+    response = office.post(
+        f"/requests/{request.id}/approve", data={"technician_id": foreign.id}, headers=HX
+    )
     assert response.status_code == 422 and "Choose one of your technicians." in text_of(response)
     assert db.session.scalar(select(Job.id).limit(1)) is None
 
@@ -180,7 +189,9 @@ def test_decline_with_reason_turns_the_row_declined(office, setup, db):
         f"/requests/{request.id}/decline", data={"reason": "Outside our area"}, headers=HX
     )
     assert response.status_code == 200
-    assert "Declined by Dana Dispatch" in text_of(response) and "Outside our area" in text_of(response)
+    assert "Declined by Dana Dispatch" in text_of(response) and "Outside our area" in text_of(
+        response
+    )
     assert "requests-changed" in response.headers["HX-Trigger"]
     email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "request_declined"))
     assert "Outside our area" in email.text_body
@@ -234,7 +245,13 @@ def test_inbox_queries_do_not_grow_with_rows(office, setup, count_queries, creat
     for n in range(15):
         other = create.customer(setup.company)
         submit_request(create.contact(other), setup.company, RequestInput(description=f"More {n}"))
-        _submit(setup, description=f"Extra {n}", photos=[upload(image_bytes())], vehicle_id=None, asset_id=setup.asset.id)
+        _submit(
+            setup,
+            description=f"Extra {n}",
+            photos=[upload(image_bytes())],
+            vehicle_id=None,
+            asset_id=setup.asset.id,
+        )
     with count_queries() as many:
         response = office.get("/requests")
     assert "Extra 14" in text_of(response)
