@@ -80,9 +80,13 @@ def _fill(rule, values: dict) -> str | None:
     """The rule's URL with each argument taken from ``values``; None if one is unknown."""
     arguments = {}
     for name in rule.arguments:
-        if name not in values:
+        converter = rule._converters.get(name)
+        if name in values:
+            arguments[name] = values[name]
+        elif getattr(converter, "items", None):  # <any(a, b):name>
+            arguments[name] = sorted(converter.items)[0]
+        else:
             return None
-        arguments[name] = values[name]
     path = rule.rule
     for name, value in arguments.items():
         path = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), path)
