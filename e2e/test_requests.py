@@ -3,11 +3,11 @@ phone asks for work with a photo and sees the answer."""
 
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from fieldportal.demo_data import STAFF_PASSWORD
 
-from .quality import PageProblems, assert_accessible, assert_no_horizontal_overflow
+from .quality import PageProblems, assert_accessible
 
 
 def staff_sign_in(page: Page, email: str = "dispatcher@acme.example") -> None:
@@ -34,7 +34,9 @@ def test_decline_without_reason_is_refused_inline_then_accepted(page: Page, live
 
     row.get_by_role("button", name="Decline").click()
     expect(row.get_by_text("Give the customer a reason.")).to_be_visible()
-    expect(row.get_by_label("Reason (the customer reads it)")).to_have_attribute("aria-invalid", "true")
+    expect(row.get_by_label("Reason (the customer reads it)")).to_have_attribute(
+        "aria-invalid", "true"
+    )
     expect(page).to_have_url(re.compile(r"/requests$"))  # swapped in place, no navigation
     expect(page.locator(".pending-count").first).to_have_text(f"{before} pending")
 
