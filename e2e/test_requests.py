@@ -44,6 +44,7 @@ def test_decline_without_reason_is_refused_inline_then_accepted(page: Page, live
     row.get_by_role("button", name="Decline").click()
     expect(row.get_by_text("We are fully booked that week")).to_be_visible()
     expect(row.locator(".request-status")).to_have_text("Declined")
+    expect(row.locator(".request-outcome")).to_be_focused()
     expect(page.locator(".pending-count").first).to_have_text(f"{before - 1} pending")
     assert_accessible(page)
     # Chromium logs the expected 422 of the refused decline as a console error.
