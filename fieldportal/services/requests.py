@@ -157,6 +157,8 @@ def _check_request(principal, company: Company, data: RequestInput) -> dict[str,
     description = (data.description or "").strip()
     if not description:
         fail("description", "Describe what you need.")
+    elif "\x00" in description:
+        fail("description", "Remove the unprintable characters from the description.")
     elif len(description) > MAX_DESCRIPTION:
         fail("description", f"Keep the description under {MAX_DESCRIPTION} characters.")
 
@@ -425,6 +427,8 @@ def decline_request(service_request: ServiceRequest, *, by: StaffUser, reason: s
     reason = (reason or "").strip()
     if not reason:
         raise DecisionInvalid({"reason": ["Give the customer a reason."]})
+    if "\x00" in reason:
+        raise DecisionInvalid({"reason": ["Remove the unprintable characters from the reason."]})
     if len(reason) > MAX_REASON:
         raise DecisionInvalid({"reason": [f"Keep the reason under {MAX_REASON} characters."]})
     _claim(service_request, by, status=RequestStatus.DECLINED, decline_reason=reason)
