@@ -63,6 +63,9 @@ class AlreadyDecided(Exception):
 
     def __init__(self, request: ServiceRequest):
         self.request = request
+        if request.status == RequestStatus.PENDING:  # another company's staff: not theirs
+            super().__init__("This request cannot be decided here.")
+            return
         who = request.decided_by.name if request.decided_by else "someone else"
         super().__init__(f"This request was already {request.status.value} by {who}.")
 
