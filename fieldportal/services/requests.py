@@ -102,7 +102,7 @@ def _in_scope(item, site_ids: set[int] | None) -> bool:
 
 def requestable_vehicles(principal) -> list[Vehicle]:
     """The customer's active vehicles (a site-scoped contact: those of its sites or none)."""
-    site_ids = _scoped_site_ids(principal)
+    site_ids = scoped_site_ids(principal)
     vehicles = db.session.scalars(
         select(Vehicle)
         .where(Vehicle.customer_id == principal.customer_id, Vehicle.active.is_(True))
@@ -112,7 +112,7 @@ def requestable_vehicles(principal) -> list[Vehicle]:
 
 
 def requestable_assets(principal) -> list[Asset]:
-    site_ids = _scoped_site_ids(principal)
+    site_ids = scoped_site_ids(principal)
     assets = db.session.scalars(
         select(Asset)
         .where(Asset.customer_id == principal.customer_id, Asset.active.is_(True))
@@ -121,7 +121,8 @@ def requestable_assets(principal) -> list[Asset]:
     return [asset for asset in assets if _in_scope(asset, site_ids)]
 
 
-def _scoped_site_ids(principal) -> set[int] | None:
+def scoped_site_ids(principal) -> set[int] | None:
+    """None when the principal sees every site of its customer, else its site ids."""
     if getattr(principal, "all_sites", True):
         return None
     return {site.id for site in principal.sites}
@@ -172,7 +173,7 @@ def _check_request(principal, company: Company, data: RequestInput) -> dict[str,
     elif sites:
         fail("site_id", "Choose a site.")
 
-    site_ids = _scoped_site_ids(principal)
+    site_ids = scoped_site_ids(principal)
     if data.vehicle_id is not None and data.asset_id is not None:
         fail("asset_id", "Choose a vehicle or an asset, not both.")
     if data.vehicle_id is not None:
@@ -293,9 +294,11 @@ def _recipient(service_request: ServiceRequest) -> str | None:
 
 
 def _portal_requests_url(company: Company) -> str | None:
+    """My requests in the company's portal, from BASE_URL (works outside a request too)."""
     if "portal.requests" not in current_app.view_functions:
         return None
-    return mailer.absolute_url("portal.requests", company_slug=company.slug)
+    path = current_app.url_map.bind("").build("portal.requests", {"company_slug": company.slug})
+    return current_app.config["BASE_URL"] + path
 
 
 def _claim(service_request: ServiceRequest, by: StaffUser, **values) -> None:
@@ -540,9 +543,14 @@ def pending_panel(company_id: int, size: int = PANEL_SIZE) -> PendingPanel:
     return PendingPanel(count=page.total, newest=page.requests)
 
 
-def customer_requests(customer_id: int, *, page: int = 1, per_page: int = 20) -> InboxPage:
-    """A customer's own requests, newest first, with their job (for My requests)."""
+def customer_requests(
+    customer_id: int, *, site_ids: set[int] | None = None, page: int = 1, per_page: int = 20
+) -> InboxPage:
+    """A customer's own requests (only these sites' when site_ids is given), newest first,
+    with their job (for My requests)."""
     conditions = [ServiceRequest.customer_id == customer_id]
+    if site_ids is not None:
+        conditions.append(ServiceRequest.site_id.in_(site_ids))
     total = db.session.scalar(select(func.count(ServiceRequest.id)).where(*conditions))
     rows = db.session.scalars(
         select(ServiceRequest)

@@ -26,24 +26,6 @@ from .conftest import image_bytes
 pytestmark = pytest.mark.usefixtures("setup")
 
 
-@pytest.fixture(scope="session")
-def portal_app(app):
-    """The app itself once the portal skeleton is merged; until then a copy of it with a
-    stand-in portal blueprint (tests/requests/portal_stub.py) and the real request views."""
-    if "portal" in app.blueprints:
-        return app
-    from .portal_stub import app_with_stub_portal
-
-    stub = app_with_stub_portal(dict(app.config))
-    stub.test_client_class = app.test_client_class
-    return stub
-
-
-@pytest.fixture
-def client(portal_app, db):
-    return portal_app.test_client()
-
-
 @pytest.fixture
 def portal(client, setup):
     sign_in(client, setup.contact)
@@ -296,3 +278,41 @@ def test_my_requests_queries_do_not_grow(portal, setup, count_queries):
     with count_queries() as many:
         portal.get(url(setup))
     assert len(many) == len(few)
+
+
+def test_requests_tab_in_navigation_and_as_htmx_panel(portal, setup):
+    dashboard = portal.get(f"/portal/{setup.company.slug}/").get_data(as_text=True)
+    assert f'href="{url(setup)}"' in dashboard
+    response = portal.get(url(setup), headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert "My requests" in html and "css/requests.css" in html
+    assert url(setup, "/new") in html
+
+
+def test_site_scoped_contact_lists_only_its_sites_requests(client, setup, create, db):
+    scoped = create.contact(setup.customer, all_sites=False, name="Sam Scoped")
+    scoped.sites = [setup.other_site]
+    for site, text in (
+        (setup.site, "At the north depot"),
+        (setup.other_site, "At the south depot"),
+    ):
+        submit_request(
+            setup.contact,
+            setup.company,
+            RequestInput(description=text, site_id=site.id, job_type_id=setup.oil.id),
+        )
+    db.session.flush()
+    sign_in(client, scoped)
+    text = text_of(client.get(url(setup)))
+    assert "At the south depot" in text and "At the north depot" not in text
+
+
+def test_fleet_token_viewer_cannot_request(client, setup, db):
+    from fieldportal.services.tokens import new_token, token_hash
+
+    setup.customer.portal_token_hash = token_hash(new_token())
+    db.session.flush()
+    sign_in(client, setup.customer)
+    assert client.get(url(setup)).status_code == 404
+    assert client.post(url(setup, "/new"), data=form_data(setup)).status_code == 404

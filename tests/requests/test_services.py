@@ -232,6 +232,7 @@ def test_approve_unscheduled_uses_company_default_status(db, setup, pending):
     assert change.to_status == JobStatus.UNSCHEDULED and change.changed_by_id == setup.dispatcher.id
     email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "request_approved"))
     assert email.to_address == "carla@bluebird.test" and f"job #{job.number}" in email.text_body
+    assert "https://portal.example.test/portal/acme/requests" in email.text_body
     assert email.related_type == "ServiceRequest" and email.related_id == pending.id
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "request.approved"))
     assert event.staff_user_id == setup.dispatcher.id and event.details["job_id"] == job.id

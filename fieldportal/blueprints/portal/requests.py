@@ -13,7 +13,8 @@ from wtforms.validators import Optional
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
-from ...models import PortalPermission, RequestPhoto, Urgency, Vehicle
+from ...models import MAX_REQUEST_PHOTOS, PortalPermission, RequestPhoto, ServiceRequest, Urgency
+from ...models import Vehicle as VehicleModel
 from ...services.request_photos import MAX_PHOTO_BYTES, photo_folder, thumb_name
 from ...services.requests import (
     RequestInput,
@@ -23,13 +24,15 @@ from ...services.requests import (
     customer_requests,
     requestable_assets,
     requestable_vehicles,
+    scoped_site_ids,
     submit_request,
 )
 from . import bp
+from .access import get_for_customer_or_404, require_permission
 
 MEGABYTE = 1024 * 1024
 # Four photos of up to 5 MB each, plus the text fields; every other route keeps 10 MB.
-REQUEST_FORM_MAX_BYTES = 4 * MAX_PHOTO_BYTES + MEGABYTE
+REQUEST_FORM_MAX_BYTES = MAX_REQUEST_PHOTOS * MAX_PHOTO_BYTES + MEGABYTE
 PER_PAGE = 10
 
 
@@ -60,30 +63,29 @@ def _install_body_limit(state) -> None:
     )
 
 
-def _require_requests_permission() -> None:
-    if not g.principal.may(PortalPermission.REQUESTS):
-        abort(404)
-
-
 def _may_submit() -> bool:
-    return bool(g.company.requests_enabled) and g.principal.may(PortalPermission.REQUESTS)
+    """New requests: company has them on, and this is not staff's read-only preview."""
+    return bool(g.company.requests_enabled) and not g.get("view_as")
 
 
 @bp.route("/requests")
+@require_permission(PortalPermission.REQUESTS)
 def requests():
     """My requests: newest first, paginated; visible even when new requests are off."""
-    _require_requests_permission()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    listing = customer_requests(g.customer.id, page=page, per_page=PER_PAGE)
+    listing = customer_requests(
+        g.customer.id, site_ids=scoped_site_ids(g.principal), page=page, per_page=PER_PAGE
+    )
     return render(
         "portal/requests/index.html",
-        fragment="partials/portal/_request_list.html",
+        fragment="partials/portal/_requests_panel.html",
         listing=listing,
         may_submit=_may_submit(),
+        submitted=request.args.get("submitted", type=int),
     )
 
 
-def _form_context(form: ServiceRequestForm) -> dict:
+def _form_context(form: ServiceRequestForm, **extra) -> dict:
     principal = g.principal
     return {
         "form": form,
@@ -92,7 +94,8 @@ def _form_context(form: ServiceRequestForm) -> dict:
         "assets": requestable_assets(principal),
         "job_types": allowed_job_types(g.customer.id),
         "urgencies": [urgency.value for urgency in Urgency],
-        "max_photos": 4,
+        "max_photos": MAX_REQUEST_PHOTOS,
+        **extra,
     }
 
 
@@ -101,10 +104,8 @@ def _prefill(form: ServiceRequestForm) -> None:
     vehicle_id = request.args.get("vehicle_id", type=int)
     if vehicle_id is None:
         return
-    vehicle = db.session.get(Vehicle, vehicle_id)
-    if vehicle is None or vehicle.customer_id != g.customer.id:
-        abort(404)
-    if vehicle not in requestable_vehicles(g.principal):
+    vehicle = get_for_customer_or_404(VehicleModel, vehicle_id)
+    if not vehicle.active:
         abort(404)
     form.vehicle_id.data = vehicle.id
     if vehicle.site_id:
@@ -113,9 +114,9 @@ def _prefill(form: ServiceRequestForm) -> None:
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
+@require_permission(PortalPermission.REQUESTS)
 def new_request():
-    _require_requests_permission()
-    if not g.company.requests_enabled:
+    if not _may_submit():
         abort(404)
     if request.method == "GET":
         form = ServiceRequestForm(formdata=None)
@@ -143,27 +144,20 @@ def new_request():
                 getattr(form, name).errors = list(messages)
         else:
             db.session.commit()
-            target = url_for(
-                "portal.requests", company_slug=g.company.slug, submitted=service_request.id
-            )
-            return redirect_after_post(target)
+            return redirect_after_post(url_for("portal.requests", submitted=service_request.id))
     db.session.rollback()
     return render(
-        "portal/requests/new.html", status=422, photo_errors=photo_errors, **_form_context(form)
+        "portal/requests/new.html", status=422, **_form_context(form, photo_errors=photo_errors)
     )
 
 
 @bp.route("/requests/<int:request_id>/photos/<int:photo_id>/<any(full, thumb):variant>")
+@require_permission(PortalPermission.REQUESTS)
 def request_photo(request_id: int, photo_id: int, variant: str):
     """A photo of one of this customer's requests; anyone else's answers 404."""
-    _require_requests_permission()
+    service_request = get_for_customer_or_404(ServiceRequest, request_id)
     photo = db.session.get(RequestPhoto, photo_id)
-    if (
-        photo is None
-        or photo.request_id != request_id
-        or photo.company_id != g.company.id
-        or photo.request.customer_id != g.customer.id
-    ):
+    if photo is None or photo.request_id != service_request.id:
         abort(404)
     name = photo.filename if variant == "full" else thumb_name(photo.filename)
     response = send_from_directory(photo_folder(), name, mimetype=photo.content_type)
