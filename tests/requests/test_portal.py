@@ -86,6 +86,7 @@ def test_submit_creates_a_pending_request_shown_at_once(portal, setup, db):
     page = portal.get(response.headers["Location"])
     text = text_of(page)
     assert "Grinding noise when braking" in text and "Pending" in text
+    assert f"Thanks — request #{request.id} was sent." in text
     thumb = f"{url(setup)}/{request.id}/photos/{request.photos[0].id}/thumb"
     assert thumb in page.get_data(as_text=True)
     assert portal.get(thumb).status_code == 200

@@ -6,7 +6,7 @@ every id again, so a forged form gets a message, never someone else's record. Wi
 requests switched off for the company the form is gone (404) and My requests stays.
 """
 
-from flask import abort, g, request, send_from_directory, url_for
+from flask import abort, flash, g, request, send_from_directory, url_for
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -81,7 +81,6 @@ def requests():
         fragment="partials/portal/_requests_panel.html",
         listing=listing,
         may_submit=_may_submit(),
-        submitted=request.args.get("submitted", type=int),
     )
 
 
@@ -144,7 +143,12 @@ def new_request():
                 getattr(form, name).errors = list(messages)
         else:
             db.session.commit()
-            return redirect_after_post(url_for("portal.requests", submitted=service_request.id))
+            flash(
+                f"Thanks — request #{service_request.id} was sent. "
+                "We will email you when we have looked at it.",
+                "success",
+            )
+            return redirect_after_post(url_for("portal.requests"))
     db.session.rollback()
     return render(
         "portal/requests/new.html", status=422, **_form_context(form, photo_errors=photo_errors)
