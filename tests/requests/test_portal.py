@@ -317,3 +317,22 @@ def test_fleet_token_viewer_cannot_request(client, setup, db):
     sign_in(client, setup.customer)
     assert client.get(url(setup)).status_code == 404
     assert client.post(url(setup, "/new"), data=form_data(setup)).status_code == 404
+
+
+def test_overdue_vehicle_on_dashboard_offers_request_this_service(portal, setup, create, db):
+    overdue = create.vehicle(
+        setup.customer,
+        plate="OVR777",
+        odometer=50_000,
+        last_service_odometer=1_000,
+        interval_miles=5_000,
+    )
+    link = f"{url(setup, '/new')}?vehicle_id={overdue.id}"
+    html = portal.get(f"/portal/{setup.company.slug}/").get_data(as_text=True)
+    assert "OVR777" in html and link in html
+    form = portal.get(link).get_data(as_text=True)
+    assert f'<option value="{overdue.id}" selected>' in form
+    setup.company.requests_enabled = False
+    db.session.flush()
+    html = portal.get(f"/portal/{setup.company.slug}/").get_data(as_text=True)
+    assert "OVR777" in html and "Request this service" not in html

@@ -68,6 +68,13 @@ def _may_submit() -> bool:
     return bool(g.company.requests_enabled) and not g.get("view_as")
 
 
+@bp.app_template_global()
+def may_request_service() -> bool:
+    """For templates: show "Request service" links to the signed-in portal principal?"""
+    principal = g.get("principal")
+    return bool(principal and principal.may(PortalPermission.REQUESTS) and _may_submit())
+
+
 @bp.route("/requests")
 @require_permission(PortalPermission.REQUESTS)
 def requests():
