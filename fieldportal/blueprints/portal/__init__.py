@@ -80,6 +80,9 @@ def require_portal_principal():
         g.customer = principal.customer
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
+    if principal is not None and getattr(principal, "password_is_temporary", False):
+        if request.endpoint not in ("portal.choose_password", "portal.sign_out"):
+            return redirect(url_for("portal.choose_password"))
     if principal is None:
         if "portal.sign_in" not in current_app.view_functions:
             abort(404)
