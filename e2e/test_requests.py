@@ -6,12 +6,8 @@ import re
 
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
 
-from fieldportal.demo_data import STAFF_PASSWORD
-from fieldportal.extensions import db
-from fieldportal.models import Contact
-from tests.helpers import sign_in
+from fieldportal.demo_data import PORTAL_PASSWORD, STAFF_PASSWORD
 
 from .quality import PageProblems, assert_accessible, assert_no_horizontal_overflow
 
@@ -61,20 +57,20 @@ def test_decline_without_reason_is_refused_inline_then_accepted(page: Page, live
 
 
 def portal_context(browser: Browser, live_server, email: str):
-    """A phone-sized browser context signed in to the portal as this demo contact.
-
-    The session is made as the test helpers make it (a server-side session row and its
-    cookie), so this test does not depend on which sign-in methods are built."""
-    with live_server.app.app_context():
-        contact = db.session.scalar(select(Contact).where(Contact.email == email))
-        client = live_server.app.test_client()
-        sign_in(client, contact)
-        db.session.commit()
-        cookie = client.get_cookie("session")
+    """A phone-sized browser context signed in to Acme's portal with the demo password."""
     context = browser.new_context(
         base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True
     )
-    context.add_cookies([{"name": "session", "value": cookie.value, "url": live_server.url}])
+    page = context.new_page()
+    page.goto("/portal/acme/sign-in")
+    section = page.locator(
+        "section", has=page.get_by_role("heading", name="Sign in with a password")
+    )
+    section.locator("input[name=email]").fill(email)
+    section.get_by_label("Password").fill(PORTAL_PASSWORD)
+    section.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.close()
     return context
 
 
