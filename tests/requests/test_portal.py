@@ -336,3 +336,28 @@ def test_overdue_vehicle_on_dashboard_offers_request_this_service(portal, setup,
     db.session.flush()
     html = portal.get(f"/portal/{setup.company.slug}/").get_data(as_text=True)
     assert "OVR777" in html and "Request this service" not in html
+
+
+def test_vehicle_page_offers_request_this_service_only_when_allowed(client, setup, create, db):
+    overdue = create.vehicle(
+        setup.customer,
+        plate="OVR888",
+        odometer=50_000,
+        last_service_odometer=1_000,
+        interval_miles=5_000,
+    )
+    page_url = f"/portal/{setup.company.slug}/vehicles/{overdue.id}"
+    link = f"{url(setup, '/new')}?vehicle_id={overdue.id}"
+    sign_in(client, setup.contact)
+    assert link in client.get(page_url).get_data(as_text=True)
+    vehicles_only = create.contact(
+        setup.customer, is_admin=False, permissions=[PortalPermission.VEHICLES.value]
+    )
+    sign_in(client, vehicles_only)
+    page = client.get(page_url)
+    assert page.status_code == 200 and "OVR888" in text_of(page)
+    assert "Request this service" not in text_of(page)
+    sign_in(client, setup.contact)
+    setup.company.requests_enabled = False
+    db.session.flush()
+    assert "Request this service" not in text_of(client.get(page_url))
