@@ -126,6 +126,7 @@ def test_customer_request_with_photo_approved_inline_by_staff(
     row = staff.locator(".request-row", has_text=description)
     expect(row.get_by_role("img", name=re.compile("Photo 1 of request"))).to_be_visible()
     expect(row.locator(".urgency")).to_have_text("High")
+    row.get_by_text("Schedule or assign (optional)").click()
     row.get_by_label("Date", exact=True).fill("2031-03-04")
     row.get_by_label("From", exact=True).fill("09:30")
     row.get_by_label("To", exact=True).fill("11:00")
