@@ -199,7 +199,7 @@ def _conflict(error: AlreadyDecided):
 
 @bp.route("/requests/<int:request_id>/approve", methods=["POST"])
 @require_roles(*OFFICE)
-def approve(request_id: int):
+def request_approve(request_id: int):
     service_request = _row_or_404(request_id)
     form = ApproveForm()
     form.validate()
@@ -230,7 +230,7 @@ def approve(request_id: int):
 
 @bp.route("/requests/<int:request_id>/decline", methods=["POST"])
 @require_roles(*OFFICE)
-def decline(request_id: int):
+def request_decline(request_id: int):
     service_request = _row_or_404(request_id)
     form = DeclineForm()
     try:
