@@ -1,0 +1,176 @@
+"""Portal: Request service (a pending request, never a job) and My requests.
+
+The form only offers what the contact may use (its sites, its customer's vehicles and
+assets, the job types allowed to the customer); services.requests.submit_request checks
+every id again, so a forged form gets a message, never someone else's record. With
+requests switched off for the company the form is gone (404) and My requests stays.
+"""
+
+from flask import abort, flash, g, request, send_from_directory, url_for
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from ...extensions import db
+from ...htmx import redirect_after_post, render
+from ...models import MAX_REQUEST_PHOTOS, PortalPermission, RequestPhoto, ServiceRequest, Urgency
+from ...models import Vehicle as VehicleModel
+from ...services.request_photos import MAX_PHOTO_BYTES, photo_folder, thumb_name
+from ...services.requests import (
+    RequestInput,
+    RequestInvalid,
+    allowed_job_types,
+    allowed_sites,
+    customer_requests,
+    requestable_assets,
+    requestable_vehicles,
+    scoped_site_ids,
+    submit_request,
+)
+from . import bp
+from .access import get_for_customer_or_404, require_permission
+
+MEGABYTE = 1024 * 1024
+# Four photos of up to 5 MB each, plus the text fields; every other route keeps 10 MB.
+REQUEST_FORM_MAX_BYTES = MAX_REQUEST_PHOTOS * MAX_PHOTO_BYTES + MEGABYTE
+PER_PAGE = 10
+
+
+class ServiceRequestForm(FlaskForm):
+    class Meta:
+        csrf = False  # CSRFProtect already checks every POST
+
+    site_id = IntegerField(validators=[Optional()])
+    vehicle_id = IntegerField(validators=[Optional()])
+    asset_id = IntegerField(validators=[Optional()])
+    job_type_id = IntegerField(validators=[Optional()])
+    description = TextAreaField()
+    preferred_date = DateField(validators=[Optional()])
+    urgency = StringField(default=Urgency.NORMAL.value)
+
+
+def _raise_body_limit_for_the_request_form() -> None:
+    if request.endpoint == "portal.new_request" and request.method == "POST":
+        request.max_content_length = REQUEST_FORM_MAX_BYTES
+
+
+@bp.record_once
+def _install_body_limit(state) -> None:
+    # CSRFProtect reads the form body in an app-wide before_request, before any blueprint
+    # hook, so the larger limit has to be set by the first app-wide hook.
+    state.app.before_request_funcs.setdefault(None, []).insert(
+        0, _raise_body_limit_for_the_request_form
+    )
+
+
+def _may_submit() -> bool:
+    """New requests: company has them on, and this is not staff's read-only preview."""
+    return bool(g.company.requests_enabled) and not g.get("view_as")
+
+
+@bp.app_template_global()
+def may_request_service() -> bool:
+    """For templates: show "Request service" links to the signed-in portal principal?"""
+    principal = g.get("principal")
+    return bool(principal and principal.may(PortalPermission.REQUESTS) and _may_submit())
+
+
+@bp.route("/requests")
+@require_permission(PortalPermission.REQUESTS)
+def requests():
+    """My requests: newest first, paginated; visible even when new requests are off."""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    listing = customer_requests(
+        g.customer.id, site_ids=scoped_site_ids(g.principal), page=page, per_page=PER_PAGE
+    )
+    return render(
+        "portal/requests/index.html",
+        fragment="partials/portal/_requests_panel.html",
+        listing=listing,
+        may_submit=_may_submit(),
+    )
+
+
+def _form_context(form: ServiceRequestForm, **extra) -> dict:
+    principal = g.principal
+    return {
+        "form": form,
+        "sites": allowed_sites(principal),
+        "vehicles": requestable_vehicles(principal),
+        "assets": requestable_assets(principal),
+        "job_types": allowed_job_types(g.customer.id),
+        "urgencies": [urgency.value for urgency in Urgency],
+        "max_photos": MAX_REQUEST_PHOTOS,
+        **extra,
+    }
+
+
+def _prefill(form: ServiceRequestForm) -> None:
+    """``?vehicle_id=`` from a vehicle's "Request this service": that vehicle, its site."""
+    vehicle_id = request.args.get("vehicle_id", type=int)
+    if vehicle_id is None:
+        return
+    vehicle = get_for_customer_or_404(VehicleModel, vehicle_id)
+    if not vehicle.active:
+        abort(404)
+    form.vehicle_id.data = vehicle.id
+    if vehicle.site_id:
+        form.site_id.data = vehicle.site_id
+    form.description.data = f"Scheduled service for {vehicle.label}"
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@require_permission(PortalPermission.REQUESTS)
+def new_request():
+    if not _may_submit():
+        abort(404)
+    if request.method == "GET":
+        form = ServiceRequestForm(formdata=None)
+        _prefill(form)
+        return render("portal/requests/new.html", **_form_context(form))
+
+    form = ServiceRequestForm()
+    photo_errors: list[str] = []
+    if form.validate():
+        data = RequestInput(
+            description=form.description.data or "",
+            site_id=form.site_id.data,
+            vehicle_id=form.vehicle_id.data,
+            asset_id=form.asset_id.data,
+            job_type_id=form.job_type_id.data,
+            preferred_date=form.preferred_date.data,
+            urgency=form.urgency.data or Urgency.NORMAL.value,
+            photos=request.files.getlist("photos"),
+        )
+        try:
+            service_request = submit_request(g.principal, g.company, data)
+        except RequestInvalid as invalid:
+            photo_errors = invalid.errors.pop("photos", [])
+            for name, messages in invalid.errors.items():
+                getattr(form, name).errors = list(messages)
+        else:
+            db.session.commit()
+            flash(
+                f"Thanks — request #{service_request.id} was sent. "
+                "We will email you when we have looked at it.",
+                "success",
+            )
+            return redirect_after_post(url_for("portal.requests"))
+    db.session.rollback()
+    return render(
+        "portal/requests/new.html", status=422, **_form_context(form, photo_errors=photo_errors)
+    )
+
+
+@bp.route("/requests/<int:request_id>/photos/<int:photo_id>/<any(full, thumb):variant>")
+@require_permission(PortalPermission.REQUESTS)
+def request_photo(request_id: int, photo_id: int, variant: str):
+    """A photo of one of this customer's requests; anyone else's answers 404."""
+    service_request = get_for_customer_or_404(ServiceRequest, request_id)
+    photo = db.session.get(RequestPhoto, photo_id)
+    if photo is None or photo.request_id != service_request.id:
+        abort(404)
+    name = photo.filename if variant == "full" else thumb_name(photo.filename)
+    response = send_from_directory(photo_folder(), name, mimetype=photo.content_type)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

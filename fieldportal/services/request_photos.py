@@ -1,0 +1,135 @@
+"""Photos attached to service requests: checked, decoded, re-encoded and stored safely.
+
+An upload is trusted for nothing: its format is what Pillow finds in the bytes (not the
+file name or the browser's content type), its pixel count is checked before decoding (a
+small file can decode to gigabytes), and what we store is our own re-encoding (no EXIF,
+no GPS position, no trailing payload) under a random name.
+"""
+
+import io
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MEGABYTE = 1024 * 1024
+MAX_PHOTO_BYTES = 5 * MEGABYTE
+# 40 megapixels is more than any phone camera; larger is refused before decoding.
+MAX_PHOTO_PIXELS = 40_000_000
+# Stored photos are scaled down to this longest side; thumbnails to the smaller one.
+STORED_LONGEST_SIDE = 2560
+THUMB_LONGEST_SIDE = 320
+
+# Pillow format → (content type, file extension, save options)
+ALLOWED_FORMATS = {
+    "JPEG": ("image/jpeg", "jpg", {"quality": 85, "optimize": True}),
+    "PNG": ("image/png", "png", {"optimize": True}),
+    "WEBP": ("image/webp", "webp", {"quality": 85}),
+}
+SUBFOLDER = "request-photos"
+
+
+class PhotoRejected(ValueError):
+    """An upload we will not store; the message is for the person who sent it."""
+
+
+@dataclass
+class PreparedPhoto:
+    """A photo checked and re-encoded in memory, not yet written anywhere."""
+
+    content_type: str
+    extension: str
+    width: int
+    height: int
+    data: bytes
+    thumb: bytes
+
+
+def photo_folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / SUBFOLDER
+
+
+def _read_limited(upload) -> bytes:
+    stream = upload.stream if hasattr(upload, "stream") else upload
+    data = stream.read(MAX_PHOTO_BYTES + 1)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise PhotoRejected("is larger than 5 MB.")
+    if not data:
+        raise PhotoRejected("is empty.")
+    return data
+
+
+def _encode(image: Image.Image, image_format: str, longest: int) -> bytes:
+    image = image.copy()
+    image.thumbnail((longest, longest))
+    if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    elif image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA")
+    out = io.BytesIO()
+    _, _, options = ALLOWED_FORMATS[image_format]
+    image.save(out, format=image_format, **options)
+    return out.getvalue()
+
+
+def prepare_photo(upload) -> PreparedPhoto:
+    """Check one upload and re-encode it; raise PhotoRejected with a reason otherwise."""
+    data = _read_limited(upload)
+    with warnings.catch_warnings():
+        # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse both.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=tuple(ALLOWED_FORMATS)) as image:
+                width, height = image.size
+                if width * height > MAX_PHOTO_PIXELS:
+                    raise PhotoRejected("has too many pixels (at most 40 megapixels).")
+                image_format = image.format
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+        except PhotoRejected:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise PhotoRejected("has too many pixels (at most 40 megapixels).") from error
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+            raise PhotoRejected("is not a JPEG, PNG or WebP image.") from error
+    if image_format not in ALLOWED_FORMATS:
+        raise PhotoRejected("is not a JPEG, PNG or WebP image.")
+    content_type, extension, _ = ALLOWED_FORMATS[image_format]
+    stored = _encode(upright, image_format, STORED_LONGEST_SIDE)
+    with Image.open(io.BytesIO(stored)) as check:
+        width, height = check.size
+    return PreparedPhoto(
+        content_type=content_type,
+        extension=extension,
+        width=width,
+        height=height,
+        data=stored,
+        thumb=_encode(upright, image_format, THUMB_LONGEST_SIDE),
+    )
+
+
+def thumb_name(filename: str) -> str:
+    stem, _, extension = filename.rpartition(".")
+    return f"{stem}.thumb.{extension}"
+
+
+def store_photo(prepared: PreparedPhoto) -> str:
+    """Write the photo and its thumbnail under a fresh random name; return the name."""
+    folder = photo_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    filename = f"{secrets.token_urlsafe(24)}.{prepared.extension}"
+    for name, payload in ((filename, prepared.data), (thumb_name(filename), prepared.thumb)):
+        # O_EXCL: never overwrite, even in the astronomically unlikely case of a clash.
+        descriptor = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(payload)
+    return filename
+
+
+def remove_photo_files(filename: str) -> None:
+    for name in (filename, thumb_name(filename)):
+        (photo_folder() / name).unlink(missing_ok=True)

@@ -1,0 +1,570 @@
+"""Service requests: a customer asks for work, staff approve (→ a job) or decline.
+
+submit_request checks every id against what the signed-in contact may use, so a forged
+form cannot reach another customer's site, vehicle or job type. A request gets exactly
+one decision: the decision is claimed with one atomic UPDATE … WHERE status = 'pending',
+so two staff clicking at once cannot both win, on any database.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import (
+    MAX_REQUEST_PHOTOS,
+    Asset,
+    Company,
+    CustomerJobType,
+    Job,
+    JobStatus,
+    JobStatusChange,
+    JobType,
+    RequestPhoto,
+    RequestStatus,
+    ServiceRequest,
+    Site,
+    StaffUser,
+    Urgency,
+    Vehicle,
+    utcnow,
+)
+from . import audit, mailer
+from .clock import company_today
+from .numbering import next_number
+from .request_photos import PhotoRejected, prepare_photo, remove_photo_files, store_photo
+
+MAX_DESCRIPTION = 4000
+MAX_REASON = 1000
+PANEL_SIZE = 5
+
+
+class RequestInvalid(ValueError):
+    """The submitted request breaks a rule; ``errors`` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(msg for msgs in errors.values() for msg in msgs))
+        self.errors = errors
+
+
+class DecisionInvalid(ValueError):
+    """Bad input for a decision (empty reason, window ending before it starts…)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(msg for msgs in errors.values() for msg in msgs))
+        self.errors = errors
+
+
+class AlreadyDecided(Exception):
+    """Someone else decided this request first; the message says who and how."""
+
+    def __init__(self, request: ServiceRequest):
+        self.request = request
+        if request.status == RequestStatus.PENDING:  # another company's staff: not theirs
+            super().__init__("This request cannot be decided here.")
+            return
+        who = request.decided_by.name if request.decided_by else "someone else"
+        super().__init__(f"This request was already {request.status.value} by {who}.")
+
+
+# ---------------------------------------------------------------- what a contact may use
+
+
+def allowed_sites(principal) -> list[Site]:
+    """The sites a contact may request work at: all its customer's, or its chosen ones."""
+    if getattr(principal, "all_sites", True):
+        return list(
+            db.session.scalars(
+                select(Site).where(Site.customer_id == principal.customer_id).order_by(Site.name)
+            )
+        )
+    return sorted(principal.sites, key=lambda site: site.name)
+
+
+def allowed_job_types(customer_id: int) -> list[JobType]:
+    """Active job types this customer may request (CustomerJobType)."""
+    return list(
+        db.session.scalars(
+            select(JobType)
+            .join(CustomerJobType, CustomerJobType.job_type_id == JobType.id)
+            .where(CustomerJobType.customer_id == customer_id, JobType.active.is_(True))
+            .order_by(JobType.name)
+        )
+    )
+
+
+def _in_scope(item, site_ids: set[int] | None) -> bool:
+    return site_ids is None or item.site_id is None or item.site_id in site_ids
+
+
+def requestable_vehicles(principal) -> list[Vehicle]:
+    """The customer's active vehicles (a site-scoped contact: those of its sites or none)."""
+    site_ids = scoped_site_ids(principal)
+    vehicles = db.session.scalars(
+        select(Vehicle)
+        .where(Vehicle.customer_id == principal.customer_id, Vehicle.active.is_(True))
+        .order_by(Vehicle.make, Vehicle.model, Vehicle.plate)
+    )
+    return [vehicle for vehicle in vehicles if _in_scope(vehicle, site_ids)]
+
+
+def requestable_assets(principal) -> list[Asset]:
+    site_ids = scoped_site_ids(principal)
+    assets = db.session.scalars(
+        select(Asset)
+        .where(Asset.customer_id == principal.customer_id, Asset.active.is_(True))
+        .order_by(Asset.asset_code)
+    )
+    return [asset for asset in assets if _in_scope(asset, site_ids)]
+
+
+def scoped_site_ids(principal) -> set[int] | None:
+    """None when the principal sees every site of its customer, else its site ids."""
+    if getattr(principal, "all_sites", True):
+        return None
+    return {site.id for site in principal.sites}
+
+
+# ---------------------------------------------------------------- submitting
+
+
+@dataclass
+class RequestInput:
+    """What the form sends, already parsed to Python values (ids, date, urgency)."""
+
+    description: str
+    site_id: int | None = None
+    vehicle_id: int | None = None
+    asset_id: int | None = None
+    job_type_id: int | None = None
+    preferred_date: date | None = None
+    urgency: str = Urgency.NORMAL.value
+    photos: list = field(default_factory=list)
+
+
+def _owned(model, object_id, customer_id):
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.customer_id != customer_id:
+        return None
+    return obj
+
+
+def _check_request(principal, company: Company, data: RequestInput) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def fail(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    description = (data.description or "").strip()
+    if not description:
+        fail("description", "Describe what you need.")
+    elif "\x00" in description:
+        fail("description", "Remove the unprintable characters from the description.")
+    elif len(description) > MAX_DESCRIPTION:
+        fail("description", f"Keep the description under {MAX_DESCRIPTION} characters.")
+
+    sites = allowed_sites(principal)
+    if data.site_id is not None:
+        if data.site_id not in {site.id for site in sites}:
+            fail("site_id", "Choose one of your sites.")
+    elif sites:
+        fail("site_id", "Choose a site.")
+
+    site_ids = scoped_site_ids(principal)
+    if data.vehicle_id is not None and data.asset_id is not None:
+        fail("asset_id", "Choose a vehicle or an asset, not both.")
+    if data.vehicle_id is not None:
+        vehicle = _owned(Vehicle, data.vehicle_id, principal.customer_id)
+        if vehicle is None or not vehicle.active or not _in_scope(vehicle, site_ids):
+            fail("vehicle_id", "Choose one of your vehicles.")
+    if data.asset_id is not None:
+        asset = _owned(Asset, data.asset_id, principal.customer_id)
+        if asset is None or not asset.active or not _in_scope(asset, site_ids):
+            fail("asset_id", "Choose one of your assets.")
+
+    types = allowed_job_types(principal.customer_id)
+    if data.job_type_id is not None:
+        if data.job_type_id not in {job_type.id for job_type in types}:
+            fail("job_type_id", "Choose one of the listed services.")
+    elif types:
+        fail("job_type_id", "Choose a service.")
+
+    if data.preferred_date is not None and data.preferred_date < company_today(company):
+        fail("preferred_date", "Choose today or a later date.")
+
+    if data.urgency not in {urgency.value for urgency in Urgency}:
+        fail("urgency", "Choose an urgency.")
+
+    photos = [photo for photo in data.photos if photo and getattr(photo, "filename", True)]
+    if len(photos) > MAX_REQUEST_PHOTOS:
+        fail("photos", f"Attach at most {MAX_REQUEST_PHOTOS} photos.")
+    return errors
+
+
+def submit_request(principal, company: Company, data: RequestInput) -> ServiceRequest:
+    """Create a pending request (never a job) for the principal's customer.
+
+    Raises RequestInvalid (field → messages) when a rule is broken; nothing is stored then.
+    Photos are written to UPLOAD_FOLDER only once every check has passed.
+    """
+    errors = _check_request(principal, company, data)
+    photos = [photo for photo in data.photos if photo and getattr(photo, "filename", True)]
+    prepared = []
+    if "photos" not in errors:
+        for position, upload in enumerate(photos, start=1):
+            name = getattr(upload, "filename", None) or f"Photo {position}"
+            try:
+                prepared.append(prepare_photo(upload))
+            except PhotoRejected as problem:
+                errors.setdefault("photos", []).append(f"{name} {problem}")
+    if errors:
+        raise RequestInvalid(errors)
+
+    contact_id = principal.id if getattr(principal, "is_contact", False) else None
+    service_request = ServiceRequest(
+        company_id=company.id,
+        customer_id=principal.customer_id,
+        contact_id=contact_id,
+        site_id=data.site_id,
+        vehicle_id=data.vehicle_id,
+        asset_id=data.asset_id,
+        job_type_id=data.job_type_id,
+        description=data.description.strip(),
+        preferred_date=data.preferred_date,
+        urgency=Urgency(data.urgency),
+        status=RequestStatus.PENDING,
+    )
+    db.session.add(service_request)
+    db.session.flush()
+    stored: list[str] = []
+    try:
+        for photo in prepared:
+            filename = store_photo(photo)
+            stored.append(filename)
+            db.session.add(
+                RequestPhoto(
+                    company_id=company.id,
+                    request_id=service_request.id,
+                    filename=filename,
+                    content_type=photo.content_type,
+                    width=photo.width,
+                    height=photo.height,
+                    size_bytes=len(photo.data),
+                )
+            )
+        db.session.flush()
+    except Exception:
+        for filename in stored:
+            remove_photo_files(filename)
+        raise
+
+    audit.record(
+        company.id,
+        "request.submitted",
+        actor=principal if contact_id else None,
+        subject=service_request,
+        summary=f"Service request #{service_request.id} submitted",
+        photos=len(prepared),
+    )
+    recipient = _recipient(service_request)
+    if recipient:
+        mailer.queue(
+            to=recipient,
+            kind="request_received",
+            subject=f"We received your service request — {company.name}",
+            template="request_received",
+            company=company,
+            related=service_request,
+            service_request=service_request,
+            requests_url=_portal_requests_url(company),
+        )
+    return service_request
+
+
+# ---------------------------------------------------------------- deciding
+
+
+def _recipient(service_request: ServiceRequest) -> str | None:
+    if service_request.contact and service_request.contact.email:
+        return service_request.contact.email
+    return service_request.customer.email
+
+
+def _portal_requests_url(company: Company) -> str | None:
+    """My requests in the company's portal, from BASE_URL (works outside a request too)."""
+    if "portal.requests" not in current_app.view_functions:
+        return None
+    path = current_app.url_map.bind("").build("portal.requests", {"company_slug": company.slug})
+    return current_app.config["BASE_URL"] + path
+
+
+def _claim(service_request: ServiceRequest, by: StaffUser, **values) -> None:
+    """Take the one decision with an atomic UPDATE; raise AlreadyDecided if it was taken."""
+    result = db.session.execute(
+        update(ServiceRequest)
+        .where(
+            ServiceRequest.id == service_request.id,
+            ServiceRequest.company_id == by.company_id,
+            ServiceRequest.status == RequestStatus.PENDING,
+        )
+        .values(decided_at=utcnow(), decided_by_id=by.id, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(service_request)
+        raise AlreadyDecided(service_request)
+    db.session.refresh(service_request)
+
+
+def _job_title(service_request: ServiceRequest) -> str:
+    if service_request.job_type:
+        return service_request.job_type.name[:160]
+    first_line = service_request.description.strip().splitlines()[0]
+    return first_line[:160] or "Service request"
+
+
+def _initial_status(company: Company, window, technician) -> JobStatus:
+    if technician is not None:
+        return JobStatus.ASSIGNED
+    if window is not None:
+        return JobStatus.SCHEDULED
+    try:
+        return JobStatus(company.default_job_status)
+    except ValueError:
+        return JobStatus.UNSCHEDULED
+
+
+def _check_decision_input(service_request, window, technician) -> None:
+    errors: dict[str, list[str]] = {}
+    if window is not None:
+        start, end = window
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("window times must be timezone-aware")
+        if end <= start:
+            errors["window_end"] = ["The window must end after it starts."]
+    if technician is not None and (
+        technician.company_id != service_request.company_id or not technician.active
+    ):
+        errors["technician_id"] = ["Choose one of your technicians."]
+    if errors:
+        raise DecisionInvalid(errors)
+
+
+def approve_request(
+    service_request: ServiceRequest,
+    *,
+    by: StaffUser,
+    window: tuple[datetime, datetime] | None = None,
+    technician: StaffUser | None = None,
+) -> Job:
+    """Approve a pending request: create its job, link it, email the customer, audit.
+
+    The job is unscheduled (the company's default status) unless a window is given
+    (scheduled) or a technician (assigned). Raises AlreadyDecided if another decision
+    won, DecisionInvalid for a bad window or technician.
+    """
+    _check_decision_input(service_request, window, technician)
+    _claim(service_request, by, status=RequestStatus.APPROVED)
+    company = db.session.get(Company, service_request.company_id)
+    status = _initial_status(company, window, technician)
+    job = Job(
+        company_id=company.id,
+        number=next_number(company.id, "job"),
+        customer_id=service_request.customer_id,
+        site_id=service_request.site_id,
+        vehicle_id=service_request.vehicle_id,
+        asset_id=service_request.asset_id,
+        job_type_id=service_request.job_type_id,
+        technician_id=technician.id if technician else None,
+        title=_job_title(service_request),
+        description=service_request.description,
+        status=status,
+        window_start=window[0] if window else None,
+        window_end=window[1] if window else None,
+        status_changed_at=utcnow(),
+    )
+    db.session.add(job)
+    db.session.flush()
+    db.session.add(
+        JobStatusChange(
+            company_id=company.id,
+            job_id=job.id,
+            from_status=None,
+            to_status=status,
+            changed_by_id=by.id,
+        )
+    )
+    service_request.job = job
+    db.session.flush()
+    audit.record(
+        company.id,
+        "request.approved",
+        actor=by,
+        subject=service_request,
+        summary=f"Service request #{service_request.id} approved as job #{job.number}",
+        job_id=job.id,
+        job_number=job.number,
+    )
+    recipient = _recipient(service_request)
+    if recipient:
+        mailer.queue(
+            to=recipient,
+            kind="request_approved",
+            subject=f"Your service request was approved — {company.name}",
+            template="request_approved",
+            company=company,
+            related=service_request,
+            service_request=service_request,
+            job=job,
+            requests_url=_portal_requests_url(company),
+        )
+    return job
+
+
+def decline_request(service_request: ServiceRequest, *, by: StaffUser, reason: str) -> None:
+    """Decline a pending request with a reason the customer will read; email and audit.
+
+    Raises DecisionInvalid for an empty or overlong reason, AlreadyDecided if another
+    decision won.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DecisionInvalid({"reason": ["Give the customer a reason."]})
+    if "\x00" in reason:
+        raise DecisionInvalid({"reason": ["Remove the unprintable characters from the reason."]})
+    if len(reason) > MAX_REASON:
+        raise DecisionInvalid({"reason": [f"Keep the reason under {MAX_REASON} characters."]})
+    _claim(service_request, by, status=RequestStatus.DECLINED, decline_reason=reason)
+    company = db.session.get(Company, service_request.company_id)
+    audit.record(
+        company.id,
+        "request.declined",
+        actor=by,
+        subject=service_request,
+        summary=f"Service request #{service_request.id} declined",
+        reason=reason,
+    )
+    recipient = _recipient(service_request)
+    if recipient:
+        mailer.queue(
+            to=recipient,
+            kind="request_declined",
+            subject=f"About your service request — {company.name}",
+            template="request_declined",
+            company=company,
+            related=service_request,
+            service_request=service_request,
+            requests_url=_portal_requests_url(company),
+        )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _row_options():
+    return (
+        joinedload(ServiceRequest.customer),
+        joinedload(ServiceRequest.contact),
+        joinedload(ServiceRequest.site),
+        joinedload(ServiceRequest.vehicle),
+        joinedload(ServiceRequest.asset),
+        joinedload(ServiceRequest.job_type),
+        joinedload(ServiceRequest.decided_by),
+        joinedload(ServiceRequest.job),
+        selectinload(ServiceRequest.photos),
+    )
+
+
+def load_request_row(request_id: int, company_id: int) -> ServiceRequest | None:
+    """One request with everything its inbox row shows, or None if not this company's."""
+    return db.session.scalar(
+        select(ServiceRequest)
+        .options(*_row_options())
+        .where(ServiceRequest.id == request_id, ServiceRequest.company_id == company_id)
+    )
+
+
+@dataclass
+class InboxPage:
+    requests: list[ServiceRequest]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def inbox(
+    company_id: int,
+    *,
+    status: RequestStatus | None = RequestStatus.PENDING,
+    urgency: Urgency | None = None,
+    customer_id: int | None = None,
+    job_type_id: int | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> InboxPage:
+    """The company's requests, newest first, filtered; rows eager-loaded (constant queries)."""
+    conditions = [ServiceRequest.company_id == company_id]
+    if status is not None:
+        conditions.append(ServiceRequest.status == status)
+    if urgency is not None:
+        conditions.append(ServiceRequest.urgency == urgency)
+    if customer_id is not None:
+        conditions.append(ServiceRequest.customer_id == customer_id)
+    if job_type_id is not None:
+        conditions.append(ServiceRequest.job_type_id == job_type_id)
+    total = db.session.scalar(select(func.count(ServiceRequest.id)).where(*conditions))
+    rows = db.session.scalars(
+        select(ServiceRequest)
+        .options(*_row_options())
+        .where(*conditions)
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).unique()
+    return InboxPage(requests=list(rows), total=total, page=page, per_page=per_page)
+
+
+@dataclass
+class PendingPanel:
+    count: int
+    newest: list[ServiceRequest]
+
+
+def pending_panel(company_id: int, size: int = PANEL_SIZE) -> PendingPanel:
+    """The pending count and the newest few pending requests (for the panel)."""
+    page = inbox(company_id, per_page=size)
+    return PendingPanel(count=page.total, newest=page.requests)
+
+
+def customer_requests(
+    customer_id: int, *, site_ids: set[int] | None = None, page: int = 1, per_page: int = 20
+) -> InboxPage:
+    """A customer's own requests (only these sites' when site_ids is given), newest first,
+    with their job (for My requests)."""
+    conditions = [ServiceRequest.customer_id == customer_id]
+    if site_ids is not None:
+        conditions.append(ServiceRequest.site_id.in_(site_ids))
+    total = db.session.scalar(select(func.count(ServiceRequest.id)).where(*conditions))
+    rows = db.session.scalars(
+        select(ServiceRequest)
+        .options(
+            joinedload(ServiceRequest.site),
+            joinedload(ServiceRequest.vehicle),
+            joinedload(ServiceRequest.asset),
+            joinedload(ServiceRequest.job_type),
+            joinedload(ServiceRequest.job),
+            selectinload(ServiceRequest.photos),
+        )
+        .where(*conditions)
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).unique()
+    return InboxPage(requests=list(rows), total=total, page=page, per_page=per_page)
