@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
             x_host=app.config["PROXY_COUNT"],
         )
 
-    from . import database, web
+    from . import database, request_log, web
 
     database.init_app(app)
     db.init_app(app)
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     htmx_ext.init_app(app)
     limiter.init_app(app)
     web.init_app(app)
+    request_log.init_app(app)
 
     from . import cli
     from .blueprints import register_blueprints

@@ -2,13 +2,18 @@
 a database whose every test runs in a transaction rolled back at the end, a test client
 that sends CSRF tokens like a browser, factories, and a query counter."""
 
+import contextvars
 import os
 from contextlib import contextmanager
 
 import pytest
+from flask import has_app_context
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fieldportal import create_app
 from fieldportal.extensions import db as _db
@@ -29,8 +34,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def _request_in_fresh_app_context(open_request, *args, **kwargs):
+    # Flask reuses an app context already pushed for the same app; the test's own context
+    # would then leak `g` (Flask-Login's cached user) and the test's session into requests.
+    _cv_app.set(None)
+    return open_request(*args, **kwargs)
+
+
 class BrowserLikeClient(FlaskClient):
-    """Sends the CSRF token on unsafe methods, as our pages do; pass csrf=False to omit it."""
+    """Each request in its own app context and database session, like a real server, with
+    the CSRF token sent on unsafe methods as our pages do (csrf=False omits it). The test's
+    session is flushed before a request and expired after it, so both see the same rows."""
 
     def open(self, *args, csrf: bool = True, **kwargs):
         method = (kwargs.get("method") or "GET").upper()
@@ -43,7 +57,15 @@ class BrowserLikeClient(FlaskClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", signed)
             kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        in_test_context = has_app_context()
+        if in_test_context:
+            _db.session.flush()
+        response = contextvars.copy_context().run(
+            _request_in_fresh_app_context, super().open, *args, **kwargs
+        )
+        if in_test_context:
+            _db.session.expire_all()
+        return response
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +100,11 @@ def db(app):
         connection = _db.engine.connect()
         transaction = connection.begin()
         original_session = _db.session
-        _db.session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        # A plain SQLAlchemy session: Flask-SQLAlchemy's own picks the engine per table
+        # and would bypass this connection (and its rolled-back transaction).
+        _db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
         )
         try:
             yield _db

@@ -101,7 +101,9 @@ def logo_path(company: Company) -> Path | None:
 
 
 def cache_folder() -> Path:
-    folder = Path(current_app.instance_path) / "pdf-cache"
+    folder = Path(
+        current_app.config.get("PDF_CACHE_FOLDER") or Path(current_app.instance_path) / "pdf-cache"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -25,11 +25,6 @@ from .stripe_standin import (
 
 
 def post_event(client, payload, signature=None, **kwargs):
-    # What the test set up is committed (inside the test's outer transaction), as it
-    # would be before a real webhook arrives, so a view's rollback cannot undo it.
-    from fieldportal.extensions import db
-
-    db.session.commit()
     headers = {"Content-Type": "application/json"}
     if signature is not False:
         headers["Stripe-Signature"] = signature or sign(payload)

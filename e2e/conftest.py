@@ -1,0 +1,126 @@
+"""Browser tests: a live server on an ephemeral port over its own SQLite database with the
+small demo data, driven by pytest-playwright in Chromium.
+
+Chromium comes from FIELDPORTAL_CHROMIUM, else /usr/bin/chromium, else Playwright's own.
+Without any, the tests skip with a reason — unless E2E_REQUIRED is set, when they fail.
+"""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from fieldportal import create_app
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("FIELDPORTAL_CHROMIUM") or "/usr/bin/chromium"
+    if Path(candidate).exists():
+        return candidate
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _playwright_has_own_browser() -> bool:
+    cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", Path.home() / ".cache/ms-playwright"))
+    return cache.exists() and any(cache.glob("chromium*"))
+
+
+def pytest_collection_modifyitems(config, items):
+    if chromium_path() or _playwright_has_own_browser():
+        return
+    reason = "no Chromium found (set FIELDPORTAL_CHROMIUM or install Debian's chromium)"
+    if os.environ.get("E2E_REQUIRED"):
+        raise pytest.UsageError(f"E2E_REQUIRED is set but {reason}")
+    print(f"\nSkipping browser tests: {reason}")
+    for item in items:
+        if str(item.fspath).startswith(str(Path(__file__).parent)):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    args = dict(browser_type_launch_args)
+    path = chromium_path()
+    if path:
+        args["executable_path"] = path
+    args["args"] = [*args.get("args", []), *CHROMIUM_FLAGS]
+    return args
+
+
+class LiveServer:
+    def __init__(self, app, server):
+        self.app = app
+        self.server = server
+        self.url = f"http://127.0.0.1:{server.server_port}"
+
+    def outbox_link(self, to_address: str, marker: str = "/portal/") -> str:
+        """The newest link containing ``marker`` in an email queued to ``to_address``."""
+        import re
+
+        from fieldportal.extensions import db
+        from fieldportal.models import OutboxEmail
+
+        with self.app.app_context():
+            email = db.session.scalars(
+                db.select(OutboxEmail)
+                .where(OutboxEmail.to_address == to_address)
+                .order_by(OutboxEmail.id.desc())
+            ).first()
+            assert email is not None, f"no email queued to {to_address}"
+            links = [
+                link for link in re.findall(r"https?://\S+", email.text_body) if marker in link
+            ]
+            assert links, f"no link with {marker!r} in the email to {to_address}"
+            return links[0]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.db'}",
+            "SECRET_KEY": "e2e-secret-key-not-for-production",
+            "UPLOAD_FOLDER": str(instance / "uploads"),
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    from flask_migrate import upgrade
+
+    from fieldportal.demo_data import build_demo_data
+
+    with app.app_context():
+        upgrade()
+        build_demo_data(scale="small", seed=1, echo=lambda *_: None)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    live = LiveServer(app, server)
+    app.config["BASE_URL"] = live.url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield live
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server.url
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
