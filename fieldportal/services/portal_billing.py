@@ -1,0 +1,163 @@
+"""What a customer sees of its quotes, invoices, reports and payments in the portal.
+
+Drafts never leave the office: no query here returns a draft quote, a draft invoice or
+a draft report. Every function is scoped to one customer of one company.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (
+    CheckoutPayment,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Quote,
+    QuoteDecision,
+    QuoteStatus,
+    Report,
+    ReportStatus,
+)
+
+PORTAL_QUOTE_FILTERS = ("all", "awaiting", "accepted", "rejected", "changes_requested", "expired")
+PORTAL_INVOICE_FILTERS = ("open", "paid", "all")
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def customer_quotes(
+    customer: Customer,
+    *,
+    today: date,
+    status: str = "all",
+    sent_from: date | None = None,
+    sent_to: date | None = None,
+) -> list[Quote]:
+    """Sent (or answered, or expired) quotes of the customer, newest first; filter by
+    status ("awaiting" = sent and still valid) and by the date sent (inclusive range)."""
+    query: Select = select(Quote).where(
+        Quote.company_id == customer.company_id,
+        Quote.customer_id == customer.id,
+        Quote.status != QuoteStatus.DRAFT,
+    )
+    lapsed = (Quote.status == QuoteStatus.SENT) & (Quote.valid_until < today)
+    if status == "awaiting":
+        query = query.where(
+            Quote.status == QuoteStatus.SENT,
+            or_(Quote.valid_until.is_(None), Quote.valid_until >= today),
+        )
+    elif status == "expired":
+        query = query.where(or_(Quote.status == QuoteStatus.EXPIRED, lapsed))
+    elif status in ("accepted", "rejected", "changes_requested"):
+        query = query.where(Quote.status == QuoteStatus(status))
+    if sent_from:
+        query = query.where(Quote.sent_at >= _day_start(sent_from))
+    if sent_to:
+        query = query.where(Quote.sent_at < _day_start(sent_to + timedelta(days=1)))
+    return list(db.session.scalars(query.order_by(Quote.sent_at.desc(), Quote.id.desc())))
+
+
+def customer_quote(customer: Customer, quote_id: int) -> Quote | None:
+    """One non-draft quote of the customer with lines and decisions, or None."""
+    return db.session.scalar(
+        select(Quote)
+        .where(
+            Quote.id == quote_id,
+            Quote.company_id == customer.company_id,
+            Quote.customer_id == customer.id,
+            Quote.status != QuoteStatus.DRAFT,
+        )
+        .options(
+            selectinload(Quote.lines),
+            selectinload(Quote.decisions).selectinload(QuoteDecision.contact),
+        )
+    )
+
+
+def customer_invoices(customer: Customer, *, state: str = "open") -> list[Invoice]:
+    """Issued invoices of the customer: open (sent, with a balance), paid, or all
+    (void included, drafts never)."""
+    query = select(Invoice).where(
+        Invoice.company_id == customer.company_id,
+        Invoice.customer_id == customer.id,
+        Invoice.status != InvoiceStatus.DRAFT,
+    )
+    if state == "open":
+        query = query.where(Invoice.status == InvoiceStatus.SENT)
+    elif state == "paid":
+        query = query.where(Invoice.status == InvoiceStatus.PAID)
+    return list(db.session.scalars(query.order_by(Invoice.issued_on.desc(), Invoice.number.desc())))
+
+
+def customer_invoice(customer: Customer, invoice_id: int) -> Invoice | None:
+    """One issued invoice of the customer with lines and payments, or None."""
+    return db.session.scalar(
+        select(Invoice)
+        .where(
+            Invoice.id == invoice_id,
+            Invoice.company_id == customer.company_id,
+            Invoice.customer_id == customer.id,
+            Invoice.status != InvoiceStatus.DRAFT,
+        )
+        .options(selectinload(Invoice.lines), selectinload(Invoice.payments))
+    )
+
+
+def customer_invoices_by_ids(customer: Customer, ids: list[int]) -> list[Invoice]:
+    """The customer's invoices among ``ids`` (others' ids are silently not there)."""
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Invoice)
+            .where(
+                Invoice.id.in_(ids[:100]),
+                Invoice.company_id == customer.company_id,
+                Invoice.customer_id == customer.id,
+                Invoice.status != InvoiceStatus.DRAFT,
+            )
+            .order_by(Invoice.number)
+        )
+    )
+
+
+def approved_reports(customer: Customer) -> list[Report]:
+    return list(
+        db.session.scalars(
+            select(Report)
+            .where(
+                Report.company_id == customer.company_id,
+                Report.customer_id == customer.id,
+                Report.status == ReportStatus.APPROVED,
+            )
+            .order_by(Report.approved_at.desc())
+        )
+    )
+
+
+def approved_report(customer: Customer, report_id: int) -> Report | None:
+    return db.session.scalar(
+        select(Report).where(
+            Report.id == report_id,
+            Report.company_id == customer.company_id,
+            Report.customer_id == customer.id,
+            Report.status == ReportStatus.APPROVED,
+        )
+    )
+
+
+def customer_checkout(customer: Customer, checkout_id: int) -> CheckoutPayment | None:
+    return db.session.scalar(
+        select(CheckoutPayment)
+        .where(
+            CheckoutPayment.id == checkout_id,
+            CheckoutPayment.company_id == customer.company_id,
+            CheckoutPayment.customer_id == customer.id,
+        )
+        .options(selectinload(CheckoutPayment.allocations))
+    )
