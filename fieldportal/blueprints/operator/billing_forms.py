@@ -18,6 +18,31 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ...services.billing import LineInput
 
+NUL_MESSAGE = "Remove the invisible control character (NUL) from this field."
+
+
+def _nul_fields(form):
+    """Fields (also inside line rows) whose submitted text contains a NUL byte, which
+    PostgreSQL cannot store."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                yield from _nul_fields(entry.form)
+        elif any("\x00" in str(value) for value in (field.raw_data or [])):
+            yield field
+
+
+class NoNulForm(FlaskForm):
+    """A form that refuses NUL bytes with a message on the field (422, never a 500)."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        bad = list(_nul_fields(self))
+        for field in bad:
+            field.errors = [*field.errors, NUL_MESSAGE]
+        return valid and not bad
+
+
 BLANK_LINE_ROWS = 3
 MAX_LINES = 200
 MAX_CENTS = 100_000_000_00  # $100M: far beyond any invoice, well inside the integer column
@@ -109,7 +134,7 @@ class LinesFormMixin:
             self.lines.append_entry({"taxable": True})
 
 
-class InvoiceForm(LinesFormMixin, FlaskForm):
+class InvoiceForm(LinesFormMixin, NoNulForm):
     class Meta:
         csrf = False  # CSRFProtect checks every POST
 
@@ -118,7 +143,7 @@ class InvoiceForm(LinesFormMixin, FlaskForm):
     po_number = StringField("PO number", validators=[Optional(), Length(max=60)])
 
 
-class QuoteForm(LinesFormMixin, FlaskForm):
+class QuoteForm(LinesFormMixin, NoNulForm):
     class Meta:
         csrf = False
 
@@ -127,7 +152,7 @@ class QuoteForm(LinesFormMixin, FlaskForm):
     valid_until = DateField("Valid until", validators=[Optional()])
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(NoNulForm):
     class Meta:
         csrf = False
 
@@ -143,7 +168,7 @@ class PaymentForm(FlaskForm):
     received_on = DateField("Received on", validators=[Optional()])
 
 
-class VoidForm(FlaskForm):
+class VoidForm(NoNulForm):
     class Meta:
         csrf = False
 

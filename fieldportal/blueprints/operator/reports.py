@@ -5,7 +5,6 @@ customers: job sheet, vehicle service history, statement of account."""
 from datetime import timedelta
 
 from flask import abort, flash, g, request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField, StringField, TextAreaField
@@ -18,6 +17,7 @@ from ...services import documents, reports
 from ...services.clock import company_today
 from . import bp
 from .access import get_for_company_or_404, require_roles
+from .billing_forms import NoNulForm
 from .invoices import customer_choices
 
 OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
@@ -25,7 +25,7 @@ EVERYONE = (*OFFICE, StaffRole.TECHNICIAN)
 PER_PAGE = 50
 
 
-class ReportForm(FlaskForm):
+class ReportForm(NoNulForm):
     class Meta:
         csrf = False
 
