@@ -189,7 +189,7 @@ def portal_login_url(company: Company, token: str) -> str:
     from flask import current_app
 
     try:
-        return mailer.absolute_url("portal.open_link", slug=company.slug, token=token)
+        return mailer.absolute_url("portal.open_link", company_slug=company.slug, token=token)
     except Exception:  # the portal blueprint is not registered in this build
         return f"{current_app.config['BASE_URL']}/portal/{company.slug}/link/{token}"
 

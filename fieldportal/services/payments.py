@@ -100,12 +100,13 @@ def start_checkout(
     allocations: list[Allocation],
     *,
     contact: Contact | None,
-    success_url: str,
+    success_url,
     cancel_url: str,
 ) -> tuple[CheckoutPayment, str]:
     """Record a checkout and create its Stripe Checkout Session; returns (checkout, url).
 
-    ``success_url`` may contain ``{CHECKOUT_ID}``, replaced by our checkout id.
+    ``success_url`` is a string (``{CHECKOUT_ID}`` in it is replaced by our checkout id)
+    or a function of the checkout id returning the URL.
     """
     company = customer.company
     checkout = CheckoutPayment(
@@ -134,7 +135,9 @@ def start_checkout(
     params = {
         "mode": "payment",
         "client_reference_id": str(checkout.id),
-        "success_url": success_url.replace("{CHECKOUT_ID}", str(checkout.id)),
+        "success_url": success_url(checkout.id)
+        if callable(success_url)
+        else success_url.replace("{CHECKOUT_ID}", str(checkout.id)),
         "cancel_url": cancel_url,
         "metadata": metadata,
         "payment_intent_data": {"metadata": metadata},
