@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
@@ -181,7 +182,7 @@ def quote_fingerprint(quote: Quote) -> str:
         "lines": [
             [
                 line.description,
-                str(line.quantity),
+                format(Decimal(line.quantity).quantize(Decimal("0.01")), "f"),
                 line.unit_price_cents,
                 line.taxable,
                 line.amount_cents,

@@ -117,3 +117,35 @@ def test_twenty_concurrent_answers_one_wins(app, committed_db):
     assert errors == []
     assert sorted(results) == ["already answered"] * 19 + ["won"]
     assert db.session.scalar(select(func.count(QuoteDecision.id))) == 1
+
+
+def test_twenty_concurrent_portal_answers_one_wins_rest_409(app, committed_db):
+    from tests.helpers import sign_in
+
+    db = committed_db
+    company = factories.create_company(slug="race-portal")
+    customer = factories.create_customer(company)
+    contact = factories.create_contact(customer)
+    with app.test_request_context():
+        quote = quotes.create_quote(customer, title="Race", lines=[line()])
+        quotes.send_quote(quote)
+    clients = []
+    for _ in range(20):
+        client = app.test_client()
+        sign_in(client, contact)
+        clients.append(client)
+    db.session.commit()
+    url = f"/portal/race-portal/quotes/{quote.id}"
+    shown = quotes.quote_fingerprint(quote)
+
+    def answer(n):
+        action = "accept" if n % 2 else "reject"
+        response = clients[n].post(
+            f"{url}/{action}", data={"signed_name": f"Person {n}", "quote_sha256": shown}
+        )
+        return response.status_code
+
+    statuses, errors = run_together(20, answer)
+    assert errors == []
+    assert sorted(statuses) == [303] + [409] * 19
+    assert db.session.scalar(select(func.count(QuoteDecision.id))) == 1
