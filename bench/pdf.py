@@ -24,7 +24,14 @@ def _ms(seconds: float) -> float:
 def run(lines: int = 30, repeats: int = 50) -> dict:
     from fieldportal import create_app
     from fieldportal.extensions import db
-    from fieldportal.models import BillingTerms, Company, Customer, CustomerKind, StaffRole, StaffUser
+    from fieldportal.models import (
+        BillingTerms,
+        Company,
+        Customer,
+        CustomerKind,
+        StaffRole,
+        StaffUser,
+    )
     from fieldportal.services import documents, invoices
     from fieldportal.services.billing import LineInput
 
@@ -42,12 +49,18 @@ def run(lines: int = 30, repeats: int = 50) -> dict:
         db.session.add(company)
         db.session.flush()
         staff = StaffUser(
-            company_id=company.id, email="b@bench.test", name="B", role=StaffRole.OWNER,
+            company_id=company.id,
+            email="b@bench.test",
+            name="B",
+            role=StaffRole.OWNER,
             password_hash="x",
         )
         customer = Customer(
-            company_id=company.id, kind=CustomerKind.FLEET, name="Bench Fleet",
-            email="fleet@bench.test", billing_terms=BillingTerms.NET_30,
+            company_id=company.id,
+            kind=CustomerKind.FLEET,
+            name="Bench Fleet",
+            email="fleet@bench.test",
+            billing_terms=BillingTerms.NET_30,
         )
         db.session.add_all([staff, customer])
         db.session.flush()

@@ -48,7 +48,13 @@ def _lists(node):
 
 
 class StripeStandIn:
-    """Serves POST /v1/checkout/sessions and GET /v1/checkout/sessions/<id>."""
+    """Serves POST /v1/checkout/sessions and GET /v1/checkout/sessions/<id>, and a
+    hosted-Checkout look-alike at /pay/<session id> for browser tests: paying there
+    redirects to the success URL and then (after ``webhook_delay`` seconds) posts a
+    signed ``checkout.session.completed`` event to ``webhook_url``."""
+
+    webhook_url: str | None = None
+    webhook_delay: float = 1.5
 
     def __init__(self):
         self.sessions: dict[str, dict] = {}
@@ -81,6 +87,8 @@ class StripeStandIn:
                         "authorization": self.headers.get("Authorization"),
                     }
                 )
+                if self.path.startswith("/pay/"):
+                    return standin.pay(self, self.path.rsplit("/", 1)[-1])
                 if self.path != "/v1/checkout/sessions":
                     return self._reply(404, {"error": {"message": "no such route"}})
                 if key and key in standin._by_key:
@@ -91,6 +99,12 @@ class StripeStandIn:
                 self._reply(200, session)
 
             def do_GET(self):
+                if self.path == "/favicon.ico":
+                    self.send_response(204)
+                    self.end_headers()
+                    return None
+                if self.path.startswith("/pay/"):
+                    return standin.pay_page(self, self.path.rsplit("/", 1)[-1])
                 session = standin.sessions.get(self.path.rsplit("/", 1)[-1])
                 if session is None:
                     return self._reply(404, {"error": {"message": "no such session"}})
@@ -123,6 +137,51 @@ class StripeStandIn:
         }
         self.sessions[session_id] = session
         return session
+
+    def pay_page(self, handler, session_id: str):
+        session = self.sessions.get(session_id)
+        if session is None:
+            handler.send_error(404)
+            return
+        amount = f"{session['amount_total'] / 100:.2f}"
+        body = (
+            "<!doctype html><html lang=en><title>Stand-in Checkout</title>"
+            f"<h1>Stand-in Checkout</h1><p>Amount: {amount} {session['currency'].upper()}</p>"
+            f"<form method=post action='/pay/{session_id}'><button>Pay {amount}</button></form>"
+        ).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def pay(self, handler, session_id: str):
+        session = self.sessions.get(session_id)
+        if session is None:
+            handler.send_error(404)
+            return
+        paid = completed_session(session)
+        self.sessions[session_id] = paid
+        handler.send_response(303)
+        handler.send_header("Location", session["success_url"])
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        if self.webhook_url:
+            threading.Timer(self.webhook_delay, self.deliver, args=(paid,)).start()
+
+    def deliver(self, session: dict) -> int:
+        """POST a signed checkout.session.completed for this session to webhook_url."""
+        import urllib.request
+
+        payload = event_payload("checkout.session.completed", session, f"evt_{session['id']}")
+        request = urllib.request.Request(
+            self.webhook_url,
+            data=payload.encode(),
+            headers={"Content-Type": "application/json", "Stripe-Signature": sign(payload)},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - local test server
+            return response.status
 
     def start(self):
         self._thread.start()

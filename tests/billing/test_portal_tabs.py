@@ -329,3 +329,15 @@ def test_only_approved_reports_reach_the_portal(portal, db, customer, owner):
     page = portal.get(f"/portal/acme/reports/{approved.id}")
     assert "All &lt;ok&gt;" in page.get_data(as_text=True)
     assert "All <ok>" in pdf_text(portal.get(f"/portal/acme/reports/{approved.id}.pdf").data)
+
+
+def test_invoice_pages_let_pay_forms_continue_to_checkout(
+    portal, create, customer, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
+    invoice = create.invoice(customer)
+    csp = portal.get(f"/portal/acme/invoices/{invoice.id}").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://checkout.stripe.com" in csp
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    other = portal.get("/portal/acme/quotes").headers["Content-Security-Policy"]
+    assert "checkout.stripe.com" not in other

@@ -6,7 +6,7 @@ come from the server (a partial amount is checked against the balance)."""
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import abort, flash, g, redirect, request
+from flask import abort, current_app, flash, g, redirect, request
 from htmx_flask import make_response as htmx_make_response
 
 from ...extensions import db
@@ -28,6 +28,18 @@ def _load(invoice_id: int):
     return invoice
 
 
+def with_checkout_form_action(response):
+    """Let this page's Pay forms continue to Stripe's Checkout page: browsers apply CSP
+    form-action to the redirect after a form POST, and ours is 'self' only."""
+    from ...web import CONTENT_SECURITY_POLICY
+
+    origin = current_app.config.get("STRIPE_CHECKOUT_ORIGIN") or "https://checkout.stripe.com"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {origin}"
+    )
+    return response
+
+
 def _page_context() -> dict:
     return {
         "online_payments": payments.online_payments_enabled(),
@@ -42,24 +54,28 @@ def invoices_index():
     state = request.args.get("state", "open")
     if state not in portal_billing.PORTAL_INVOICE_FILTERS:
         state = "open"
-    return render(
-        page="portal/invoices/index.html",
-        fragment="partials/portal/_invoice_list.html",
-        invoices=portal_billing.customer_invoices(g.customer, state=state),
-        state=state,
-        states=portal_billing.PORTAL_INVOICE_FILTERS,
-        **_page_context(),
+    return with_checkout_form_action(
+        render(
+            page="portal/invoices/index.html",
+            fragment="partials/portal/_invoice_list.html",
+            invoices=portal_billing.customer_invoices(g.customer, state=state),
+            state=state,
+            states=portal_billing.PORTAL_INVOICE_FILTERS,
+            **_page_context(),
+        )
     )
 
 
 def _detail(invoice, status: int = 200, problem: str | None = None, amount: str = ""):
-    return render(
-        page="portal/invoices/detail.html",
-        status=status,
-        problem=problem,
-        amount=amount,
-        **documents.invoice_context(invoice),
-        **_page_context(),
+    return with_checkout_form_action(
+        render(
+            page="portal/invoices/detail.html",
+            status=status,
+            problem=problem,
+            amount=amount,
+            **documents.invoice_context(invoice),
+            **_page_context(),
+        )
     )
 
 
@@ -157,14 +173,16 @@ def invoices_pay_several():
     except payments.PaymentError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return render(
-            page="portal/invoices/index.html",
-            fragment="partials/portal/_invoice_list.html",
-            status=422,
-            invoices=portal_billing.customer_invoices(g.customer, state="open"),
-            state="open",
-            states=portal_billing.PORTAL_INVOICE_FILTERS,
-            **_page_context(),
+        return with_checkout_form_action(
+            render(
+                page="portal/invoices/index.html",
+                fragment="partials/portal/_invoice_list.html",
+                status=422,
+                invoices=portal_billing.customer_invoices(g.customer, state="open"),
+                state="open",
+                states=portal_billing.PORTAL_INVOICE_FILTERS,
+                **_page_context(),
+            )
         )
 
 
