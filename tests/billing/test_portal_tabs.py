@@ -341,3 +341,31 @@ def test_invoice_pages_let_pay_forms_continue_to_checkout(
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     other = portal.get("/portal/acme/quotes").headers["Content-Security-Policy"]
     assert "checkout.stripe.com" not in other
+
+
+@pytest.mark.parametrize("path", ["/portal/acme/invoices?state=all", "/portal/acme/quotes"])
+def test_portal_list_queries_do_not_grow_with_rows(portal, create, customer, count_queries, path):
+    create.invoice(customer)
+    create.quote(customer)
+    portal.get(path)  # the session's first request also records last-seen
+    with count_queries() as few:
+        assert portal.get(path).status_code == 200
+    for _ in range(8):
+        create.invoice(customer)
+        create.quote(customer)
+    with count_queries() as many:
+        portal.get(path)
+    assert len(many) == len(few) <= 8
+
+
+def test_operator_detail_queries_do_not_grow_with_lines(
+    staff_client, create, customer, count_queries
+):
+    small = create.invoice(customer, lines=(("A", 100),))
+    big = create.invoice(customer, lines=tuple((f"L{n}", 100 + n) for n in range(30)))
+    staff_client.get("/invoices")  # the session's first request also records last-seen
+    with count_queries() as few:
+        staff_client.get(f"/invoices/{small.id}")
+    with count_queries() as many:
+        staff_client.get(f"/invoices/{big.id}")
+    assert len(many) == len(few) <= 8
