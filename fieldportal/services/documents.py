@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app, g, render_template
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -239,17 +239,21 @@ class Statement:
         return list(zip(AGE_BUCKETS, self.buckets, strict=True))
 
 
-def statement_of_account(customer: Customer, today: date, payments_since: date) -> Statement:
-    """Open invoices with their age, payments received since a date, and the balance."""
+def statement_of_account(
+    customer: Customer, today: date, payments_since: date, site_ids: set[int] | None = None
+) -> Statement:
+    """Open invoices with their age, payments received since a date, and the balance
+    (for a site-scoped contact, only the invoices of its sites)."""
+    in_sites = Invoice.site_id.in_(site_ids or [0]) if site_ids is not None else true()
     invoices = db.session.scalars(
         select(Invoice)
-        .where(Invoice.customer_id == customer.id, Invoice.status == InvoiceStatus.SENT)
+        .where(Invoice.customer_id == customer.id, Invoice.status == InvoiceStatus.SENT, in_sites)
         .order_by(Invoice.due_on, Invoice.number)
     ).all()
     payments = db.session.scalars(
         select(Payment)
         .join(Invoice, Payment.invoice_id == Invoice.id)
-        .where(Invoice.customer_id == customer.id, Invoice.status != InvoiceStatus.VOID)
+        .where(Invoice.customer_id == customer.id, Invoice.status != InvoiceStatus.VOID, in_sites)
         .options(selectinload(Payment.invoice))
         .order_by(Payment.received_at.desc())
     ).all()

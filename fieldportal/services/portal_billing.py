@@ -6,7 +6,7 @@ a draft report. Every function is scoped to one customer of one company.
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -26,6 +26,13 @@ PORTAL_QUOTE_FILTERS = ("all", "awaiting", "accepted", "rejected", "changes_requ
 PORTAL_INVOICE_FILTERS = ("open", "paid", "all")
 
 
+def _sites(query, model, site_ids: set[int] | None):
+    """A site-scoped contact sees only documents of its sites (None = every site)."""
+    if site_ids is None:
+        return query
+    return query.where(model.site_id.in_(site_ids)) if site_ids else query.where(false())
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -37,6 +44,7 @@ def customer_quotes(
     status: str = "all",
     sent_from: date | None = None,
     sent_to: date | None = None,
+    site_ids: set[int] | None = None,
 ) -> list[Quote]:
     """Sent (or answered, or expired) quotes of the customer, newest first; filter by
     status ("awaiting" = sent and still valid) and by the date sent (inclusive range)."""
@@ -55,6 +63,7 @@ def customer_quotes(
         query = query.where(or_(Quote.status == QuoteStatus.EXPIRED, lapsed))
     elif status in ("accepted", "rejected", "changes_requested"):
         query = query.where(Quote.status == QuoteStatus(status))
+    query = _sites(query, Quote, site_ids)
     if sent_from:
         query = query.where(Quote.sent_at >= _day_start(sent_from))
     if sent_to:
@@ -62,10 +71,12 @@ def customer_quotes(
     return list(db.session.scalars(query.order_by(Quote.sent_at.desc(), Quote.id.desc())))
 
 
-def customer_quote(customer: Customer, quote_id: int) -> Quote | None:
+def customer_quote(
+    customer: Customer, quote_id: int, site_ids: set[int] | None = None
+) -> Quote | None:
     """One non-draft quote of the customer with lines and decisions, or None."""
     return db.session.scalar(
-        select(Quote)
+        _sites(select(Quote), Quote, site_ids)
         .where(
             Quote.id == quote_id,
             Quote.company_id == customer.company_id,
@@ -79,7 +90,9 @@ def customer_quote(customer: Customer, quote_id: int) -> Quote | None:
     )
 
 
-def customer_invoices(customer: Customer, *, state: str = "open") -> list[Invoice]:
+def customer_invoices(
+    customer: Customer, *, state: str = "open", site_ids: set[int] | None = None
+) -> list[Invoice]:
     """Issued invoices of the customer: open (sent, with a balance), paid, or all
     (void included, drafts never)."""
     query = select(Invoice).where(
@@ -87,6 +100,7 @@ def customer_invoices(customer: Customer, *, state: str = "open") -> list[Invoic
         Invoice.customer_id == customer.id,
         Invoice.status != InvoiceStatus.DRAFT,
     )
+    query = _sites(query, Invoice, site_ids)
     if state == "open":
         query = query.where(Invoice.status == InvoiceStatus.SENT)
     elif state == "paid":
@@ -94,10 +108,12 @@ def customer_invoices(customer: Customer, *, state: str = "open") -> list[Invoic
     return list(db.session.scalars(query.order_by(Invoice.issued_on.desc(), Invoice.number.desc())))
 
 
-def customer_invoice(customer: Customer, invoice_id: int) -> Invoice | None:
+def customer_invoice(
+    customer: Customer, invoice_id: int, site_ids: set[int] | None = None
+) -> Invoice | None:
     """One issued invoice of the customer with lines and payments, or None."""
     return db.session.scalar(
-        select(Invoice)
+        _sites(select(Invoice), Invoice, site_ids)
         .where(
             Invoice.id == invoice_id,
             Invoice.company_id == customer.company_id,
@@ -108,13 +124,15 @@ def customer_invoice(customer: Customer, invoice_id: int) -> Invoice | None:
     )
 
 
-def customer_invoices_by_ids(customer: Customer, ids: list[int]) -> list[Invoice]:
+def customer_invoices_by_ids(
+    customer: Customer, ids: list[int], site_ids: set[int] | None = None
+) -> list[Invoice]:
     """The customer's invoices among ``ids`` (others' ids are silently not there)."""
     if not ids:
         return []
     return list(
         db.session.scalars(
-            select(Invoice)
+            _sites(select(Invoice), Invoice, site_ids)
             .where(
                 Invoice.id.in_(ids[:100]),
                 Invoice.company_id == customer.company_id,
@@ -126,10 +144,10 @@ def customer_invoices_by_ids(customer: Customer, ids: list[int]) -> list[Invoice
     )
 
 
-def approved_reports(customer: Customer) -> list[Report]:
+def approved_reports(customer: Customer, site_ids: set[int] | None = None) -> list[Report]:
     return list(
         db.session.scalars(
-            select(Report)
+            _sites(select(Report), Report, site_ids)
             .where(
                 Report.company_id == customer.company_id,
                 Report.customer_id == customer.id,
@@ -140,9 +158,11 @@ def approved_reports(customer: Customer) -> list[Report]:
     )
 
 
-def approved_report(customer: Customer, report_id: int) -> Report | None:
+def approved_report(
+    customer: Customer, report_id: int, site_ids: set[int] | None = None
+) -> Report | None:
     return db.session.scalar(
-        select(Report).where(
+        _sites(select(Report), Report, site_ids).where(
             Report.id == report_id,
             Report.company_id == customer.company_id,
             Report.customer_id == customer.id,

@@ -39,6 +39,16 @@
     }
   });
 
+  // Portal tabs swap only the panel; keep the tab strip's current marker in step.
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest("[data-tab]");
+    if (!tab) return;
+    document.querySelectorAll("[data-tab]").forEach(function (other) {
+      other.removeAttribute("aria-current");
+    });
+    tab.setAttribute("aria-current", "page");
+  });
+
   // <form data-confirm="Are you sure?">: ask before a plain destructive POST
   // (htmx forms use hx-confirm instead).
   document.addEventListener("submit", function (event) {

@@ -369,3 +369,45 @@ def test_operator_detail_queries_do_not_grow_with_lines(
     with count_queries() as many:
         staff_client.get(f"/invoices/{big.id}")
     assert len(many) == len(few) <= 8
+
+
+def test_tab_swap_returns_the_panel_only(portal, create, customer):
+    create.invoice(customer, lines=(("Swap", 4_321),))
+    for path, heading in (
+        ("/portal/acme/invoices", "Invoices"),
+        ("/portal/acme/quotes", "Quotes"),
+        ("/portal/acme/reports", "Reports"),
+    ):
+        fragment = portal.get(path, headers={"HX-Request": "true", "HX-Target": "panel"})
+        html = fragment.get_data(as_text=True)
+        assert fragment.status_code == 200 and "<html" not in html
+        assert f"<h1>{heading}</h1>" in html
+
+
+def test_site_scoped_contact_sees_only_its_sites_invoices(client, db, create, customer):
+    north = create.site(customer, name="North depot")
+    south = create.site(customer, name="South depot")
+    north_invoice = create.invoice(customer, site_id=north.id, lines=(("North", 1_111),))
+    south_invoice = create.invoice(customer, site_id=south.id, lines=(("South", 2_222),))
+    scoped = create.contact(customer, all_sites=False, email="north@bakery.test")
+    scoped.sites.append(north)
+    db.session.flush()
+    sign_in(client, scoped)
+    text = text_of(client.get("/portal/acme/invoices"))
+    assert "$11.11" in text and "$22.22" not in text
+    assert client.get(f"/portal/acme/invoices/{north_invoice.id}").status_code == 200
+    assert client.get(f"/portal/acme/invoices/{south_invoice.id}").status_code == 404
+    assert client.get(f"/portal/acme/invoices/{south_invoice.id}.pdf").status_code == 404
+
+
+def test_site_scoped_statement_covers_only_its_sites(client, db, create, customer):
+    north = create.site(customer, name="North depot")
+    south = create.site(customer, name="South depot")
+    create.invoice(customer, site_id=north.id, lines=(("North", 1_111),))
+    create.invoice(customer, site_id=south.id, lines=(("South", 2_222),))
+    scoped = create.contact(customer, all_sites=False, email="north2@bakery.test")
+    scoped.sites.append(north)
+    db.session.flush()
+    sign_in(client, scoped)
+    text = pdf_text(client.get("/portal/acme/statement.pdf").data)
+    assert "$11.11" in text and "$22.22" not in text

@@ -16,13 +16,14 @@ from ...services import documents, payments, portal_billing
 from ...services.clock import company_today
 from ...services.mailer import absolute_url
 from . import bp
-from .access import require_permission
+from .access import require_company_setting, require_permission
+from .billing_access import acting_contact, site_ids
 
 STATEMENT_PAYMENT_DAYS = 90
 
 
 def _load(invoice_id: int):
-    invoice = portal_billing.customer_invoice(g.customer, invoice_id)
+    invoice = portal_billing.customer_invoice(g.customer, invoice_id, site_ids())
     if invoice is None:
         abort(404)
     return invoice
@@ -43,12 +44,13 @@ def with_checkout_form_action(response):
 def _page_context() -> dict:
     return {
         "online_payments": payments.online_payments_enabled(),
-        "can_pay": g.contact is not None,
+        "can_pay": acting_contact() is not None,
         "today": company_today(g.company),
     }
 
 
 @bp.get("/invoices", endpoint="invoices")
+@require_company_setting("show_invoices")
 @require_permission(PortalPermission.INVOICES)
 def invoices_index():
     state = request.args.get("state", "open")
@@ -57,8 +59,8 @@ def invoices_index():
     return with_checkout_form_action(
         render(
             page="portal/invoices/index.html",
-            fragment="partials/portal/_invoice_list.html",
-            invoices=portal_billing.customer_invoices(g.customer, state=state),
+            fragment="partials/portal/_invoices_panel.html",
+            invoices=portal_billing.customer_invoices(g.customer, state=state, site_ids=site_ids()),
             state=state,
             states=portal_billing.PORTAL_INVOICE_FILTERS,
             **_page_context(),
@@ -80,12 +82,14 @@ def _detail(invoice, status: int = 200, problem: str | None = None, amount: str 
 
 
 @bp.get("/invoices/<int:invoice_id>")
+@require_company_setting("show_invoices")
 @require_permission(PortalPermission.INVOICES)
 def invoice_detail(invoice_id: int):
     return _detail(_load(invoice_id))
 
 
 @bp.get("/invoices/<int:invoice_id>.pdf")
+@require_company_setting("show_invoices")
 @require_permission(PortalPermission.INVOICES)
 def invoice_pdf(invoice_id: int):
     invoice = _load(invoice_id)
@@ -93,11 +97,12 @@ def invoice_pdf(invoice_id: int):
 
 
 @bp.get("/statement.pdf")
+@require_company_setting("show_invoices")
 @require_permission(PortalPermission.INVOICES)
 def statement_pdf():
     today = company_today(g.company)
     statement = documents.statement_of_account(
-        g.customer, today, today - timedelta(days=STATEMENT_PAYMENT_DAYS)
+        g.customer, today, today - timedelta(days=STATEMENT_PAYMENT_DAYS), site_ids()
     )
     return documents.pdf_response(documents.statement_pdf(statement), "statement.pdf")
 
@@ -121,7 +126,7 @@ def _checkout(invoices: list, partial_cents: int | None, cancel_url: str):
     checkout, url = payments.start_checkout(
         g.customer,
         allocations,
-        contact=g.contact,
+        contact=acting_contact(),
         success_url=lambda checkout_id: absolute_url(
             "portal.payment_status", company_slug=g.company.slug, checkout_id=checkout_id
         ),
@@ -135,13 +140,14 @@ def _checkout(invoices: list, partial_cents: int | None, cancel_url: str):
 
 
 def _require_payer():
-    if g.contact is None:
-        abort(404)  # the fleet token is read-only
+    if acting_contact() is None:
+        abort(404)  # a fleet token and the staff preview are read-only
     if not payments.online_payments_enabled():
         abort(404)
 
 
 @bp.post("/invoices/<int:invoice_id>/pay")
+@require_company_setting("show_invoices")
 @require_permission(PortalPermission.INVOICES)
 def invoice_pay(invoice_id: int):
     _require_payer()
@@ -161,11 +167,12 @@ def invoice_pay(invoice_id: int):
 
 
 @bp.post("/invoices/pay")
+@require_company_setting("show_invoices")
 @require_permission(PortalPermission.INVOICES)
 def invoices_pay_several():
     _require_payer()
     ids = [int(v) for v in request.form.getlist("invoice_id") if v.isdigit()]
-    chosen = portal_billing.customer_invoices_by_ids(g.customer, ids)
+    chosen = portal_billing.customer_invoices_by_ids(g.customer, ids, site_ids())
     try:
         if len(chosen) != len(set(ids)):
             abort(404)
@@ -176,9 +183,11 @@ def invoices_pay_several():
         return with_checkout_form_action(
             render(
                 page="portal/invoices/index.html",
-                fragment="partials/portal/_invoice_list.html",
+                fragment="partials/portal/_invoices_panel.html",
                 status=422,
-                invoices=portal_billing.customer_invoices(g.customer, state="open"),
+                invoices=portal_billing.customer_invoices(
+                    g.customer, state="open", site_ids=site_ids()
+                ),
                 state="open",
                 states=portal_billing.PORTAL_INVOICE_FILTERS,
                 **_page_context(),
@@ -187,6 +196,7 @@ def invoices_pay_several():
 
 
 @bp.get("/payments/<int:checkout_id>")
+@require_company_setting("show_invoices")
 @require_permission(PortalPermission.INVOICES)
 def payment_status(checkout_id: int):
     """Where Stripe sends the customer back: 'processing' until the signed webhook has

@@ -13,7 +13,8 @@ from ...models import PortalPermission, QuoteDecisionKind
 from ...services import documents, portal_billing, quotes
 from ...services.clock import company_today
 from . import bp
-from .access import require_permission
+from .access import require_company_setting, require_permission
+from .billing_access import acting_contact, site_ids
 
 ANSWERS = {
     "accept": QuoteDecisionKind.ACCEPTED,
@@ -50,13 +51,14 @@ class AnswerForm(FlaskForm):
 
 
 def _load(quote_id: int):
-    quote = portal_billing.customer_quote(g.customer, quote_id)
+    quote = portal_billing.customer_quote(g.customer, quote_id, site_ids())
     if quote is None:
         abort(404)
     return quote
 
 
 @bp.get("/quotes", endpoint="quotes")
+@require_company_setting("show_quotes")
 @require_permission(PortalPermission.QUOTES)
 def quotes_index():
     filters = QuoteFilters(request.args)
@@ -71,10 +73,11 @@ def quotes_index():
         status=status,
         sent_from=filters.sent_from.data if not filters.sent_from.errors else None,
         sent_to=filters.sent_to.data if not filters.sent_to.errors else None,
+        site_ids=site_ids(),
     )
     return render(
         page="portal/quotes/index.html",
-        fragment="partials/portal/_quote_list.html",
+        fragment="partials/portal/_quotes_panel.html",
         quotes=[(quote, quotes.effective_status(quote, today)) for quote in rows],
         filters=filters,
         status_filter=status,
@@ -93,23 +96,27 @@ def _detail(quote, status: int = 200, form: AnswerForm | None = None, problem: s
         form=form,
         effective_status=effective,
         awaiting=effective.value == "sent",
+        can_answer=acting_contact() is not None,
         problem=problem,
         **documents.quote_context(quote),
     )
 
 
 @bp.get("/quotes/<int:quote_id>")
+@require_company_setting("show_quotes")
 @require_permission(PortalPermission.QUOTES)
 def quote_detail(quote_id: int):
     return _detail(_load(quote_id))
 
 
 @bp.post("/quotes/<int:quote_id>/<any(accept, reject, changes):answer>")
+@require_company_setting("show_quotes")
 @require_permission(PortalPermission.QUOTES)
 def quote_answer(quote_id: int, answer: str):
     quote = _load(quote_id)
-    if g.contact is None:
-        abort(404)  # the fleet token is read-only
+    contact = acting_contact()
+    if contact is None:
+        abort(404)  # a fleet token and the staff preview are read-only
     form = AnswerForm()
     form.validate()
     kind = ANSWERS[answer]
@@ -117,7 +124,7 @@ def quote_answer(quote_id: int, answer: str):
         quotes.decide(
             quote,
             kind,
-            contact=g.contact,
+            contact=contact,
             evidence=quotes.Evidence(request.remote_addr, request.user_agent.string),
             signed_name=form.signed_name.data,
             message=form.message.data,
@@ -137,6 +144,7 @@ def quote_answer(quote_id: int, answer: str):
 
 
 @bp.get("/quotes/<int:quote_id>.pdf")
+@require_company_setting("show_quotes")
 @require_permission(PortalPermission.QUOTES)
 def quote_pdf(quote_id: int):
     quote = _load(quote_id)
