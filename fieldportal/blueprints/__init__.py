@@ -9,9 +9,11 @@ def register_blueprints(app: Flask) -> None:
     from .portal import bp as portal_bp
     from .portal.fleet_token import token_bp
     from .system import bp as system_bp
+    from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(operator_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(token_bp)
     app.register_blueprint(system_bp)
+    app.register_blueprint(webhooks_bp)

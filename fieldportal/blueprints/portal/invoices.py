@@ -1,0 +1,211 @@
+"""Portal Invoices tab: issued invoices (never drafts), open / paid filter, detail, PDF,
+statement of account, and paying online through Stripe Checkout: the balance, a chosen
+partial amount, or several selected invoices at once. "Pay" is always a POST; amounts
+come from the server (a partial amount is checked against the balance)."""
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask import abort, current_app, flash, g, redirect, request
+from htmx_flask import make_response as htmx_make_response
+
+from ...extensions import db
+from ...htmx import render
+from ...models import PortalPermission
+from ...services import documents, payments, portal_billing
+from ...services.clock import company_today
+from ...services.mailer import absolute_url
+from . import bp
+from .access import require_company_setting, require_permission
+from .billing_access import acting_contact, site_ids
+
+STATEMENT_PAYMENT_DAYS = 90
+
+
+def _load(invoice_id: int):
+    invoice = portal_billing.customer_invoice(g.customer, invoice_id, site_ids())
+    if invoice is None:
+        abort(404)
+    return invoice
+
+
+def with_checkout_form_action(response):
+    """Let this page's Pay forms continue to Stripe's Checkout page: browsers apply CSP
+    form-action to the redirect after a form POST, and ours is 'self' only."""
+    from ...web import CONTENT_SECURITY_POLICY
+
+    origin = current_app.config.get("STRIPE_CHECKOUT_ORIGIN") or "https://checkout.stripe.com"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {origin}"
+    )
+    return response
+
+
+def _page_context() -> dict:
+    return {
+        "online_payments": payments.online_payments_enabled(),
+        "can_pay": acting_contact() is not None,
+        "today": company_today(g.company),
+    }
+
+
+@bp.get("/invoices", endpoint="invoices")
+@require_company_setting("show_invoices")
+@require_permission(PortalPermission.INVOICES)
+def invoices_index():
+    state = request.args.get("state", "open")
+    if state not in portal_billing.PORTAL_INVOICE_FILTERS:
+        state = "open"
+    return with_checkout_form_action(
+        render(
+            page="portal/invoices/index.html",
+            fragment="partials/portal/_invoices_panel.html",
+            invoices=portal_billing.customer_invoices(g.customer, state=state, site_ids=site_ids()),
+            state=state,
+            states=portal_billing.PORTAL_INVOICE_FILTERS,
+            **_page_context(),
+        )
+    )
+
+
+def _detail(invoice, status: int = 200, problem: str | None = None, amount: str = ""):
+    return with_checkout_form_action(
+        render(
+            page="portal/invoices/detail.html",
+            status=status,
+            problem=problem,
+            amount=amount,
+            **documents.invoice_context(invoice),
+            **_page_context(),
+        )
+    )
+
+
+@bp.get("/invoices/<int:invoice_id>")
+@require_company_setting("show_invoices")
+@require_permission(PortalPermission.INVOICES)
+def invoice_detail(invoice_id: int):
+    return _detail(_load(invoice_id))
+
+
+@bp.get("/invoices/<int:invoice_id>.pdf")
+@require_company_setting("show_invoices")
+@require_permission(PortalPermission.INVOICES)
+def invoice_pdf(invoice_id: int):
+    invoice = _load(invoice_id)
+    return documents.pdf_response(documents.invoice_pdf(invoice), f"invoice-{invoice.number}.pdf")
+
+
+@bp.get("/statement.pdf")
+@require_company_setting("show_invoices")
+@require_permission(PortalPermission.INVOICES)
+def statement_pdf():
+    today = company_today(g.company)
+    statement = documents.statement_of_account(
+        g.customer, today, today - timedelta(days=STATEMENT_PAYMENT_DAYS), site_ids()
+    )
+    return documents.pdf_response(documents.statement_pdf(statement), "statement.pdf")
+
+
+def _parse_amount(raw: str | None) -> int | None:
+    """A partial amount typed by the customer, in cents; None for 'the whole balance'."""
+    raw = (raw or "").strip().replace(",", "")
+    if not raw:
+        return None
+    try:
+        amount = Decimal(raw.lstrip("$"))
+    except InvalidOperation as error:
+        raise payments.PaymentError("Enter an amount like 125.00.") from error
+    if not amount.is_finite():
+        raise payments.PaymentError("Enter an amount like 125.00.")
+    return int((amount * 100).to_integral_value())
+
+
+def _checkout(invoices: list, partial_cents: int | None, cancel_url: str):
+    allocations = payments.plan_allocations(g.customer, invoices, partial_cents)
+    checkout, url = payments.start_checkout(
+        g.customer,
+        allocations,
+        contact=acting_contact(),
+        success_url=lambda checkout_id: absolute_url(
+            "portal.payment_status", company_slug=g.company.slug, checkout_id=checkout_id
+        ),
+        cancel_url=cancel_url,
+    )
+    db.session.commit()
+    # Stripe's page is another site: a plain redirect (HX-Redirect for htmx).
+    if request.htmx:
+        return htmx_make_response("", 204, redirect=url)
+    return redirect(url, code=303)
+
+
+def _require_payer():
+    if acting_contact() is None:
+        abort(404)  # a fleet token and the staff preview are read-only
+    if not payments.online_payments_enabled():
+        abort(404)
+
+
+@bp.post("/invoices/<int:invoice_id>/pay")
+@require_company_setting("show_invoices")
+@require_permission(PortalPermission.INVOICES)
+def invoice_pay(invoice_id: int):
+    _require_payer()
+    invoice = _load(invoice_id)
+    raw_amount = request.form.get("amount", "")
+    try:
+        partial = _parse_amount(raw_amount)
+        if partial == invoice.balance_cents:
+            partial = None
+        cancel = absolute_url(
+            "portal.invoice_detail", company_slug=g.company.slug, invoice_id=invoice.id
+        )
+        return _checkout([invoice], partial, cancel)
+    except payments.PaymentError as error:
+        db.session.rollback()
+        return _detail(_load(invoice_id), status=422, problem=str(error), amount=raw_amount)
+
+
+@bp.post("/invoices/pay")
+@require_company_setting("show_invoices")
+@require_permission(PortalPermission.INVOICES)
+def invoices_pay_several():
+    _require_payer()
+    ids = [int(v) for v in request.form.getlist("invoice_id") if v.isdigit()]
+    chosen = portal_billing.customer_invoices_by_ids(g.customer, ids, site_ids())
+    try:
+        if len(chosen) != len(set(ids)):
+            abort(404)
+        return _checkout(chosen, None, absolute_url("portal.invoices", company_slug=g.company.slug))
+    except payments.PaymentError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return with_checkout_form_action(
+            render(
+                page="portal/invoices/index.html",
+                fragment="partials/portal/_invoices_panel.html",
+                status=422,
+                invoices=portal_billing.customer_invoices(
+                    g.customer, state="open", site_ids=site_ids()
+                ),
+                state="open",
+                states=portal_billing.PORTAL_INVOICE_FILTERS,
+                **_page_context(),
+            )
+        )
+
+
+@bp.get("/payments/<int:checkout_id>")
+@require_company_setting("show_invoices")
+@require_permission(PortalPermission.INVOICES)
+def payment_status(checkout_id: int):
+    """Where Stripe sends the customer back: 'processing' until the signed webhook has
+    confirmed the payment (the fragment polls); this page never marks anything paid."""
+    checkout = portal_billing.customer_checkout(g.customer, checkout_id)
+    if checkout is None:
+        abort(404)
+    return render(
+        page="portal/invoices/payment_status.html",
+        fragment="partials/portal/_payment_status.html",
+        checkout=checkout,
+    )

@@ -1,0 +1,319 @@
+"""Quote rules: authoring, sending, the customer's decision, expiry, conversion to a job.
+
+Statuses: draft → sent → accepted / rejected / changes_requested / expired.
+A sent quote whose validity date has passed is expired: ``effective_status`` shows it so
+at once, ``expire_overdue_quotes`` stores it (``flask quotes expire``), and a decision on
+it is refused either way. Exactly one decision per revision: the status moves with one
+``UPDATE … WHERE status = 'sent'`` and QuoteDecision is unique on (quote, revision).
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (
+    Contact,
+    Customer,
+    Job,
+    JobStatus,
+    Quote,
+    QuoteDecision,
+    QuoteDecisionKind,
+    QuoteStatus,
+    StaffUser,
+    utcnow,
+)
+from . import audit, mailer
+from .billing import LineInput, replace_lines
+from .clock import company_today
+from .numbering import next_number
+
+
+class QuoteError(Exception):
+    """A rule refused the change; the message is shown as is."""
+
+
+class AlreadyAnswered(QuoteError):
+    """Someone already decided this revision (HTTP 409)."""
+
+
+class QuoteExpired(QuoteError):
+    """The quote's validity date has passed."""
+
+
+class QuoteChanged(QuoteError):
+    """The quote changed since the customer loaded it (the hash they saw differs)."""
+
+
+def create_quote(
+    customer: Customer,
+    *,
+    title: str,
+    by: StaffUser | None = None,
+    lines: list[LineInput] = (),
+    valid_until: date | None = None,
+    tax_rate_bp: int | None = None,
+    notes: str | None = None,
+    site_id: int | None = None,
+    vehicle_id: int | None = None,
+) -> Quote:
+    """A draft quote with its lines and totals."""
+    quote = Quote(
+        company_id=customer.company_id,
+        customer_id=customer.id,
+        number=next_number(customer.company_id, "quote"),
+        title=title,
+        status=QuoteStatus.DRAFT,
+        valid_until=valid_until,
+        tax_rate_bp=customer.company.tax_rate_bp if tax_rate_bp is None else tax_rate_bp,
+        notes=notes,
+        site_id=site_id,
+        vehicle_id=vehicle_id,
+    )
+    db.session.add(quote)
+    db.session.flush()
+    replace_lines(quote, list(lines))
+    audit.record(quote.company_id, "quote.created", actor=by, subject=quote)
+    return quote
+
+
+def update_quote(
+    quote: Quote,
+    *,
+    title: str,
+    lines: list[LineInput],
+    valid_until: date | None,
+    tax_rate_bp: int,
+    notes: str | None,
+) -> Quote:
+    """Edit a draft, or a quote the customer asked to change (it then needs re-sending)."""
+    if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.CHANGES_REQUESTED):
+        raise QuoteError(f"A {quote.status.value.replace('_', ' ')} quote cannot be edited.")
+    quote.title = title
+    quote.valid_until = valid_until
+    quote.tax_rate_bp = tax_rate_bp
+    quote.notes = notes
+    replace_lines(quote, lines)
+    return quote
+
+
+def send_quote(quote: Quote, *, by: StaffUser | None = None) -> str:
+    """Send a draft (or re-send after requested changes, as a new revision) by email.
+
+    Returns the address used; QuoteError when no email is on file (nothing is sent).
+    """
+    from .invoices import invoice_recipient, portal_home_url
+
+    if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.CHANGES_REQUESTED, QuoteStatus.SENT):
+        raise QuoteError(f"A {quote.status.value.replace('_', ' ')} quote cannot be sent.")
+    if not quote.lines:
+        raise QuoteError("Add at least one line before sending.")
+    company = quote.customer.company
+    if quote.valid_until is not None and quote.valid_until < company_today(company):
+        raise QuoteError("The validity date has passed; set a new one before sending.")
+    address, contact = invoice_recipient(quote.customer)
+    if address is None:
+        raise QuoteError(f"No email on file for {quote.customer.name}. Nothing was sent.")
+    if quote.status == QuoteStatus.CHANGES_REQUESTED:
+        quote.revision += 1
+    quote.status = QuoteStatus.SENT
+    quote.sent_at = utcnow()
+    mailer.queue(
+        to=address,
+        kind="quote_sent",
+        subject=f"Quote #{quote.number} from {company.name}",
+        template="quote_sent",
+        company=company,
+        related=quote,
+        quote=quote,
+        customer=quote.customer,
+        contact=contact,
+        portal_url=portal_home_url(company),
+    )
+    audit.record(quote.company_id, "quote.sent", actor=by, subject=quote, to=address)
+    db.session.flush()
+    return address
+
+
+def is_expired(quote: Quote, today: date) -> bool:
+    return quote.status == QuoteStatus.EXPIRED or (
+        quote.status == QuoteStatus.SENT
+        and quote.valid_until is not None
+        and quote.valid_until < today
+    )
+
+
+def effective_status(quote: Quote, today: date) -> QuoteStatus:
+    """The status to show: a sent quote past its validity date is expired."""
+    return QuoteStatus.EXPIRED if is_expired(quote, today) else quote.status
+
+
+def expire_overdue_quotes(company_id: int, today: date) -> int:
+    """Store 'expired' on sent quotes whose validity date has passed; returns how many."""
+    result = db.session.execute(
+        update(Quote)
+        .where(
+            Quote.company_id == company_id,
+            Quote.status == QuoteStatus.SENT,
+            Quote.valid_until < today,
+        )
+        .values(status=QuoteStatus.EXPIRED.value)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def quote_fingerprint(quote: Quote) -> str:
+    """SHA-256 of the quote as the customer sees it: every figure and word they agree to."""
+    shown = {
+        "company": quote.company_id,
+        "number": quote.number,
+        "revision": quote.revision,
+        "title": quote.title,
+        "notes": quote.notes or "",
+        "valid_until": quote.valid_until.isoformat() if quote.valid_until else None,
+        "currency": quote.customer.company.currency,
+        "lines": [
+            [
+                line.description,
+                format(Decimal(line.quantity).quantize(Decimal("0.01")), "f"),
+                line.unit_price_cents,
+                line.taxable,
+                line.amount_cents,
+            ]
+            for line in quote.lines
+        ],
+        "tax_rate_bp": quote.tax_rate_bp,
+        "subtotal": quote.subtotal_cents,
+        "tax": quote.tax_cents,
+        "total": quote.total_cents,
+    }
+    canonical = json.dumps(shown, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    ip_address: str | None
+    user_agent: str | None
+
+
+DECISION_STATUS = {
+    QuoteDecisionKind.ACCEPTED: QuoteStatus.ACCEPTED,
+    QuoteDecisionKind.REJECTED: QuoteStatus.REJECTED,
+    QuoteDecisionKind.CHANGES_REQUESTED: QuoteStatus.CHANGES_REQUESTED,
+}
+
+
+def decide(
+    quote: Quote,
+    kind: QuoteDecisionKind,
+    *,
+    contact: Contact | None,
+    evidence: Evidence,
+    signed_name: str | None = None,
+    message: str | None = None,
+    shown_sha256: str | None = None,
+) -> QuoteDecision:
+    """Record the customer's answer to the current revision of a sent quote.
+
+    Accepting needs the typed full name (the signature); requesting changes needs a
+    message. Raises QuoteExpired, QuoteChanged (the quote differs from what was shown),
+    or AlreadyAnswered when another decision won the race.
+    """
+    signed_name = (signed_name or "").strip()
+    message = (message or "").strip()
+    if kind == QuoteDecisionKind.ACCEPTED and len(signed_name) < 2:
+        raise QuoteError("Type your full name to accept.")
+    if kind == QuoteDecisionKind.CHANGES_REQUESTED and not message:
+        raise QuoteError("Tell us what you would like changed.")
+    company = quote.customer.company
+    today = company_today(company)
+    if quote.status != QuoteStatus.SENT:
+        raise AlreadyAnswered("This quote has already been answered.")
+    if is_expired(quote, today):
+        raise QuoteExpired("This quote has expired. Ask us for a new one.")
+    fingerprint = quote_fingerprint(quote)
+    if shown_sha256 is not None and shown_sha256 != fingerprint:
+        raise QuoteChanged("This quote changed since you opened it. Reload to see it.")
+    revision = quote.revision
+    moved = db.session.execute(
+        update(Quote)
+        .where(
+            Quote.id == quote.id,
+            Quote.status == QuoteStatus.SENT,
+            Quote.revision == revision,
+            or_(Quote.valid_until.is_(None), Quote.valid_until >= today),
+        )
+        .values(status=DECISION_STATUS[kind].value)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        db.session.expire(quote)
+        raise AlreadyAnswered("This quote has already been answered.")
+    decision = QuoteDecision(
+        company_id=quote.company_id,
+        quote_id=quote.id,
+        revision=revision,
+        decision=kind,
+        contact_id=contact.id if contact else None,
+        signed_name=signed_name or None,
+        message=message or None,
+        ip_address=(evidence.ip_address or "")[:45] or None,
+        user_agent=(evidence.user_agent or "")[:300] or None,
+        quote_sha256=fingerprint,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(decision)
+    except IntegrityError as error:
+        raise AlreadyAnswered("This quote has already been answered.") from error
+    db.session.expire(quote, ["status", "decisions"])
+    audit.record(
+        quote.company_id,
+        f"quote.{kind.value}",
+        actor=contact,
+        subject=quote,
+        customer_id=quote.customer_id,
+        revision=revision,
+    )
+    return decision
+
+
+def convert_to_job(quote: Quote, *, by: StaffUser | None = None) -> Job:
+    """An unscheduled job from an accepted quote (once: the quote then points at it)."""
+    if quote.status != QuoteStatus.ACCEPTED:
+        raise QuoteError("Only an accepted quote can become a job.")
+    if quote.job_id is not None:
+        raise QuoteError("This quote is already a job.")
+    lines = "\n".join(f"{line.quantity:g} × {line.description}" for line in quote.lines)
+    job = Job(
+        company_id=quote.company_id,
+        customer_id=quote.customer_id,
+        number=next_number(quote.company_id, "job"),
+        site_id=quote.site_id,
+        vehicle_id=quote.vehicle_id,
+        asset_id=quote.asset_id,
+        title=quote.title,
+        description=f"From quote #{quote.number}\n{lines}".strip(),
+        status=JobStatus.UNSCHEDULED,
+    )
+    db.session.add(job)
+    db.session.flush()
+    linked = db.session.execute(
+        update(Quote)
+        .where(Quote.id == quote.id, Quote.job_id.is_(None))
+        .values(job_id=job.id)
+        .execution_options(synchronize_session=False)
+    )
+    if linked.rowcount != 1:
+        raise QuoteError("This quote is already a job.")
+    db.session.expire(quote, ["job_id", "job"])
+    audit.record(quote.company_id, "quote.converted", actor=by, subject=quote, job_id=job.id)
+    return job

@@ -1,0 +1,132 @@
+"""Operator quote and report pages, and the operator's job/vehicle/statement PDFs."""
+
+import pytest
+from sqlalchemy import select
+
+from fieldportal.models import (
+    Job,
+    JobStatus,
+    OutboxEmail,
+    QuoteDecisionKind,
+    QuoteStatus,
+    ReportKind,
+    ReportStatus,
+    StaffRole,
+    Vehicle,
+)
+from fieldportal.services import quotes, reports
+from tests.helpers import sign_in, text_of
+
+from .test_operator_invoices import line_fields
+
+
+def test_quote_create_send_decision_record_and_convert(staff_client, db, customer):
+    response = staff_client.post(
+        "/quotes/new",
+        data={
+            "customer_id": customer.id,
+            "title": "Timing belt",
+            "valid_until": "2099-01-31",
+            **line_fields(("Belt kit", "1", "320", True), ("Labour", "3", "95", True)),
+        },
+    )
+    assert response.status_code == 303
+    url = response.headers["Location"]
+    assert "Draft" in text_of(staff_client.get(url))
+    assert staff_client.post(url + "/send").status_code == 303
+    email = db.session.scalar(select(OutboxEmail))
+    assert email.kind == "quote_sent" and "$605.00" in email.text_body
+    quote = db.session.get(quotes.Quote, int(url.rsplit("/", 1)[1]))
+    quotes.decide(
+        quote,
+        QuoteDecisionKind.ACCEPTED,
+        contact=customer.contacts[0],
+        evidence=quotes.Evidence("192.0.2.7", "Safari/17"),
+        signed_name="Hana Baker",
+    )
+    db.session.flush()
+    text = text_of(staff_client.get(url))
+    assert "Accepted" in text and "signed “Hana Baker”" in text and "192.0.2.7" in text
+    assert "Safari/17" in text and quote.decisions[0].quote_sha256 in text
+    assert staff_client.post(url + "/convert").status_code == 303
+    job = db.session.scalar(select(Job).where(Job.customer_id == customer.id))
+    assert job.title == "Timing belt" and job.status == JobStatus.UNSCHEDULED
+    assert staff_client.post(url + "/convert").status_code == 409
+    pdf = staff_client.get(url + ".pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+
+
+def test_quote_list_shows_lapsed_sent_quotes_as_expired(staff_client, create, customer):
+    from datetime import date
+
+    create.quote(customer, title="Lapsed one", valid_until=date(2020, 1, 1))
+    create.quote(customer, title="Fresh one")
+    expired = text_of(staff_client.get("/quotes?status=expired"))
+    assert "Lapsed one" in expired and "Fresh one" not in expired
+    sent = text_of(staff_client.get("/quotes?status=sent"))
+    assert "Fresh one" in sent and "Lapsed one" not in sent
+
+
+@pytest.mark.parametrize("suffix", ["", ".pdf", "/edit"])
+def test_other_companies_quotes_are_404(staff_client, create, other_company, suffix):
+    theirs = create.quote(create.customer(other_company), status=QuoteStatus.DRAFT)
+    assert staff_client.get(f"/quotes/{theirs.id}{suffix}").status_code == 404
+    assert staff_client.post(f"/quotes/{theirs.id}/send").status_code == 404
+    assert staff_client.post(f"/quotes/{theirs.id}/convert").status_code == 404
+
+
+def test_report_from_job_then_approved(staff_client, db, create, customer):
+    job = create.job(customer, status=JobStatus.COMPLETED)
+    response = staff_client.post(
+        f"/reports/new?job_id={job.id}",
+        data={"kind": "inspection", "title": "Annual <inspection>", "body": "Brakes 80 %"},
+    )
+    assert response.status_code == 303
+    url = response.headers["Location"]
+    page = staff_client.get(url)
+    assert "Annual &lt;inspection&gt;" in page.get_data(as_text=True)
+    assert "Drafts are not shown" in text_of(page)
+    assert staff_client.post(url + "/approve").status_code == 303
+    assert "Approved" in text_of(staff_client.get(url))
+    assert staff_client.post(url + "/approve").status_code == 409
+
+
+def test_technician_reads_reports_but_cannot_approve_or_see_money(
+    client, db, create, company, customer
+):
+    technician = create.staff(company, role=StaffRole.TECHNICIAN)
+    report = reports.create_report(customer, kind=ReportKind.SERVICE, title="Oil service")
+    sign_in(client, technician)
+    assert client.get("/reports").status_code == 200
+    assert client.get(f"/reports/{report.id}").status_code == 200
+    assert client.get(f"/reports/{report.id}.pdf").status_code == 200
+    assert client.post(f"/reports/{report.id}/approve").status_code == 404
+    db.session.refresh(report)
+    assert report.status == ReportStatus.DRAFT
+    assert client.get("/quotes").status_code == 404
+    assert client.get(f"/customers/{customer.id}/statement.pdf").status_code == 404
+
+
+def test_operator_pdfs_and_their_tenancy(staff_client, db, create, company, other_company):
+    fleet = create.fleet(company, vehicles=1)
+    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.customer_id == fleet.id))
+    job = create.job(fleet, vehicle_id=vehicle.id)
+    for url in (
+        f"/jobs/{job.id}/sheet.pdf",
+        f"/vehicles/{vehicle.id}/history.pdf",
+        f"/customers/{fleet.id}/statement.pdf",
+    ):
+        response = staff_client.get(url)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", url
+    theirs = create.fleet(other_company, vehicles=1)
+    their_vehicle = db.session.scalar(select(Vehicle).where(Vehicle.customer_id == theirs.id))
+    their_job = create.job(theirs)
+    their_report = reports.create_report(theirs, kind=ReportKind.TEST, title="x")
+    for url in (
+        f"/jobs/{their_job.id}/sheet.pdf",
+        f"/vehicles/{their_vehicle.id}/history.pdf",
+        f"/customers/{theirs.id}/statement.pdf",
+        f"/reports/{their_report.id}",
+        f"/reports/{their_report.id}.pdf",
+    ):
+        assert staff_client.get(url).status_code == 404, url

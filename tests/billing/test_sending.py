@@ -1,0 +1,65 @@
+"""Sending invoices and quotes: the outbox email, portal provisioning, no email on file."""
+
+import pytest
+from sqlalchemy import select
+
+from fieldportal.models import LoginLink, OutboxEmail
+from fieldportal.services import invoices, quotes
+
+from .conftest import line
+
+
+def test_send_invoice_queues_email_and_provisions_portal_access(db, app, company, create, owner):
+    customer = create.customer(company, name="Pine Dental", email=None)
+    contact = create.contact(customer, name="Priya Pine", email="priya@pine.test")
+    invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
+    address = invoices.send_invoice(
+        invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"]
+    )
+    assert address == "priya@pine.test"
+    email = db.session.scalar(select(OutboxEmail))
+    assert email.to_address == "priya@pine.test"
+    assert email.kind == "invoice_sent"
+    assert f"Invoice #{invoice.number}" in email.subject
+    assert "$100.00" in email.text_body
+    assert "https://portal.example.test/portal/acme/" in email.text_body
+    link = db.session.scalar(select(LoginLink).where(LoginLink.contact_id == contact.id))
+    assert link is not None and link.used_at is None
+    # the raw token is in the email, only its hash in the database
+    assert link.token_hash not in email.text_body
+    assert contact.invited_at is not None and contact.portal_access
+
+
+def test_second_send_does_not_provision_again(db, app, company, create, owner):
+    customer = create.customer(company, email=None)
+    contact = create.contact(customer, email="a@b.test")
+    invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
+    invoices.send_invoice(invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+    invoices.send_invoice(invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+    links = db.session.scalars(select(LoginLink).where(LoginLink.contact_id == contact.id)).all()
+    assert len(links) == 1
+    bodies = [e.text_body for e in db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id))]
+    assert "this link works once" in bodies[0]
+    assert "this link works once" not in bodies[1]
+
+
+def test_no_email_on_file_sends_nothing(db, app, company, create, owner):
+    customer = create.customer(company, email=None)
+    create.contact(customer, email=None)
+    invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
+    with pytest.raises(invoices.InvoiceError, match="No email on file"):
+        invoices.send_invoice(invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+    assert invoice.status.value == "draft"
+    assert db.session.scalar(select(OutboxEmail)) is None
+
+
+def test_user_text_is_escaped_in_the_html_email(db, app, company, create, owner):
+    customer = create.customer(company, email=None)
+    create.contact(customer, name="<script>x</script> {{7*7}}", email="x@y.test")
+    quote = quotes.create_quote(customer, title="<b>Brakes</b>", lines=[line()])
+    quotes.send_quote(quote, by=owner)
+    email = db.session.scalar(select(OutboxEmail))
+    assert "<b>Brakes</b>" not in email.html_body
+    assert "&lt;b&gt;Brakes&lt;/b&gt;" in email.html_body
+    assert "<script>" not in email.html_body
+    assert "49" not in email.html_body
