@@ -193,11 +193,14 @@ def test_other_customers_and_tenants_are_404(portal, create, company, other_comp
         ]
     for url in targets:
         assert portal.get(url).status_code == 404, url
-    assert portal.get("/portal/rival/invoices").status_code == 404  # signed in to acme only
+    # Signed in to acme only: rival's portal asks for its own sign-in, showing nothing.
+    response = portal.get("/portal/rival/invoices")
+    assert response.status_code == 302 and response.headers["Location"] == "/portal/rival/sign-in"
 
 
 def test_staff_and_signed_out_get_no_portal_pages(client, staff_client):
-    assert staff_client.get("/portal/acme/invoices").status_code == 404
+    response = staff_client.get("/portal/acme/invoices")
+    assert response.status_code == 302 and response.headers["Location"] == "/portal/acme/sign-in"
 
 
 # --- Invoices -------------------------------------------------------------------------
