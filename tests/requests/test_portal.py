@@ -361,3 +361,23 @@ def test_vehicle_page_offers_request_this_service_only_when_allowed(client, setu
     setup.company.requests_enabled = False
     db.session.flush()
     assert "Request this service" not in text_of(client.get(page_url))
+
+
+def test_staff_view_as_sees_requests_but_cannot_submit(client, setup, db):
+    submit_request(
+        setup.contact,
+        setup.company,
+        RequestInput(
+            description="Seen in the preview", site_id=setup.site.id, job_type_id=setup.oil.id
+        ),
+    )
+    sign_in(client, setup.dispatcher)
+    with client.session_transaction() as session:
+        session["view_as_contact_id"] = setup.contact.id
+    page = client.get(url(setup))
+    assert page.status_code == 200
+    assert "Staff preview" in text_of(page) and "Seen in the preview" in text_of(page)
+    assert url(setup, "/new") not in page.get_data(as_text=True)
+    assert client.get(url(setup, "/new")).status_code == 404
+    assert client.post(url(setup, "/new"), data=form_data(setup)).status_code == 403
+    assert db.session.scalar(select(func.count(ServiceRequest.id))) == 1
