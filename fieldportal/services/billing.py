@@ -1,6 +1,6 @@
 """Money figures shared by the invoice pages, the fleet index and the home page."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -34,3 +34,41 @@ def invoiced_cents(company_id: int, start: date, end: date, customer_id: int | N
     if customer_id is not None:
         query = query.where(Invoice.customer_id == customer_id)
     return db.session.scalar(query)
+
+
+def open_ar_by_customer(company_id: int):
+    """Subquery (customer_id, open_ar_cents): the same rule as ``open_ar_cents``, grouped
+    per customer, for lists that show A/R on every row in one query."""
+    return (
+        select(
+            Invoice.customer_id.label("customer_id"),
+            func.sum(open_balance_expression()).label("open_ar_cents"),
+        )
+        .where(Invoice.company_id == company_id, Invoice.status == InvoiceStatus.SENT)
+        .group_by(Invoice.customer_id)
+        .subquery("open_ar")
+    )
+
+
+def invoiced_by_customer(company_id: int, start: date, end: date):
+    """Subquery (customer_id, invoiced_cents): the same rule as ``invoiced_cents``
+    (issue date in [start, end), drafts and voids excluded), grouped per customer."""
+    return (
+        select(
+            Invoice.customer_id.label("customer_id"),
+            func.sum(Invoice.total_cents).label("invoiced_cents"),
+        )
+        .where(
+            Invoice.company_id == company_id,
+            Invoice.status.in_((InvoiceStatus.SENT, InvoiceStatus.PAID)),
+            Invoice.issued_on >= start,
+            Invoice.issued_on < end,
+        )
+        .group_by(Invoice.customer_id)
+        .subquery("invoiced")
+    )
+
+
+def month_to_date_bounds(today: date) -> tuple[date, date]:
+    """[first of today's month, tomorrow): month to date, inclusive of today."""
+    return today.replace(day=1), today + timedelta(days=1)
