@@ -36,36 +36,28 @@ def invoiced_cents(company_id: int, start: date, end: date, customer_id: int | N
     return db.session.scalar(query)
 
 
-def open_ar_by_customer(company_id: int):
-    """Subquery (customer_id, open_ar_cents): the same rule as ``open_ar_cents``, grouped
-    per customer, for lists that show A/R on every row in one query."""
+def open_ar_of_customer(customer_id_column):
+    """Correlated scalar subquery: a customer's unpaid balance of sent invoices (the same
+    rule as ``open_ar_cents``), for lists that show A/R on every row in one query."""
     return (
-        select(
-            Invoice.customer_id.label("customer_id"),
-            func.sum(open_balance_expression()).label("open_ar_cents"),
-        )
-        .where(Invoice.company_id == company_id, Invoice.status == InvoiceStatus.SENT)
-        .group_by(Invoice.customer_id)
-        .subquery("open_ar")
+        select(func.coalesce(func.sum(open_balance_expression()), 0))
+        .where(Invoice.customer_id == customer_id_column, Invoice.status == InvoiceStatus.SENT)
+        .scalar_subquery()
     )
 
 
-def invoiced_by_customer(company_id: int, start: date, end: date):
-    """Subquery (customer_id, invoiced_cents): the same rule as ``invoiced_cents``
-    (issue date in [start, end), drafts and voids excluded), grouped per customer."""
+def invoiced_of_customer(customer_id_column, start: date, end: date):
+    """Correlated scalar subquery: what a customer was invoiced with an issue date in
+    [start, end), drafts and voids excluded (the same rule as ``invoiced_cents``)."""
     return (
-        select(
-            Invoice.customer_id.label("customer_id"),
-            func.sum(Invoice.total_cents).label("invoiced_cents"),
-        )
+        select(func.coalesce(func.sum(Invoice.total_cents), 0))
         .where(
-            Invoice.company_id == company_id,
+            Invoice.customer_id == customer_id_column,
             Invoice.status.in_((InvoiceStatus.SENT, InvoiceStatus.PAID)),
             Invoice.issued_on >= start,
             Invoice.issued_on < end,
         )
-        .group_by(Invoice.customer_id)
-        .subquery("invoiced")
+        .scalar_subquery()
     )
 
 

@@ -25,7 +25,7 @@ from ..models import (
 )
 from . import audit
 from .auth_sessions import end_sessions
-from .billing import invoiced_by_customer, month_to_date_bounds, open_ar_by_customer
+from .billing import invoiced_of_customer, month_to_date_bounds, open_ar_of_customer
 from .clock import company_today
 from .intervals import overdue_clause, vehicle_service_status
 from .tokens import new_token, token_hash
@@ -116,58 +116,55 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _vehicle_counts(company_id: int):
+def _vehicle_count():
     return (
-        select(Vehicle.customer_id.label("customer_id"), func.count().label("vehicles"))
-        .where(Vehicle.company_id == company_id, Vehicle.active.is_(True))
-        .group_by(Vehicle.customer_id)
-        .subquery("vehicle_counts")
+        select(func.count(Vehicle.id))
+        .where(Vehicle.customer_id == Customer.id, Vehicle.active.is_(True))
+        .scalar_subquery()
     )
 
 
-def _overdue_counts(company: Company, today: date, dialect: str):
+def _overdue_count(today: date, dialect: str):
+    # overdue_clause reads the fleet's default intervals from Customer: the outer row.
     return (
-        select(Vehicle.customer_id.label("customer_id"), func.count().label("overdue"))
-        .select_from(Vehicle)
-        .join(Customer, Customer.id == Vehicle.customer_id)
+        select(func.count(Vehicle.id))
         .where(
-            Vehicle.company_id == company.id,
+            Vehicle.customer_id == Customer.id,
             Vehicle.active.is_(True),
             overdue_clause(today, dialect),
         )
-        .group_by(Vehicle.customer_id)
-        .subquery("overdue_counts")
+        .correlate(Customer)
+        .scalar_subquery()
     )
 
 
-def _next_jobs(company_id: int, now: datetime):
+def _next_job(now: datetime):
     return (
-        select(Job.customer_id.label("customer_id"), func.min(Job.window_start).label("next_job"))
+        select(func.min(Job.window_start))
         .where(
-            Job.company_id == company_id,
+            Job.customer_id == Customer.id,
             Job.status.in_(ACTIVE_JOB_STATUSES),
             Job.window_start >= now,
         )
-        .group_by(Job.customer_id)
-        .subquery("next_jobs")
+        .scalar_subquery()
     )
 
 
 def fleet_index(company: Company, query: FleetQuery, per_page: int = FLEETS_PER_PAGE) -> FleetPage:
-    """One page of fleet accounts with their figures, sorted and filtered: two queries."""
+    """One page of fleet accounts with their figures, sorted and filtered: two queries.
+
+    Each figure is a correlated subquery per fleet row, served by an index on
+    (customer_id, …); the database evaluates them only for the fleets it needs.
+    """
     today = company_today(company)
     dialect = db.session.get_bind().dialect.name
-    vehicles = _vehicle_counts(company.id)
-    overdue = _overdue_counts(company, today, dialect)
-    next_jobs = _next_jobs(company.id, utcnow())
-    mtd = invoiced_by_customer(company.id, *month_to_date_bounds(today))
-    open_ar = open_ar_by_customer(company.id)
-
-    vehicles_col = func.coalesce(vehicles.c.vehicles, 0)
-    overdue_col = func.coalesce(overdue.c.overdue, 0)
-    mtd_col = func.coalesce(mtd.c.invoiced_cents, 0)
-    ar_col = func.coalesce(open_ar.c.open_ar_cents, 0)
-    next_col = next_jobs.c.next_job
+    columns = {
+        "vehicles": _vehicle_count(),
+        "overdue": _overdue_count(today, dialect),
+        "next_job": _next_job(utcnow()),
+        "mtd": invoiced_of_customer(Customer.id, *month_to_date_bounds(today)),
+        "ar": open_ar_of_customer(Customer.id),
+    }
 
     conditions = [
         Customer.company_id == company.id,
@@ -176,53 +173,39 @@ def fleet_index(company: Company, query: FleetQuery, per_page: int = FLEETS_PER_
     ]
     if query.q:
         conditions.append(Customer.name.ilike(f"%{escape_like(query.q)}%", escape="\\"))
-
-    def joined(statement, *subqueries):
-        for subquery in subqueries:
-            statement = statement.outerjoin(subquery, subquery.c.customer_id == Customer.id)
-        return statement
-
-    count_statement = select(func.count()).select_from(Customer).where(*conditions)
     if query.overdue:
-        count_statement = joined(count_statement, overdue).where(overdue_col > 0)
-    total = db.session.scalar(count_statement)
+        conditions.append(columns["overdue"] > 0)
+
+    total = db.session.scalar(select(func.count()).select_from(Customer).where(*conditions))
     pages = max(1, -(-total // per_page))
     page = min(query.page, pages)
 
-    sort_expression = {
-        "name": func.lower(Customer.name),
-        "vehicles": vehicles_col,
-        "overdue": overdue_col,
-        "next_job": next_col,
-        "mtd": mtd_col,
-        "ar": ar_col,
-    }[query.sort]
+    name_key = func.lower(Customer.name)
+    sort_expression = name_key if query.sort == "name" else columns[query.sort]
     ordered = sort_expression.desc() if query.direction == "desc" else sort_expression.asc()
     if query.sort == "next_job":
         ordered = nulls_last(ordered)
-    statement = joined(
-        select(
-            Customer.id,
-            Customer.name,
-            vehicles_col,
-            overdue_col,
-            next_col,
-            mtd_col,
-            ar_col,
-        ).select_from(Customer),
-        vehicles,
-        overdue,
-        next_jobs,
-        mtd,
-        open_ar,
-    ).where(*conditions)
-    if query.overdue:
-        statement = statement.where(overdue_col > 0)
-    statement = (
-        statement.order_by(ordered, func.lower(Customer.name), Customer.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
+    if query.sort == "name":
+        # Pick the page's fleets first, then compute figures for those rows only.
+        page_ids = (
+            select(Customer.id)
+            .where(*conditions)
+            .order_by(ordered, Customer.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+            .scalar_subquery()
+        )
+        statement = select(Customer.id, Customer.name, *columns.values()).where(
+            Customer.id.in_(page_ids)
+        )
+    else:
+        statement = (
+            select(Customer.id, Customer.name, *columns.values())
+            .where(*conditions)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    statement = statement.order_by(ordered, name_key, Customer.id)
     rows = [FleetRow(*row) for row in db.session.execute(statement)]
     return FleetPage(rows, total, page, pages, query, per_page)
 
