@@ -5,11 +5,16 @@ vehicle records the odometer and moves the vehicle's last service forward, which
 the interval rule (services/intervals.py) reads.
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, nulls_last, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..models import (
     Company,
+    Customer,
     Job,
     JobStatus,
     JobStatusChange,
@@ -19,7 +24,7 @@ from ..models import (
     utcnow,
 )
 from . import audit
-from .clock import company_today
+from .clock import company_today, day_bounds_utc
 from .numbering import next_number
 
 
@@ -101,14 +106,21 @@ def create_job(company: Company, *, by: StaffUser, **fields) -> Job:
     _stamp(job, status, by)
     db.session.add(job)
     db.session.flush()
-    audit.record(company.id, "job.created", actor=by, subject=job,
-                 summary=f"Created job #{job.number} {job.title}")
+    audit.record(
+        company.id,
+        "job.created",
+        actor=by,
+        subject=job,
+        summary=f"Created job #{job.number} {job.title}",
+    )
     return job
 
 
 def update_job(job: Job, *, by: StaffUser, **fields) -> Job:
     """Edit a job's details (not its status); the window rule still applies."""
-    check_window(fields.get("window_start", job.window_start), fields.get("window_end", job.window_end))
+    check_window(
+        fields.get("window_start", job.window_start), fields.get("window_end", job.window_end)
+    )
     changed = sorted(name for name, value in fields.items() if getattr(job, name) != value)
     for name, value in fields.items():
         setattr(job, name, value)
@@ -118,8 +130,14 @@ def update_job(job: Job, *, by: StaffUser, **fields) -> Job:
         _stamp(job, S.ASSIGNED if job.technician_id else S.SCHEDULED, by)
     db.session.flush()
     if changed:
-        audit.record(job.company_id, "job.updated", actor=by, subject=job,
-                     summary=f"Edited job #{job.number}: {', '.join(changed)}", fields=changed)
+        audit.record(
+            job.company_id,
+            "job.updated",
+            actor=by,
+            subject=job,
+            summary=f"Edited job #{job.number}: {', '.join(changed)}",
+            fields=changed,
+        )
     return job
 
 
@@ -131,8 +149,13 @@ def schedule_job(job: Job, start: datetime, end: datetime, *, by: StaffUser) -> 
     job.window_start, job.window_end = start, end
     if job.status == S.UNSCHEDULED:
         _stamp(job, S.SCHEDULED, by)
-    audit.record(job.company_id, "job.scheduled", actor=by, subject=job,
-                 summary=f"Scheduled job #{job.number}")
+    audit.record(
+        job.company_id,
+        "job.scheduled",
+        actor=by,
+        subject=job,
+        summary=f"Scheduled job #{job.number}",
+    )
     db.session.flush()
     return job
 
@@ -149,8 +172,13 @@ def assign_job(job: Job, technician: StaffUser | None, *, by: StaffUser) -> Job:
         _stamp(job, S.ASSIGNED, by)
     elif technician is None and job.status == S.ASSIGNED:
         _stamp(job, S.SCHEDULED, by)
-    audit.record(job.company_id, "job.assigned", actor=by, subject=job,
-                 summary=f"Job #{job.number} assigned to {technician.name if technician else 'nobody'}")
+    audit.record(
+        job.company_id,
+        "job.assigned",
+        actor=by,
+        subject=job,
+        summary=f"Job #{job.number} assigned to {technician.name if technician else 'nobody'}",
+    )
     db.session.flush()
     return job
 
@@ -166,8 +194,13 @@ def change_status(job: Job, to_status: JobStatus, *, by: StaffUser) -> Job:
         )
     previous = job.status
     _stamp(job, to_status, by)
-    audit.record(job.company_id, "job.status_changed", actor=by, subject=job,
-                 summary=f"Job #{job.number}: {STATUS_LABELS[previous]} → {STATUS_LABELS[to_status]}")
+    audit.record(
+        job.company_id,
+        "job.status_changed",
+        actor=by,
+        subject=job,
+        summary=f"Job #{job.number}: {STATUS_LABELS[previous]} → {STATUS_LABELS[to_status]}",
+    )
     db.session.flush()
     return job
 
@@ -195,16 +228,158 @@ def complete_job(
         vehicle.last_service_on = company_today(company)
         vehicle.last_service_odometer = odometer
         db.session.add(
-            OdometerReading(company_id=job.company_id, vehicle_id=vehicle.id, job_id=job.id,
-                            reading=odometer, source="job")
+            OdometerReading(
+                company_id=job.company_id,
+                vehicle_id=vehicle.id,
+                job_id=job.id,
+                reading=odometer,
+                source="job",
+            )
         )
     job.odometer_at_service = odometer
     job.services_performed = services_performed.strip()
     job.completed_at = utcnow()
     previous = job.status
     _stamp(job, S.COMPLETED, by)
-    audit.record(job.company_id, "job.completed", actor=by, subject=job,
-                 summary=f"Completed job #{job.number} ({STATUS_LABELS[previous]} → Completed)",
-                 odometer=odometer)
+    audit.record(
+        job.company_id,
+        "job.completed",
+        actor=by,
+        subject=job,
+        summary=f"Completed job #{job.number} ({STATUS_LABELS[previous]} → Completed)",
+        odometer=odometer,
+    )
     db.session.flush()
     return job
+
+
+JOBS_PER_PAGE = 25
+JOB_SORTS = ("when", "number", "status", "customer")
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    """Filters, sort and page of the jobs list, parsed from the query string."""
+
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    technician_id: int | None = None
+    customer_id: int | None = None
+    site_id: int | None = None
+    sort: str = "when"
+    direction: str = "desc"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "JobQuery":
+        def as_int(name):
+            try:
+                value = int(args.get(name, ""))
+            except ValueError:
+                return None
+            return value if 0 < value < 2**31 else None
+
+        def as_date(name):
+            try:
+                return date.fromisoformat(args.get(name, ""))
+            except ValueError:
+                return None
+
+        status = args.get("status", "")
+        sort = args.get("sort", "when")
+        return cls(
+            status=status if status in JobStatus._value2member_map_ else "",
+            date_from=as_date("from"),
+            date_to=as_date("to"),
+            technician_id=as_int("technician"),
+            customer_id=as_int("customer"),
+            site_id=as_int("site"),
+            sort=sort if sort in JOB_SORTS else "when",
+            direction="asc" if args.get("dir") == "asc" else "desc",
+            page=min(as_int("page") or 1, 100_000),
+        )
+
+    def params(self, **changes) -> dict:
+        values = {
+            "status": self.status,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "technician": self.technician_id or "",
+            "customer": self.customer_id or "",
+            "site": self.site_id or "",
+            "sort": self.sort,
+            "dir": self.direction,
+            "page": self.page,
+        }
+        values.update(changes)
+        defaults = {"sort": "when", "dir": "desc", "page": 1}
+        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+
+    def sort_params(self, column: str) -> dict:
+        if column == self.sort:
+            direction = "asc" if self.direction == "desc" else "desc"
+        else:
+            direction = "desc" if column == "when" else "asc"
+        return self.params(sort=column, dir=direction, page=1)
+
+
+@dataclass(frozen=True)
+class JobPage:
+    jobs: list
+    total: int
+    page: int
+    pages: int
+    query: JobQuery
+    per_page: int = JOBS_PER_PAGE
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.jobs)
+
+
+def job_list(company: Company, query: JobQuery, per_page: int = JOBS_PER_PAGE) -> JobPage:
+    """One page of the company's jobs, filtered and sorted: two queries."""
+    conditions = [Job.company_id == company.id]
+    if query.status:
+        conditions.append(Job.status == JobStatus(query.status))
+    if query.date_from:
+        conditions.append(Job.window_start >= day_bounds_utc(company, query.date_from)[0])
+    if query.date_to:
+        conditions.append(Job.window_start < day_bounds_utc(company, query.date_to)[1])
+    if query.technician_id:
+        conditions.append(Job.technician_id == query.technician_id)
+    if query.customer_id:
+        conditions.append(Job.customer_id == query.customer_id)
+    if query.site_id:
+        conditions.append(Job.site_id == query.site_id)
+    total = db.session.scalar(select(func.count(Job.id)).where(*conditions))
+    pages = max(1, -(-total // per_page))
+    page = min(query.page, pages)
+    key = {
+        "when": Job.window_start,
+        "number": Job.number,
+        "status": Job.status,
+        "customer": func.lower(Customer.name),
+    }[query.sort]
+    ordered = nulls_last(key.desc() if query.direction == "desc" else key.asc())
+    statement = (
+        select(Job)
+        .join(Customer, Customer.id == Job.customer_id)
+        .where(*conditions)
+        .options(
+            contains_eager(Job.customer),
+            joinedload(Job.technician),
+            joinedload(Job.vehicle),
+            joinedload(Job.site),
+        )
+        .order_by(ordered, Job.number.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    jobs = db.session.scalars(statement).unique().all()
+    return JobPage(list(jobs), total, page, pages, query, per_page)
