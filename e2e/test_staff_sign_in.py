@@ -7,6 +7,8 @@ from fieldportal.demo_data import STAFF_PASSWORD
 from fieldportal.extensions import db
 from fieldportal.models import Company, RequestStatus, ServiceRequest
 
+from .quality import PageProblems, assert_accessible, assert_no_horizontal_overflow
+
 
 def test_owner_signs_in_and_sees_home_figures(page: Page, live_server, artifacts_dir):
     with live_server.app.app_context():
@@ -17,7 +19,9 @@ def test_owner_signs_in_and_sees_home_figures(page: Page, live_server, artifacts
                 ServiceRequest.status == RequestStatus.PENDING,
             )
         )
+    problems = PageProblems(page)
     page.goto("/login")
+    assert_accessible(page)
     page.get_by_label("Email").fill("owner@acme.example")
     page.get_by_label("Password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -27,7 +31,12 @@ def test_owner_signs_in_and_sees_home_figures(page: Page, live_server, artifacts
     expect(page.locator("[data-figure=jobs-today]")).not_to_have_text("0")
     expect(page.locator("[data-figure=overdue-vehicles]")).not_to_have_text("0")
     expect(page.locator("[data-figure=open-ar]")).to_contain_text("$")
+    assert_accessible(page)
+    problems.assert_none()
     page.screenshot(path=str(artifacts_dir / "operator-home-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 780})
+    assert_no_horizontal_overflow(page)
+    page.screenshot(path=str(artifacts_dir / "operator-home-phone.png"), full_page=True)
 
 
 def test_wrong_password_shows_message(page: Page, live_server):
