@@ -8,6 +8,7 @@ bench/results.md.
 """
 
 import argparse
+import hashlib
 import logging
 import statistics
 import time
@@ -39,20 +40,25 @@ def make_app(database: Path):
 
 def cached_database(rebuild: bool) -> Path:
     """The large demo database, built once and reused (rebuilt when asked)."""
+    from flask_migrate import upgrade
+
     from fieldportal.demo_data import build_demo_data
     from fieldportal.extensions import db
 
     CACHE.mkdir(exist_ok=True)
-    target = CACHE / f"demo-{SCALE}-seed{SEED}.db"
+    # A new migration (index, column) means a new cached database.
+    migrations = sorted(p.name for p in (HERE.parent / "migrations" / "versions").glob("*.py"))
+    schema = hashlib.sha256("\n".join(migrations).encode()).hexdigest()[:10]
+    target = CACHE / f"demo-{SCALE}-seed{SEED}-{schema}.db"
     if target.exists() and not rebuild:
         return target
     building = target.with_suffix(".building")
-    for stale in CACHE.glob(building.name + "*"):
+    for stale in CACHE.glob(f"demo-{SCALE}-seed{SEED}*"):
         stale.unlink()
     app = make_app(building)
     started = time.perf_counter()
     with app.app_context():
-        db.create_all()
+        upgrade()
         print(build_demo_data(scale=SCALE, seed=SEED, echo=lambda _line: None).splitlines()[0])
         db.session.remove()
         db.engine.dispose()

@@ -138,6 +138,19 @@ def _overdue_count(today: date, dialect: str):
     )
 
 
+def _has_overdue(today: date, dialect: str):
+    return (
+        select(Vehicle.id)
+        .where(
+            Vehicle.customer_id == Customer.id,
+            Vehicle.active.is_(True),
+            overdue_clause(today, dialect),
+        )
+        .correlate(Customer)
+        .exists()
+    )
+
+
 def _next_job(now: datetime):
     return (
         select(func.min(Job.window_start))
@@ -174,7 +187,8 @@ def fleet_index(company: Company, query: FleetQuery, per_page: int = FLEETS_PER_
     if query.q:
         conditions.append(Customer.name.ilike(f"%{escape_like(query.q)}%", escape="\\"))
     if query.overdue:
-        conditions.append(columns["overdue"] > 0)
+        # EXISTS stops at the first overdue vehicle; the count is only needed per shown row.
+        conditions.append(_has_overdue(today, dialect))
 
     total = db.session.scalar(select(func.count()).select_from(Customer).where(*conditions))
     pages = max(1, -(-total // per_page))
