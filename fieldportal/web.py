@@ -92,6 +92,15 @@ def init_app(app: Flask) -> None:
     if not app.debug:
         app.register_error_handler(Exception, handle_unexpected_error)
 
+    @app.template_global()
+    def has_endpoint(endpoint: str) -> bool:
+        """Whether a page exists, so templates link only to what works."""
+        return endpoint in current_app.view_functions
+
+    @app.template_filter()
+    def reject_keys(mapping: dict, *keys: str) -> dict:
+        return {key: value for key, value in mapping.items() if key not in keys}
+
     @app.context_processor
     def template_globals():
         return {"current_company": getattr(g, "company", None)}

@@ -6,8 +6,12 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .operator import bp as operator_bp
+    from .portal import bp as portal_bp
+    from .portal.fleet_token import token_bp
     from .system import bp as system_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(operator_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(token_bp)
     app.register_blueprint(system_bp)

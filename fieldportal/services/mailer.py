@@ -4,15 +4,20 @@ Nothing talks to a mail server while a request is served; a rolled-back change s
 nothing. Delivery is a separate step (``flask outbox deliver`` / ``flask outbox work``).
 """
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 
 from ..extensions import db
 from ..models import Company, OutboxEmail
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A link for an email, built from BASE_URL and never from the request's Host header."""
-    path = url_for(endpoint, _external=False, **values)
+    """A link for an email, built from BASE_URL and never from the request's Host header;
+    works outside a request too (CLI, outbox worker)."""
+    if has_request_context():
+        path = url_for(endpoint, _external=False, **values)
+    else:
+        with current_app.test_request_context():
+            path = url_for(endpoint, _external=False, **values)
     return current_app.config["BASE_URL"] + path
 
 

@@ -39,6 +39,27 @@
     }
   });
 
+  // Portal tabs swap only the panel; keep the tab strip's current marker in step.
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest("[data-tab]");
+    if (!tab) return;
+    document.querySelectorAll("[data-tab]").forEach(function (other) {
+      other.removeAttribute("aria-current");
+    });
+    tab.setAttribute("aria-current", "page");
+  });
+
+  // [data-poll]: refresh every 30 s while the page is visible (htmx "poll" event), and at
+  // once when the tab becomes visible again. Hidden tabs cost the server nothing.
+  function poll() {
+    if (document.visibilityState !== "visible" || !window.htmx) return;
+    document.querySelectorAll("[data-poll]").forEach(function (element) {
+      window.htmx.trigger(element, "poll");
+    });
+  }
+  setInterval(poll, 30000);
+  document.addEventListener("visibilitychange", poll);
+
   // <form data-confirm="Are you sure?">: ask before a plain destructive POST
   // (htmx forms use hx-confirm instead).
   document.addEventListener("submit", function (event) {

@@ -1,0 +1,107 @@
+"""The customer portal: ``/portal/<company_slug>/…`` (and the fleet token URL ``/portal/t/<token>``).
+
+Skeleton API for feature modules (every module in this package is imported automatically;
+add ``quotes.py`` etc. with ``from . import bp``):
+
+- ``bp`` has url_prefix ``/portal/<company_slug>``; views never receive ``company_slug``
+  (it is consumed into ``g.company``) and ``url_for("portal.x")`` fills it in.
+- Before each view: ``g.company`` (404 for an unknown slug; a branded 503 "portal
+  unavailable" page while the company's portal is off); then, unless the endpoint is
+  marked ``@public``, a signed-in portal principal of this company is required (else the
+  sign-in page, or 404 when none exists): ``g.principal`` (a Contact or a
+  FleetTokenViewer — both have company_id, customer_id, may(), all_sites, sites) and
+  ``g.customer``. ``g.view_as`` is True in staff's read-only "view as customer" preview.
+- ``access.py``: ``get_for_customer_or_404(Model, id)``, ``customer_scope(query, Model)``
+  for lists, ``require_permission(PortalPermission.X)`` (404 without it),
+  ``require_company_setting("show_quotes")`` (404 when the company hides it).
+- ``tabs.py``: TABS, the tab navigation; a tab shows when its endpoint exists, the company
+  allows it and the principal may use it.
+"""
+
+import importlib
+import pkgutil
+
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ...extensions import db
+from ...htmx import is_fragment_request
+from ...models import Company
+
+bp = Blueprint("portal", __name__, url_prefix="/portal/<company_slug>")
+
+# Endpoints anyone may open (sign-in pages); everything else needs a portal principal.
+PUBLIC_ENDPOINTS: set[str] = set()
+
+
+def public(view):
+    """Mark a portal view as reachable without signing in."""
+    PUBLIC_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+    return view
+
+
+def company_by_slug(slug: str) -> Company | None:
+    return db.session.scalar(select(Company).where(Company.slug == slug))
+
+
+@bp.url_value_preprocessor
+def load_company(endpoint, values):
+    g.company = company_by_slug(values.pop("company_slug", ""))
+    if g.company is None:
+        abort(404)
+
+
+@bp.url_defaults
+def add_company_slug(endpoint, values):
+    if "company_slug" not in values and "company" in g and g.company is not None:
+        values["company_slug"] = g.company.slug
+
+
+def portal_principal():
+    """The signed-in contact or fleet viewer of g.company, or None."""
+    if not current_user.is_authenticated or current_user.is_staff:
+        return None
+    if current_user.company_id != g.company.id:
+        return None
+    return current_user
+
+
+@bp.before_request
+def require_portal_principal():
+    from .unavailable import portal_unavailable_response
+
+    if not g.company.portal_enabled:
+        return portal_unavailable_response()
+    g.view_as = False
+    principal = portal_principal()
+    if principal is not None:
+        g.principal = principal
+        g.customer = principal.customer
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if principal is not None and getattr(principal, "password_is_temporary", False):
+        if request.endpoint not in ("portal.choose_password", "portal.sign_out"):
+            return redirect(url_for("portal.choose_password"))
+    if principal is None:
+        if "portal.sign_in" not in current_app.view_functions:
+            abort(404)
+        target = url_for("portal.sign_in")
+        if is_fragment_request():
+            from htmx_flask import make_response
+
+            return make_response("", 401, redirect=target)
+        return redirect(target)
+    return None
+
+
+@bp.context_processor
+def portal_navigation():
+    from .tabs import visible_tabs
+
+    principal = g.get("principal")
+    return {"portal_tabs": visible_tabs(g.company, principal) if principal else []}
+
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

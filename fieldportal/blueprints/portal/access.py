@@ -1,0 +1,72 @@
+"""Customer-scoped loading for portal views: another customer's or company's id is a 404."""
+
+from functools import wraps
+
+from flask import abort, g
+from sqlalchemy import false
+
+from ...extensions import db
+from ...models import PortalPermission
+
+
+def _site_ids():
+    """None when the principal sees every site of its customer, else the allowed site ids."""
+    principal = g.principal
+    if getattr(principal, "all_sites", True):
+        return None
+    return {site.id for site in principal.sites}
+
+
+def customer_scope(query, model):
+    """Limit a select() over ``model`` to the signed-in customer (and the contact's sites)."""
+    query = query.where(model.company_id == g.company.id, model.customer_id == g.customer.id)
+    site_ids = _site_ids()
+    if site_ids is not None and hasattr(model, "site_id"):
+        query = query.where(model.site_id.in_(site_ids)) if site_ids else query.where(false())
+    return query
+
+
+def get_for_customer_or_404(model, object_id, *options):
+    """The object if it belongs to the signed-in customer (and, for a site-scoped contact,
+    to one of its sites); otherwise 404, never 403 and never the object."""
+    obj = (
+        db.session.get(model, object_id, options=options)
+        if options
+        else db.session.get(model, object_id)
+    )
+    if obj is None or obj.company_id != g.company.id or obj.customer_id != g.customer.id:
+        abort(404)
+    site_ids = _site_ids()
+    if site_ids is not None and getattr(obj, "site_id", None) not in site_ids:
+        abort(404)
+    return obj
+
+
+def require_permission(permission: PortalPermission):
+    """A view only for principals with this permission; others get 404."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not g.principal.may(permission):
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def require_company_setting(setting: str):
+    """A view only while the company shows this part of the portal (e.g. show_quotes)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not getattr(g.company, setting):
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

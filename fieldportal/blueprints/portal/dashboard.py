@@ -1,0 +1,28 @@
+"""Dashboard: upcoming jobs, vehicles overdue for service, open balance, quotes to answer."""
+
+from pathlib import Path
+
+from flask import abort, current_app, g, send_from_directory
+
+from ...htmx import render
+from ...services.portal_dashboard import dashboard_summary
+from . import bp, public
+
+
+@bp.route("/")
+def dashboard():
+    return render(
+        "portal/dashboard.html",
+        fragment="partials/portal/_dashboard.html",
+        summary=dashboard_summary(g.company, g.customer, g.principal),
+    )
+
+
+@bp.route("/logo")
+@public
+def logo():
+    """The company's logo, for its portal pages and documents."""
+    if not g.company.logo_filename:
+        abort(404)
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "logos"
+    return send_from_directory(folder, g.company.logo_filename, max_age=3600)

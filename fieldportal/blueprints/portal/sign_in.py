@@ -1,0 +1,191 @@
+"""Getting in: the sign-in page, magic links, password, PIN, and choosing a password.
+
+Answers never reveal whether an email or phone number is known; throttled requests get
+the same answer as the rest.
+"""
+
+from flask import abort, g, make_response, redirect, render_template, request, url_for
+
+from ...extensions import db, limiter
+from ...htmx import redirect_after_post
+from ...models import LoginMethod, SignInMethod, utcnow
+from ...services import audit
+from ...services import portal_auth as auth
+from ...services.auth_sessions import end_sessions, start_session
+from ...services.passwords import password_problem
+from ...services.throttle import link_request_allowed
+from . import bp, public
+from .forms import ChoosePasswordForm, LinkRequestForm, PasswordSignInForm, PinSignInForm
+
+NEUTRAL_LINK_MESSAGE = (
+    "If that address belongs to an account with us, a sign-in link is on its way. "
+    "It works once, for a short time."
+)
+SIGN_IN_FAILED = "Those details do not match an account, or the account is locked for a while."
+
+
+def _require_method(method: LoginMethod) -> None:
+    if not g.company.allows_login(method):
+        abort(404)
+
+
+def _no_store(response):
+    """Token pages: never cached, never sent as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _sign_in_page(status=200, **forms):
+    context = {
+        "link_form": forms.get("link_form") or LinkRequestForm(),
+        "password_form": forms.get("password_form") or PasswordSignInForm(),
+        "pin_form": forms.get("pin_form") or PinSignInForm(),
+        "methods": {method: g.company.allows_login(method) for method in LoginMethod},
+        "LoginMethod": LoginMethod,
+    }
+    return render_template("portal/sign_in.html", **context), status
+
+
+def _signed_in(contact, via: LoginMethod):
+    start_session(contact, auth.method_for(contact, via))
+    contact.last_login_at = utcnow()
+    audit.record(g.company.id, "portal.signed_in", actor=contact, subject=contact, method=via.value)
+    db.session.commit()
+    return redirect_after_post(url_for("portal.dashboard"))
+
+
+@bp.route("/sign-in")
+@public
+def sign_in():
+    if g.get("principal") is not None:
+        return redirect(url_for("portal.dashboard"))
+    return _sign_in_page()
+
+
+@bp.route("/sign-in/link", methods=["POST"])
+@public
+def request_link():
+    _require_method(LoginMethod.MAGIC_LINK)
+    form = LinkRequestForm()
+    if not form.validate():
+        return _sign_in_page(422, link_form=form)
+    email = form.email.data.strip().lower()
+    if link_request_allowed(email, request.remote_addr):
+        contact = auth.contact_for_email(g.company, email)
+        if contact is not None:
+            auth.send_login_link(contact, requested_ip=request.remote_addr)
+        db.session.commit()
+    return render_template("portal/link_sent.html", message=NEUTRAL_LINK_MESSAGE)
+
+
+@bp.route("/link/<token>", methods=["GET", "HEAD"])
+@public
+def open_link(token):
+    """Scanner-safe: showing the link consumes nothing; only the POST below signs in."""
+    _require_method(LoginMethod.MAGIC_LINK)
+    lookup = auth.look_up_link(g.company, token)
+    if lookup.state == auth.LinkState.UNKNOWN:
+        return _no_store(make_response(render_template("portal/link_invalid.html"), 404))
+    if lookup.state == auth.LinkState.EXPIRED:
+        return _no_store(
+            make_response(render_template("portal/link_expired.html", token=token), 410)
+        )
+    return _no_store(make_response(render_template("portal/link_continue.html", token=token)))
+
+
+@bp.route("/link/<token>", methods=["POST"])
+@public
+@limiter.limit("30 per 10 minutes")
+def use_link(token):
+    _require_method(LoginMethod.MAGIC_LINK)
+    contact = auth.consume_link(g.company, token)
+    if contact is None:
+        db.session.rollback()
+        lookup = auth.look_up_link(g.company, token)
+        if lookup.state == auth.LinkState.UNKNOWN:
+            return _no_store(make_response(render_template("portal/link_invalid.html"), 404))
+        return _no_store(
+            make_response(render_template("portal/link_expired.html", token=token), 410)
+        )
+    return _no_store(_signed_in(contact, LoginMethod.MAGIC_LINK))
+
+
+@bp.route("/link/<token>/fresh", methods=["POST"])
+@public
+def fresh_link(token):
+    """One click from an expired or used link to a new one, sent to the same contact."""
+    _require_method(LoginMethod.MAGIC_LINK)
+    lookup = auth.look_up_link(g.company, token)
+    if lookup.link is not None:
+        contact = lookup.link.contact
+        if contact.email and link_request_allowed(contact.email.lower(), request.remote_addr):
+            auth.send_login_link(contact, fresh=True, requested_ip=request.remote_addr)
+            db.session.commit()
+    return _no_store(
+        make_response(render_template("portal/link_sent.html", message=NEUTRAL_LINK_MESSAGE))
+    )
+
+
+@bp.route("/sign-in/password", methods=["POST"])
+@public
+@limiter.limit("30 per 10 minutes")
+def password_sign_in():
+    if not (
+        g.company.allows_login(LoginMethod.PASSWORD)
+        or g.company.allows_login(LoginMethod.ACTIVATION)
+    ):
+        abort(404)
+    form = PasswordSignInForm()
+    if not form.validate():
+        return _sign_in_page(422, password_form=form)
+    contact = auth.authenticate_password(g.company, form.email.data, form.password.data)
+    if contact is None or (
+        contact.password_is_temporary and not g.company.allows_login(LoginMethod.ACTIVATION)
+    ):
+        db.session.commit()
+        form.password.errors.append(SIGN_IN_FAILED)
+        return _sign_in_page(422, password_form=form)
+    return _signed_in(contact, LoginMethod.PASSWORD)
+
+
+@bp.route("/sign-in/pin", methods=["POST"])
+@public
+@limiter.limit("15 per hour")  # one IP guessing across many phones is stopped well within 20
+def pin_sign_in():
+    _require_method(LoginMethod.PIN)
+    form = PinSignInForm()
+    if not form.validate():
+        return _sign_in_page(422, pin_form=form)
+    contact = auth.authenticate_pin(g.company, form.phone.data, form.pin.data)
+    if contact is None:
+        db.session.commit()
+        form.pin.errors.append(SIGN_IN_FAILED)
+        return _sign_in_page(422, pin_form=form)
+    return _signed_in(contact, LoginMethod.PIN)
+
+
+@bp.route("/choose-password", methods=["GET", "POST"])
+def choose_password():
+    """After signing in with a temporary password, a new one is chosen before anything else."""
+    contact = g.principal
+    if not getattr(contact, "is_contact", False):
+        abort(404)
+    form = ChoosePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        problem = password_problem(form.password.data)
+        if problem:
+            form.password.errors.append(problem)
+            status = 422
+        else:
+            auth.set_password(contact, form.password.data)
+            # A changed password ends every session, this one included; sign in afresh.
+            end_sessions(contact_id=contact.id)
+            audit.record(g.company.id, "portal.password_changed", actor=contact, subject=contact)
+            start_session(contact, SignInMethod.PASSWORD)
+            db.session.commit()
+            return redirect_after_post(url_for("portal.dashboard"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("portal/choose_password.html", form=form), status

@@ -1,0 +1,43 @@
+"""Vehicles: service status, oil spec, what's due next and a forecast, service history."""
+
+from flask import g
+from sqlalchemy import select
+
+from ...htmx import render
+from ...models import Job, PortalPermission, Vehicle
+from ...services.clock import company_today
+from ...services.intervals import vehicle_service_status
+from ...services.portal_records import forecast_due_date, vehicle_history, vehicles_with_status
+from . import bp
+from .access import customer_scope, get_for_customer_or_404, require_permission
+
+
+@bp.route("/vehicles")
+@require_permission(PortalPermission.VEHICLES)
+def vehicles():
+    today = company_today(g.company)
+    return render(
+        "portal/vehicles.html",
+        fragment="partials/portal/_vehicles.html",
+        vehicles=vehicles_with_status(
+            g.company, customer_scope(select(Vehicle), Vehicle), g.customer, today
+        ),
+    )
+
+
+@bp.route("/vehicles/<int:vehicle_id>")
+@require_permission(PortalPermission.VEHICLES)
+def vehicle(vehicle_id):
+    vehicle = get_for_customer_or_404(Vehicle, vehicle_id)
+    today = company_today(g.company)
+    status = vehicle_service_status(
+        vehicle, today, fleet=g.customer, due_soon_percent=g.company.due_soon_percent
+    )
+    return render(
+        "portal/vehicle.html",
+        fragment="partials/portal/_vehicle.html",
+        vehicle=vehicle,
+        service_status=status,
+        forecast=forecast_due_date(vehicle, status, today),
+        history=vehicle_history(customer_scope(select(Job), Job), vehicle),
+    )

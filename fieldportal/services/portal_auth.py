@@ -1,0 +1,296 @@
+"""Getting into the portal: magic links, fleet token URLs, passwords, activation, PINs.
+
+Tokens are 256-bit, shown once, stored as SHA-256 only. A magic link is consumed by one
+atomic UPDATE, so concurrent POSTs of the same link give exactly one session.
+"""
+
+import enum
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import (
+    Company,
+    Contact,
+    Customer,
+    LoginLink,
+    LoginMethod,
+    SignInMethod,
+    utcnow,
+)
+from . import audit, mailer
+from .auth_sessions import end_sessions
+from .passwords import hash_secret, verify_secret
+from .tokens import new_token, token_hash
+
+MAX_FAILED_ATTEMPTS = 10
+LOCKOUT = timedelta(minutes=15)
+TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=24)
+
+
+class LinkState(enum.StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"  # expired, used or replaced by a newer link: offer a fresh one
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class LinkLookup:
+    state: LinkState
+    link: LoginLink | None = None
+
+
+def contact_for_email(company: Company, email: str) -> Contact | None:
+    """The active portal contact of this company with this email (case-insensitive)."""
+    return db.session.scalar(
+        select(Contact).where(
+            Contact.company_id == company.id,
+            func.lower(Contact.email) == email.strip().lower(),
+            Contact.removed_at.is_(None),
+            Contact.portal_access.is_(True),
+        )
+    )
+
+
+def _same_phone(given_digits: str, stored: str) -> bool:
+    """Equal digits, allowing one side to omit the country code ("+1 312…" vs "(312)…")."""
+    stored_digits = "".join(char for char in stored if char.isdigit())
+    shorter, longer = sorted((given_digits, stored_digits), key=len)
+    return len(shorter) >= 7 and longer.endswith(shorter) and len(longer) - len(shorter) <= 3
+
+
+def contact_for_phone(company: Company, phone: str) -> Contact | None:
+    """The active portal contact of this company with this phone number."""
+    digits = "".join(char for char in phone if char.isdigit())
+    if len(digits) < 7:
+        return None
+    candidates = db.session.scalars(
+        select(Contact).where(
+            Contact.company_id == company.id,
+            Contact.phone.is_not(None),
+            Contact.removed_at.is_(None),
+            Contact.portal_access.is_(True),
+        )
+    )
+    for contact in candidates:
+        if _same_phone(digits, contact.phone):
+            return contact
+    return None
+
+
+def issue_login_link(contact: Contact, *, requested_ip: str | None = None) -> str:
+    """A new single-use sign-in link token for the contact; every earlier one stops working.
+    Returns the raw token (for the email); only its hash is stored."""
+    now = utcnow()
+    db.session.execute(
+        update(LoginLink)
+        .where(
+            LoginLink.contact_id == contact.id,
+            LoginLink.used_at.is_(None),
+            LoginLink.invalidated_at.is_(None),
+        )
+        .values(invalidated_at=now)
+    )
+    token = new_token()
+    db.session.add(
+        LoginLink(
+            company_id=contact.company_id,
+            contact_id=contact.id,
+            token_hash=token_hash(token),
+            expires_at=now + current_app.config["LOGIN_LINK_LIFETIME"],
+            requested_ip=requested_ip,
+        )
+    )
+    if contact.invited_at is None:
+        contact.invited_at = now
+    return token
+
+
+def send_login_link(
+    contact: Contact, *, fresh: bool = False, requested_ip: str | None = None
+) -> None:
+    """Issue a link and queue its email (in the caller's transaction)."""
+    token = issue_login_link(contact, requested_ip=requested_ip)
+    company = contact.company
+    mailer.queue(
+        to=contact.email,
+        kind="fresh_link" if fresh else "magic_link",
+        subject=f"Your sign-in link for {company.name}",
+        template="fresh_link" if fresh else "magic_link",
+        company=company,
+        related=contact,
+        contact=contact,
+        link=mailer.absolute_url("portal.open_link", company_slug=company.slug, token=token),
+        minutes=int(current_app.config["LOGIN_LINK_LIFETIME"].total_seconds() // 60),
+    )
+    audit.record(company.id, "portal.link_sent", subject=contact, customer_id=contact.customer_id)
+
+
+def look_up_link(company: Company, token: str) -> LinkLookup:
+    """What a link is, without consuming it (GET and HEAD are scanner-safe)."""
+    link = db.session.scalar(
+        select(LoginLink).where(
+            LoginLink.token_hash == token_hash(token), LoginLink.company_id == company.id
+        )
+    )
+    if link is None:
+        return LinkLookup(LinkState.UNKNOWN)
+    if link.used_at or link.invalidated_at or link.expires_at <= utcnow():
+        return LinkLookup(LinkState.EXPIRED, link)
+    return LinkLookup(LinkState.VALID, link)
+
+
+def consume_link(company: Company, token: str) -> Contact | None:
+    """Use a link: one atomic UPDATE … WHERE unused, not replaced, not expired. The contact
+    when this call won, None when the link was already used, expired or unknown."""
+    now = utcnow()
+    result = db.session.execute(
+        update(LoginLink)
+        .where(
+            LoginLink.token_hash == token_hash(token),
+            LoginLink.company_id == company.id,
+            LoginLink.used_at.is_(None),
+            LoginLink.invalidated_at.is_(None),
+            LoginLink.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(LoginLink.contact_id)
+    )
+    contact_id = result.scalar_one_or_none()
+    if contact_id is None:
+        return None
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.removed_at or not contact.portal_access:
+        return None
+    return contact
+
+
+def fleet_for_token(token: str) -> Customer | None:
+    """The fleet whose current portal token this is (a regenerated token finds nothing)."""
+    customer = db.session.scalar(
+        select(Customer).where(Customer.portal_token_hash == token_hash(token))
+    )
+    if customer is None or not customer.portal_enabled or customer.archived_at:
+        return None
+    return customer
+
+
+def regenerate_fleet_token(fleet: Customer, *, by=None) -> str:
+    """A new fleet portal token; the old URL stops working and its sessions end."""
+    token = new_token()
+    fleet.portal_token_hash = token_hash(token)
+    fleet.portal_token_created_at = utcnow()
+    end_sessions(customer_id=fleet.id, method=SignInMethod.TOKEN_URL)
+    audit.record(fleet.company_id, "fleet.portal_token_regenerated", actor=by, subject=fleet)
+    return token
+
+
+def is_locked(contact: Contact) -> bool:
+    return bool(contact.locked_until and contact.locked_until > utcnow())
+
+
+def _record_failure(contact: Contact) -> None:
+    contact.failed_attempts += 1
+    if contact.failed_attempts >= MAX_FAILED_ATTEMPTS:
+        contact.locked_until = utcnow() + LOCKOUT
+        contact.failed_attempts = 0
+        audit.record(
+            contact.company_id,
+            "portal.locked_out",
+            subject=contact,
+            customer_id=contact.customer_id,
+        )
+
+
+def _check_secret(contact: Contact | None, secret_hash_of, secret: str) -> Contact | None:
+    if contact is None or is_locked(contact):
+        verify_secret(None, secret)
+        return None
+    if not verify_secret(secret_hash_of(contact), secret):
+        _record_failure(contact)
+        return None
+    contact.failed_attempts = 0
+    contact.locked_until = None
+    return contact
+
+
+def authenticate_password(company: Company, email: str, password: str) -> Contact | None:
+    """The contact for this email and password (permanent or unexpired temporary), or None.
+    Ten failures lock the contact for 15 minutes; answers never say which part was wrong."""
+    contact = _check_secret(contact_for_email(company, email), lambda c: c.password_hash, password)
+    if (
+        contact
+        and contact.password_is_temporary
+        and (
+            contact.temporary_password_expires_at is None
+            or contact.temporary_password_expires_at <= utcnow()
+        )
+    ):
+        return None
+    return contact
+
+
+def authenticate_pin(company: Company, phone: str, pin: str) -> Contact | None:
+    return _check_secret(contact_for_phone(company, phone), lambda c: c.pin_hash, pin)
+
+
+def method_for(contact: Contact, via: LoginMethod) -> SignInMethod:
+    if via == LoginMethod.PASSWORD and contact.password_is_temporary:
+        return SignInMethod.ACTIVATION
+    return SignInMethod(via.value)
+
+
+def set_password(contact: Contact, password: str, *, temporary: bool = False) -> None:
+    """Store a new password; every other session of the contact ends (QUALITY.md 15)."""
+    contact.password_hash = hash_secret(password)
+    contact.password_is_temporary = temporary
+    contact.temporary_password_expires_at = (
+        utcnow() + TEMPORARY_PASSWORD_LIFETIME if temporary else None
+    )
+    contact.failed_attempts = 0
+    contact.locked_until = None
+
+
+def send_activation(contact: Contact, *, by=None) -> None:
+    """A temporary password (24 h, single use) emailed to the contact."""
+    temporary = secrets.token_urlsafe(9)
+    set_password(contact, temporary, temporary=True)
+    end_sessions(contact_id=contact.id)
+    contact.invited_at = contact.invited_at or utcnow()
+    company = contact.company
+    mailer.queue(
+        to=contact.email,
+        kind="activation",
+        subject=f"Your {company.name} portal account",
+        template="activation",
+        company=company,
+        related=contact,
+        contact=contact,
+        temporary_password=temporary,
+        link=mailer.absolute_url("portal.sign_in", company_slug=company.slug),
+    )
+    audit.record(
+        company.id,
+        "portal.activation_sent",
+        actor=by,
+        subject=contact,
+        customer_id=contact.customer_id,
+    )
+
+
+def set_pin(contact: Contact, pin: str, *, by=None) -> None:
+    contact.pin_hash = hash_secret(pin)
+    contact.failed_attempts = 0
+    contact.locked_until = None
+    end_sessions(contact_id=contact.id, method=SignInMethod.PIN)
+    audit.record(
+        contact.company_id,
+        "portal.pin_set",
+        actor=by,
+        subject=contact,
+        customer_id=contact.customer_id,
+    )

@@ -1,0 +1,88 @@
+"""What a customer's portal dashboard shows, in a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    ACTIVE_JOB_STATUSES,
+    Company,
+    Customer,
+    Job,
+    PortalPermission,
+    Quote,
+    QuoteStatus,
+    Vehicle,
+    utcnow,
+)
+from .billing import open_ar_cents
+from .clock import company_today
+from .intervals import ServiceStatus, vehicle_service_status
+
+UPCOMING_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    upcoming_jobs: list[Job]
+    overdue_vehicles: list[tuple[Vehicle, ServiceStatus]]
+    open_balance_cents: int | None
+    quotes_awaiting: int | None
+
+
+def _site_filter(query, model, principal):
+    if getattr(principal, "all_sites", True):
+        return query
+    return query.where(model.site_id.in_([site.id for site in principal.sites]))
+
+
+def dashboard_summary(company: Company, customer: Customer, principal) -> DashboardSummary:
+    """Upcoming jobs (soonest first), overdue vehicles, open balance and quotes awaiting an
+    answer — money and quotes only when the company shows them and the principal may."""
+    jobs = []
+    if principal.may(PortalPermission.JOBS):
+        query = (
+            select(Job)
+            .where(
+                Job.company_id == company.id,
+                Job.customer_id == customer.id,
+                Job.status.in_(ACTIVE_JOB_STATUSES),
+                Job.window_end >= utcnow(),
+            )
+            .options(joinedload(Job.site), joinedload(Job.technician), joinedload(Job.vehicle))
+            .order_by(Job.window_start)
+            .limit(UPCOMING_LIMIT)
+        )
+        jobs = list(db.session.scalars(_site_filter(query, Job, principal)))
+
+    overdue = []
+    if principal.may(PortalPermission.VEHICLES):
+        today = company_today(company)
+        query = select(Vehicle).where(
+            Vehicle.company_id == company.id,
+            Vehicle.customer_id == customer.id,
+            Vehicle.active.is_(True),
+        )
+        for vehicle in db.session.scalars(_site_filter(query, Vehicle, principal)):
+            status = vehicle_service_status(
+                vehicle, today, fleet=customer, due_soon_percent=company.due_soon_percent
+            )
+            if status.is_overdue:
+                overdue.append((vehicle, status))
+
+    balance = None
+    if company.show_invoices and principal.may(PortalPermission.INVOICES):
+        balance = open_ar_cents(company.id, customer.id)
+
+    quotes = None
+    if company.show_quotes and principal.may(PortalPermission.QUOTES):
+        quotes = db.session.scalar(
+            select(func.count(Quote.id)).where(
+                Quote.company_id == company.id,
+                Quote.customer_id == customer.id,
+                Quote.status == QuoteStatus.SENT,
+            )
+        )
+    return DashboardSummary(jobs, overdue, balance, quotes)

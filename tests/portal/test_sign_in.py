@@ -1,0 +1,349 @@
+"""Getting into the portal (QUALITY.md 1-15): magic links, fleet token URL, password,
+activation, PIN, throttles and lockouts, sessions."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldportal.models import (
+    AuthSession,
+    LoginLink,
+    LoginMethod,
+    OutboxEmail,
+    SignInMethod,
+    utcnow,
+)
+from fieldportal.services import portal_auth
+from fieldportal.services.passwords import hash_secret
+from fieldportal.services.tokens import new_token, token_hash
+from tests.helpers import sign_in, text_of
+
+from .conftest import link_token_from_outbox
+
+
+def _sessions(db):
+    return db.session.scalar(select(func.count(AuthSession.id)))
+
+
+def _request_link(client, company, email):
+    return client.post(f"/portal/{company.slug}/sign-in/link", data={"email": email})
+
+
+# Magic links -------------------------------------------------------------------------
+
+
+def test_link_request_queues_an_email_with_a_base_url_link(client, company, contact, db):
+    response = _request_link(client, company, "Frank@Metro.example")
+    assert response.status_code == 200
+    email = db.session.scalar(
+        select(OutboxEmail).where(OutboxEmail.to_address == "frank@metro.example")
+    )
+    assert email.kind == "magic_link"
+    assert f"https://portal.example.test/portal/{company.slug}/link/" in email.text_body
+    token = link_token_from_outbox(db, "frank@metro.example")
+    stored = db.session.scalar(select(LoginLink))
+    assert stored.token_hash == token_hash(token) and token not in stored.token_hash
+    assert len(token) == 43  # 32 random bytes, URL-safe
+
+
+def test_links_in_email_ignore_the_host_header(app, company, contact, db):
+    with app.test_request_context(
+        f"/portal/{company.slug}/sign-in/link", base_url="http://evil.example"
+    ):
+        portal_auth.send_login_link(contact)
+    email = db.session.scalar(select(OutboxEmail))
+    assert (
+        "evil.example" not in email.text_body and "https://portal.example.test/" in email.text_body
+    )
+
+
+def _without_csrf_token(response) -> str:
+    return re.sub(r'"X-CSRFToken": "[^"]+"', "", response.get_data(as_text=True))
+
+
+def test_known_and_unknown_addresses_get_the_same_answer(client, company, contact, db):
+    known = _request_link(client, company, contact.email)
+    unknown = _request_link(client, company, "nobody@nowhere.example")
+    assert known.status_code == unknown.status_code == 200
+    assert _without_csrf_token(known) == _without_csrf_token(unknown)
+    assert sorted(known.headers.keys()) == sorted(unknown.headers.keys())
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 1
+
+
+def test_get_and_head_of_a_link_consume_nothing(client, company, contact, db):
+    token = portal_auth.issue_login_link(contact)
+    for method in ("GET", "HEAD"):
+        response = client.open(f"/portal/{company.slug}/link/{token}", method=method)
+        assert response.status_code == 200
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Cache-Control"] == "no-store"
+    assert "Continue to Acme Mobile Mechanics" in text_of(
+        client.get(f"/portal/{company.slug}/link/{token}")
+    )
+    assert db.session.scalar(select(LoginLink)).used_at is None
+    assert _sessions(db) == 0
+
+
+def test_post_signs_in_once_and_redirects_token_free(client, company, contact, db):
+    token = portal_auth.issue_login_link(contact)
+    response = client.post(f"/portal/{company.slug}/link/{token}")
+    assert response.status_code == 303
+    assert token not in response.headers["Location"]
+    assert response.headers["Location"] == f"/portal/{company.slug}/"
+    assert _sessions(db) == 1
+    assert "Hello, Frank" in text_of(client.get(f"/portal/{company.slug}/"))
+    again = client.post(f"/portal/{company.slug}/link/{token}")
+    assert again.status_code == 410
+    assert "Send me a new link" in text_of(again)
+    assert _sessions(db) == 1
+
+
+def test_link_expiry_boundaries(client, company, contact, db, app):
+    token = portal_auth.issue_login_link(contact)
+    link = db.session.scalar(select(LoginLink))
+    link.expires_at = utcnow() + timedelta(seconds=1)
+    db.session.flush()
+    assert client.post(f"/portal/{company.slug}/link/{token}").status_code == 303
+    client.post(f"/portal/{company.slug}/sign-out")
+
+    token = portal_auth.issue_login_link(contact)
+    link = db.session.scalar(select(LoginLink).where(LoginLink.token_hash == token_hash(token)))
+    link.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.flush()
+    before = _sessions(db)
+    expired = client.post(f"/portal/{company.slug}/link/{token}")
+    assert expired.status_code == 410
+    assert _sessions(db) == before
+    assert "has expired" in text_of(client.get(f"/portal/{company.slug}/link/{token}"))
+
+
+def test_default_lifetime_is_thirty_minutes(company, contact, db, app):
+    portal_auth.issue_login_link(contact)
+    link = db.session.scalar(select(LoginLink))
+    assert (
+        timedelta(minutes=29)
+        < link.expires_at - link.created_at
+        <= timedelta(minutes=30, seconds=1)
+    )
+
+
+def test_expired_link_sends_a_fresh_one_in_one_click(client, company, contact, db):
+    token = portal_auth.issue_login_link(contact)
+    db.session.scalar(select(LoginLink)).expires_at = utcnow() - timedelta(minutes=1)
+    db.session.flush()
+    response = client.post(f"/portal/{company.slug}/link/{token}/fresh")
+    assert response.status_code == 200
+    email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "fresh_link"))
+    assert email is not None and email.to_address == contact.email
+    fresh = link_token_from_outbox(db, contact.email)
+    assert client.post(f"/portal/{company.slug}/link/{fresh}").status_code == 303
+
+
+def test_a_new_link_invalidates_earlier_ones(client, company, contact, db):
+    first = portal_auth.issue_login_link(contact)
+    second = portal_auth.issue_login_link(contact)
+    assert client.post(f"/portal/{company.slug}/link/{first}").status_code == 410
+    assert client.post(f"/portal/{company.slug}/link/{second}").status_code == 303
+
+
+def test_a_link_works_only_for_its_company(client, company, other_company, contact, db):
+    token = portal_auth.issue_login_link(contact)
+    assert client.post(f"/portal/{other_company.slug}/link/{token}").status_code == 404
+    assert client.get(f"/portal/{other_company.slug}/link/{token}").status_code == 404
+    assert _sessions(db) == 0
+
+
+def test_link_post_without_csrf_is_refused(client, company, contact, db):
+    token = portal_auth.issue_login_link(contact)
+    assert client.post(f"/portal/{company.slug}/link/{token}", csrf=False).status_code == 400
+    assert db.session.scalar(select(LoginLink)).used_at is None
+
+
+def test_link_requests_are_throttled_per_address_with_the_same_answer(client, company, contact, db):
+    answers = {_without_csrf_token(_request_link(client, company, contact.email)) for _ in range(7)}
+    assert len(answers) == 1
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 5
+
+
+def test_link_requests_are_throttled_per_ip(client, company, create, fleet, db):
+    for n in range(22):
+        create.contact(fleet, email=f"person{n}@metro.example")
+    for n in range(22):
+        assert _request_link(client, company, f"person{n}@metro.example").status_code == 200
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 20
+
+
+def test_magic_link_switched_off(client, company, contact, db):
+    company.login_methods = [LoginMethod.PASSWORD.value]
+    db.session.flush()
+    assert _request_link(client, company, contact.email).status_code == 404
+    assert "Email me a link" not in text_of(client.get(f"/portal/{company.slug}/sign-in"))
+
+
+# Fleet token URL ----------------------------------------------------------------------
+
+
+def test_fleet_token_url_opens_read_only_portal_and_regeneration_revokes(
+    client, company, fleet, db
+):
+    token = new_token()
+    fleet.portal_token_hash = token_hash(token)
+    db.session.flush()
+    response = client.get(f"/portal/t/{token}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/portal/{company.slug}/"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "Metro Couriers" in text_of(client.get(f"/portal/{company.slug}/"))
+
+    portal_auth.regenerate_fleet_token(fleet)
+    db.session.flush()
+    assert client.get(f"/portal/{company.slug}/").status_code in (302, 404)
+    assert client.get(f"/portal/t/{token}").status_code == 404
+
+
+def test_unknown_fleet_token_is_404(client):
+    assert client.get(f"/portal/t/{new_token()}").status_code == 404
+
+
+# Password, activation, PIN ------------------------------------------------------------
+
+
+def test_password_sign_in_and_wrong_password(client, company, contact, db):
+    contact.password_hash = hash_secret("staff set this one")
+    db.session.flush()
+    bad = client.post(
+        f"/portal/{company.slug}/sign-in/password",
+        data={"email": contact.email, "password": "nope"},
+    )
+    assert bad.status_code == 422
+    assert "do not match" in text_of(bad)
+    good = client.post(
+        f"/portal/{company.slug}/sign-in/password",
+        data={"email": contact.email, "password": "staff set this one"},
+    )
+    assert good.status_code == 303
+    assert db.session.scalar(select(AuthSession)).method == SignInMethod.PASSWORD
+
+
+def test_ten_wrong_passwords_lock_the_contact_for_fifteen_minutes(client, company, contact, db):
+    contact.password_hash = hash_secret("right password here")
+    db.session.flush()
+    for _ in range(10):
+        client.post(
+            f"/portal/{company.slug}/sign-in/password",
+            data={"email": contact.email, "password": "wrong"},
+        )
+    assert contact.locked_until is not None
+    assert timedelta(minutes=14) < contact.locked_until - utcnow() <= timedelta(minutes=15)
+    locked = client.post(
+        f"/portal/{company.slug}/sign-in/password",
+        data={"email": contact.email, "password": "right password here"},
+    )
+    assert locked.status_code == 422
+
+
+def test_activation_forces_a_new_password_before_anything_else(client, company, contact, db):
+    portal_auth.send_activation(contact)
+    email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "activation"))
+    temporary = email.text_body.split("temporary password:")[1].split()[0]
+    response = client.post(
+        f"/portal/{company.slug}/sign-in/password",
+        data={"email": contact.email, "password": temporary},
+    )
+    assert response.status_code == 303
+    assert (
+        client.get(f"/portal/{company.slug}/").headers["Location"]
+        == f"/portal/{company.slug}/choose-password"
+    )
+    weak = client.post(
+        f"/portal/{company.slug}/choose-password",
+        data={"password": "password", "confirm": "password"},
+    )
+    assert weak.status_code == 422
+    assert "too common" in text_of(weak) or "at least 8" in text_of(weak)
+    chosen = client.post(
+        f"/portal/{company.slug}/choose-password",
+        data={"password": "a much better one", "confirm": "a much better one"},
+    )
+    assert chosen.status_code == 303
+    assert client.get(f"/portal/{company.slug}/").status_code == 200
+    client.post(f"/portal/{company.slug}/sign-out")
+    reuse = client.post(
+        f"/portal/{company.slug}/sign-in/password",
+        data={"email": contact.email, "password": temporary},
+    )
+    assert reuse.status_code == 422
+
+
+def test_temporary_password_expires_after_a_day(client, company, contact, db):
+    portal_auth.set_password(contact, "temporary-pass-1", temporary=True)
+    contact.temporary_password_expires_at = utcnow() - timedelta(seconds=1)
+    db.session.flush()
+    response = client.post(
+        f"/portal/{company.slug}/sign-in/password",
+        data={"email": contact.email, "password": "temporary-pass-1"},
+    )
+    assert response.status_code == 422
+
+
+def test_pin_sign_in_by_phone(client, company, contact, db):
+    portal_auth.set_pin(contact, "4321")
+    db.session.flush()
+    response = client.post(
+        f"/portal/{company.slug}/sign-in/pin", data={"phone": "(312) 555-0199", "pin": "4321"}
+    )
+    assert response.status_code == 303
+    assert db.session.scalar(select(AuthSession)).method == SignInMethod.PIN
+
+
+def test_one_ip_guessing_pins_across_phones_is_blocked_within_twenty_tries(
+    client, company, contact, db
+):
+    portal_auth.set_pin(contact, "4321")
+    db.session.flush()
+    statuses = [
+        client.post(
+            f"/portal/{company.slug}/sign-in/pin",
+            data={"phone": f"+1 312 555 {1000 + n}", "pin": "0000"},
+        ).status_code
+        for n in range(20)
+    ]
+    assert statuses[-1] == 429 or 429 in statuses
+    blocked = client.post(
+        f"/portal/{company.slug}/sign-in/pin", data={"phone": "+1 312 555 0199", "pin": "4321"}
+    )
+    assert blocked.status_code == 429
+
+
+def test_pin_hash_is_slow_and_never_the_pin(contact, db):
+    portal_auth.set_pin(contact, "987654")
+    assert "987654" not in contact.pin_hash and contact.pin_hash.startswith("scrypt:")
+
+
+# Sessions -----------------------------------------------------------------------------
+
+
+def test_portal_idle_timeout_is_thirty_minutes(client, company, contact, db):
+    row = sign_in(client, contact)
+    row.last_seen_at = utcnow() - timedelta(minutes=31)
+    db.session.flush()
+    assert client.get(f"/portal/{company.slug}/").status_code in (302, 404)
+
+
+@pytest.mark.parametrize("revoke", ["remove", "access_off", "password"])
+def test_revocation_ends_live_sessions(client, company, contact, db, revoke):
+    sign_in(client, contact)
+    assert client.get(f"/portal/{company.slug}/").status_code == 200
+    if revoke == "remove":
+        contact.removed_at = utcnow()
+    elif revoke == "access_off":
+        contact.portal_access = False
+    else:
+        from fieldportal.services.auth_sessions import end_sessions
+
+        portal_auth.set_password(contact, "brand new password")
+        end_sessions(contact_id=contact.id)
+    db.session.flush()
+    assert client.get(f"/portal/{company.slug}/").status_code in (302, 404)
