@@ -75,20 +75,39 @@ def test_fleet_index_sort_filter_search_and_history(page: Page, live_server, art
     page.screenshot(path=str(artifacts_dir / "operator-fleets.png"), full_page=True)
 
 
-def test_regenerate_portal_token(page: Page, live_server):
-    sign_in(page)
-    page.goto("/fleets")
-    page.locator("#fleet-table tbody tr td:first-child a").first.click()
-    fleet_id = int(re.search(r"/fleets/(\d+)", page.url).group(1))
+def regenerate(page: Page) -> str:
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#fleet-portal button.danger").click()
     url_box = page.locator("#portal-url")
     expect(url_box).to_have_value(re.compile(r"/portal/t/[A-Za-z0-9_-]{43}$"))
     expect(page.get_by_role("button", name="Copy portal link")).to_be_visible()
-    token = url_box.input_value().rsplit("/", 1)[1]
+    return url_box.input_value()
+
+
+def test_regenerate_portal_token(page: Page, browser, live_server):
+    sign_in(page)
+    page.goto("/fleets")
+    page.locator("#fleet-table tbody tr td:first-child a").first.click()
+    fleet_id = int(re.search(r"/fleets/(\d+)", page.url).group(1))
+    fleet_name = page.get_by_role("heading", level=1).inner_text()
+    old_url = regenerate(page)
+    fleet_manager = browser.new_context().new_page()
+    fleet_manager.goto(old_url)
+    expect(fleet_manager.get_by_text(fleet_name).first).to_be_visible()
+    portal_home = fleet_manager.url
+
+    new_url = regenerate(page)
+    assert new_url != old_url
     with live_server.app.app_context():
         stored = db.session.get(Customer, fleet_id).portal_token_hash
-    assert stored == token_hash(token)
+    assert stored == token_hash(new_url.rsplit("/", 1)[1])
+    # The session the old link opened has ended, and the old link is dead.
+    fleet_manager.goto(portal_home)
+    expect(fleet_manager.get_by_text(fleet_name)).to_have_count(0)
+    assert fleet_manager.goto(old_url).status == 404
+    fleet_manager.goto(new_url)
+    expect(fleet_manager.get_by_text(fleet_name).first).to_be_visible()
+    fleet_manager.context.close()
 
 
 def test_create_customer_with_vehicle_shows_interval_status(page: Page, live_server):

@@ -301,3 +301,17 @@ def test_other_tenants_job_is_404_on_every_route(staff_client, other_company, cr
     assert "Rival" not in text_of(staff_client.get("/jobs"))
     db.session.refresh(job)
     assert job.title == "Oil change"
+
+
+def test_job_changes_appear_in_the_customers_history(staff_client, fleet, create, technician):
+    job = create.job(fleet, JobStatus.UNSCHEDULED, title="Tyre rotation")
+    staff_client.post(
+        f"/jobs/{job.id}/schedule",
+        data={"window_start": "2030-06-01T08:00", "window_end": "2030-06-01T09:00"},
+    )
+    staff_client.post(f"/jobs/{job.id}/assign", data={"technician_id": technician.id})
+    staff_client.post(f"/jobs/{job.id}/complete", data={"services_performed": "Rotated"})
+    history = text_of(staff_client.get(f"/customers/{fleet.id}")).split("History")[-1]
+    assert f"Completed job #{job.number} (Assigned → Completed) by Olivia Owner" in history
+    assert f"Job #{job.number} assigned to Theo Technician" in history
+    assert f"Scheduled job #{job.number}" in history
