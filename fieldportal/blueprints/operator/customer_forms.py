@@ -179,6 +179,7 @@ class VehicleForm(FlaskForm):
         validators=[
             InputRequired(),
             NumberRange(min=0, message="The odometer cannot be negative."),
+            NumberRange(max=10_000_000, message="That odometer reading is too large."),
         ],
     )
     oil_spec = StringField(
@@ -286,5 +287,6 @@ class OdometerForm(FlaskForm):
         validators=[
             InputRequired(),
             NumberRange(min=0, message="The odometer cannot be negative."),
+            NumberRange(max=10_000_000, message="That odometer reading is too large."),
         ],
     )

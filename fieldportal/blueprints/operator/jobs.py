@@ -160,7 +160,11 @@ class StatusForm(FlaskForm):
 class CompleteForm(FlaskForm):
     odometer = IntegerField(
         "Odometer at service",
-        validators=[Optional(), NumberRange(min=0, message="The odometer cannot be negative.")],
+        validators=[
+            Optional(),
+            NumberRange(min=0, message="The odometer cannot be negative."),
+            NumberRange(max=10_000_000, message="That odometer reading is too large."),
+        ],
     )
     services_performed = TextAreaField(
         "Services performed", validators=[DataRequired(), Length(max=5000)]
