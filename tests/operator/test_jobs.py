@@ -315,3 +315,13 @@ def test_job_changes_appear_in_the_customers_history(staff_client, fleet, create
     assert f"Completed job #{job.number} (Assigned → Completed) by Olivia Owner" in history
     assert f"Job #{job.number} assigned to Theo Technician" in history
     assert f"Scheduled job #{job.number}" in history
+
+
+def test_status_must_be_chosen(staff_client, fleet, create):
+    job = create.job(fleet)
+    page = staff_client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert '<select id="status" name="status" required><option value="">Choose…</option>' in page
+    response = staff_client.post(f"/jobs/{job.id}/status", data={"status": ""})
+    assert response.status_code == 422 and "Choose the new status." in text_of(response)
+    db.session.refresh(job)
+    assert job.status == JobStatus.SCHEDULED

@@ -154,7 +154,9 @@ class AssignForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = ChoiceField("New status", coerce=str)
+    status = ChoiceField(
+        "New status", coerce=str, validators=[DataRequired(message="Choose the new status.")]
+    )
 
 
 class CompleteForm(FlaskForm):
@@ -260,6 +262,11 @@ def new_job():
     )
 
 
+def _status_choices(job: Job) -> list[tuple[str, str]]:
+    moves = [(s.value, STATUS_LABELS[s]) for s in allowed_moves(job)]
+    return [("", "Choose…"), *moves] if moves else []
+
+
 def _load_job(job_id: int) -> Job:
     return get_for_company_or_404(
         Job,
@@ -275,7 +282,7 @@ def _detail(job: Job, status: int = 200, **forms):
     assign = forms.get("assign") or AssignForm(technician_id=job.technician_id)
     assign.technician_id.choices = assign.technician_id.choices or _staff_choices()
     status_form = forms.get("status_form") or StatusForm()
-    status_form.status.choices = [(s.value, STATUS_LABELS[s]) for s in allowed_moves(job)]
+    status_form.status.choices = _status_choices(job)
     schedule = forms.get("schedule") or ScheduleForm(
         window_start=to_local(job.window_start), window_end=to_local(job.window_end)
     )
@@ -385,7 +392,7 @@ def assign_job_view(job_id: int):
 def job_status(job_id: int):
     job = _load_job(job_id)
     form = StatusForm()
-    form.status.choices = [(s.value, STATUS_LABELS[s]) for s in allowed_moves(job)]
+    form.status.choices = _status_choices(job)
     if not form.validate_on_submit():
         return _detail(job, status=422, status_form=form)
     target = JobStatus(form.status.data)
