@@ -325,3 +325,18 @@ def test_status_must_be_chosen(staff_client, fleet, create):
     assert response.status_code == 422 and "Choose the new status." in text_of(response)
     db.session.refresh(job)
     assert job.status == JobStatus.SCHEDULED
+
+
+def test_job_page_query_count_does_not_grow_with_history(
+    staff_client, fleet, create, technician, count_queries
+):
+    counts = []
+    for moves in (1, 12):
+        job = create.job(fleet, JobStatus.ASSIGNED, technician_id=technician.id)
+        for n in range(moves):
+            target = "en_route" if n % 2 == 0 else "assigned"
+            staff_client.post(f"/jobs/{job.id}/status", data={"status": target})
+        with count_queries() as queries:
+            assert staff_client.get(f"/jobs/{job.id}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 12, counts
