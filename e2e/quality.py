@@ -49,7 +49,10 @@ class PageProblems:
     def __init__(self, page: Page):
         self.console_errors: list[str] = []
         self.failed_requests: list[str] = []
-        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        page.on(
+            "console",
+            lambda message: message.type == "error" and self.console_errors.append(message.text),
+        )
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
         page.on("requestfailed", lambda request: self.failed_requests.append(request.url))
 

@@ -592,8 +592,9 @@ class CompanyBuilder:
             fleet = self._customer(
                 CustomerKind.FLEET,
                 name,
-                interval_miles=self.rng.choice([5000, 7500, 10000]) if index % 7 else None,
-                interval_days=self.rng.choice([90, 180, 365]) if index % 5 else None,
+                # A few fleets have no default in miles or in days (never the demo fleet).
+                interval_miles=self.rng.choice([5000, 7500, 10000]) if index % 7 != 3 else None,
+                interval_days=self.rng.choice([90, 180, 365]) if index % 5 != 4 else None,
                 billing_terms=self.rng.choice(
                     [BillingTerms.NET_15, BillingTerms.NET_30, BillingTerms.ON_COMPLETION]
                 ),
@@ -846,6 +847,12 @@ class CompanyBuilder:
             else:
                 status, day = rng.choice(active_today), self.today
             self._job(customer, status, day)
+        # The demo portal customers have a long service history (enough to page through).
+        for customer in demo_customers:
+            for _ in range(30):
+                self._job(
+                    customer, JobStatus.COMPLETED, self.today - timedelta(days=rng.randint(1, 720))
+                )
 
     def _job(self, customer: dict, status: JobStatus, day: date | None) -> dict:
         rng = self.rng
@@ -1031,10 +1038,11 @@ class CompanyBuilder:
         for index in range(self.scale.quotes):
             customer = (
                 self._demo_customer(index)
-                if index < 12
+                if index < 18
                 else self.customers[rng.randrange(len(self.customers))]
             )
-            status = statuses[index % len(statuses)]
+            # The three demo customers each get a quote in every status.
+            status = statuses[(index // 3 if index < 18 else index) % len(statuses)]
             quote_id = self._id(Quote)
             created = self.now - timedelta(days=rng.randint(1, 90))
             subtotal, tax = self._lines("quote", quote_id, rng.randint(1, 4))

@@ -19,7 +19,7 @@ def money(cents: int | None, currency: str | None = None) -> str:
     return format_currency((cents or 0) / 100, currency, locale=locale)
 
 
-def local_time(value: datetime | None, fmt: str = "medium") -> str:
+def local_time(value: datetime | None, fmt: str = "EEE d MMM y, h:mm a") -> str:
     """A UTC datetime shown in the company's time zone."""
     if value is None:
         return ""
