@@ -91,6 +91,7 @@ def test_regenerate_portal_token(page: Page, browser, live_server):
     fleet_id = int(re.search(r"/fleets/(\d+)", page.url).group(1))
     fleet_name = page.get_by_role("heading", level=1).inner_text()
     old_url = regenerate(page)
+    assert_accessible(page)
     fleet_manager = browser.new_context().new_page()
     fleet_manager.goto(old_url)
     expect(fleet_manager.get_by_text(fleet_name).first).to_be_visible()
@@ -124,6 +125,7 @@ def test_create_customer_with_vehicle_shows_interval_status(page: Page, live_ser
     page.get_by_label("Odometer (miles)").fill("12000")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("[data-service-status]")).to_have_text("Overdue")
+    assert_accessible(page)
     page.get_by_role("link", name=re.compile("Browser Test Haulage")).click()
     expect(page.locator("tr", has_text="Iveco Daily").locator(".badge")).to_have_text("Overdue")
 
@@ -175,6 +177,7 @@ def test_completing_a_job_takes_the_vehicle_out_of_overdue(page: Page, live_serv
     page.get_by_label("Services performed").fill("Oil, filters, brake check")
     page.get_by_role("button", name="Complete job").click()
     expect(page.locator("[data-job-status]")).to_have_text("Completed")
+    assert_accessible(page)
     page.goto(f"/fleets/{fleet_id}")
     expect(page.locator("tr[data-vehicle]", has_text="E2E-OD1").locator(".badge")).to_have_text(
         "OK"
