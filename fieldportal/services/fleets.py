@@ -28,7 +28,6 @@ from .auth_sessions import end_sessions
 from .billing import invoiced_of_customer, month_to_date_bounds, open_ar_of_customer
 from .clock import company_today
 from .intervals import overdue_clause, vehicle_service_status
-from .tokens import new_token, token_hash
 
 FLEETS_PER_PAGE = 25
 SORT_COLUMNS = ("name", "vehicles", "overdue", "next_job", "mtd", "ar")
@@ -274,25 +273,6 @@ def vehicles_with_status(company: Company, fleet: Customer) -> list[VehicleWithS
         )
         for vehicle in vehicles
     ]
-
-
-def regenerate_portal_token(fleet: Customer, *, by) -> str:
-    """Give the fleet a new portal token; the old URL stops working at once and the
-    sessions opened with it end. Returns the raw token (only its hash is stored)."""
-    token = new_token()
-    fleet.portal_token_hash = token_hash(token)
-    fleet.portal_token_created_at = utcnow()
-    end_sessions(customer_id=fleet.id, method=SignInMethod.TOKEN_URL)
-    audit.record(
-        fleet.company_id,
-        "fleet.portal_token_regenerated",
-        actor=by,
-        subject=fleet,
-        customer_id=fleet.id,
-        summary=f"Regenerated the portal link of {fleet.name}",
-    )
-    db.session.flush()
-    return token
 
 
 def set_fleet_portal(fleet: Customer, enabled: bool, *, by) -> None:

@@ -14,10 +14,10 @@ from ...services.fleets import (
     FleetQuery,
     fleet_index,
     pending_requests,
-    regenerate_portal_token,
     set_fleet_portal,
     vehicles_with_status,
 )
+from ...services.portal_auth import regenerate_fleet_token as regenerate_portal_token
 from . import bp
 from .access import get_for_company_or_404, require_roles
 
