@@ -75,10 +75,12 @@ def test_fleet_index_sort_filter_search_and_history(page: Page, live_server, art
     page.screenshot(path=str(artifacts_dir / "operator-fleets.png"), full_page=True)
 
 
-def regenerate(page: Page) -> str:
+def regenerate(page: Page, previous: str | None = None) -> str:
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#fleet-portal button.danger").click()
     url_box = page.locator("#portal-url")
+    if previous:
+        expect(url_box).not_to_have_value(previous)
     expect(url_box).to_have_value(re.compile(r"/portal/t/[A-Za-z0-9_-]{43}$"))
     expect(page.get_by_role("button", name="Copy portal link")).to_be_visible()
     return url_box.input_value()
@@ -97,7 +99,7 @@ def test_regenerate_portal_token(page: Page, browser, live_server):
     expect(fleet_manager.get_by_text(fleet_name).first).to_be_visible()
     portal_home = fleet_manager.url
 
-    new_url = regenerate(page)
+    new_url = regenerate(page, previous=old_url)
     assert new_url != old_url
     with live_server.app.app_context():
         stored = db.session.get(Customer, fleet_id).portal_token_hash
