@@ -1,4 +1,7 @@
-"""Flask commands: demo-data, create-staff (and the outbox worker, see services/mailer)."""
+"""Flask commands: demo-data, create-staff, outbox deliver / outbox work."""
+
+import os
+import socket
 
 import click
 from flask import Flask
@@ -58,6 +61,36 @@ def create_staff_command(
     click.echo(f"Created {role} {email} at {company.name}.")
 
 
+@click.group("outbox")
+def outbox_group() -> None:
+    """Deliver queued email."""
+
+
+@outbox_group.command("deliver")
+def outbox_deliver_command() -> None:
+    """Deliver every due message once, then stop."""
+    from .services.outbox_delivery import deliver_pending
+
+    report = deliver_pending(worker=f"cli-{os.getpid()}")
+    for line in report.links:
+        click.echo(f"[outbox, not sent] {line}")
+    click.echo(
+        f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, not sent {report.not_sent}"
+    )
+
+
+@outbox_group.command("work")
+@click.option(
+    "--interval", type=float, default=5.0, show_default=True, help="Seconds between runs."
+)
+def outbox_work_command(interval: float) -> None:
+    """Deliver continuously until SIGTERM or Ctrl-C (one per process; run several if needed)."""
+    from .services.outbox_delivery import Worker
+
+    Worker(interval=interval, echo=click.echo).run(name=f"{socket.gethostname()}-{os.getpid()}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_staff_command)
+    app.cli.add_command(outbox_group)

@@ -9,10 +9,10 @@ LINKS_PER_ADDRESS = parse("5 per hour")
 LINKS_PER_IP = parse("20 per hour")
 
 
-def link_request_allowed(email: str, ip_address: str | None) -> bool:
+def link_request_allowed(email: str, ip_address: str | None, strategy=None) -> bool:
     """Count one sign-in link request; False once the address or the IP is over its limit.
-    The caller answers the same way either way."""
-    strategy = limiter.limiter
+    The caller answers the same way either way. ``strategy`` defaults to the app's limiter."""
+    strategy = strategy or limiter.limiter
     address_ok = strategy.hit(LINKS_PER_ADDRESS, "link-address", email.strip().lower())
     ip_ok = strategy.hit(LINKS_PER_IP, "link-ip", ip_address or "unknown")
     return address_ok and ip_ok

@@ -1,0 +1,86 @@
+"""Outbox: every email the company's app has queued, its delivery state, and retry."""
+
+from flask import abort, flash, g, request, url_for
+from sqlalchemy import func, select
+
+from ...extensions import db
+from ...htmx import redirect_after_post, render
+from ...models import OutboxEmail, OutboxStatus, StaffRole
+from ...services import audit
+from ...services.outbox_delivery import retry
+from . import bp
+from .access import get_for_company_or_404, require_roles
+
+PAGE_SIZE = 50
+OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
+
+
+def _listing(status: str, kind: str, recipient: str, page: int):
+    query = select(OutboxEmail).where(OutboxEmail.company_id == g.company.id)
+    if status in OutboxStatus.__members__.values():
+        query = query.where(OutboxEmail.status == status)
+    if kind:
+        query = query.where(OutboxEmail.kind == kind)
+    if recipient:
+        query = query.where(
+            func.lower(OutboxEmail.to_address).contains(recipient.lower(), autoescape=True)
+        )
+    rows = list(
+        db.session.scalars(
+            query.order_by(OutboxEmail.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+    )
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+@bp.route("/outbox")
+@require_roles(*OFFICE)
+def outbox():
+    args = request.args
+    filters = {
+        "status": args.get("status", ""),
+        "kind": args.get("kind", "")[:40],
+        "recipient": args.get("recipient", "").strip()[:254],
+    }
+    page = max(1, args.get("page", 1, type=int) or 1)
+    emails, has_more = _listing(filters["status"], filters["kind"], filters["recipient"], page)
+    kinds = db.session.scalars(
+        select(OutboxEmail.kind)
+        .where(OutboxEmail.company_id == g.company.id)
+        .distinct()
+        .order_by(OutboxEmail.kind)
+    ).all()
+    return render(
+        "operator/outbox/index.html",
+        fragment="partials/operator/_outbox_table.html",
+        emails=emails,
+        has_more=has_more,
+        page_number=page,
+        filters=filters,
+        kinds=kinds,
+        statuses=list(OutboxStatus),
+    )
+
+
+@bp.route("/outbox/<int:email_id>")
+@require_roles(*OFFICE)
+def outbox_email(email_id):
+    email = get_for_company_or_404(OutboxEmail, email_id)
+    return render("operator/outbox/show.html", email=email)
+
+
+@bp.route("/outbox/<int:email_id>/retry", methods=["POST"])
+@require_roles(*OFFICE)
+def retry_outbox_email(email_id):
+    email = get_for_company_or_404(OutboxEmail, email_id)
+    if email.status not in (OutboxStatus.FAILED, OutboxStatus.NOT_SENT):
+        abort(409)
+    retry(email)
+    audit.record(
+        g.company.id, "outbox.retried", actor=g.staff, subject=email, summary=email.to_address
+    )
+    db.session.commit()
+    flash(f"Queued again: {email.subject}", "success")
+    return redirect_after_post(url_for("operator.outbox_email", email_id=email.id))

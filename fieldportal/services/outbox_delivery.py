@@ -1,0 +1,230 @@
+"""Delivering the outbox over SMTP: claim, send, retry with backoff, give up loudly.
+
+Each message is claimed before it is sent — ``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+an atomic ``UPDATE … WHERE status = 'queued'`` on SQLite — so two workers never send the
+same one. A claim left behind by a crashed worker is released after STALE_CLAIM.
+"""
+
+import re
+import signal
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import OutboxEmail, OutboxStatus, utcnow
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(hours=1)
+STALE_CLAIM = timedelta(minutes=10)
+NO_SERVER = "not sent: no mail server configured"
+
+
+class SmtpTransport:
+    """Sends one message through the configured SMTP server (a new connection per batch)."""
+
+    def __init__(self, config):
+        self.host = config["SMTP_HOST"]
+        self.port = config["SMTP_PORT"]
+        self.username = config["SMTP_USERNAME"]
+        self.password = config["SMTP_PASSWORD"]
+        self.security = config["SMTP_SECURITY"]
+        self.connection = None
+
+    def __enter__(self):
+        if self.security == "ssl":
+            self.connection = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=20, context=ssl.create_default_context()
+            )
+        else:
+            self.connection = smtplib.SMTP(self.host, self.port, timeout=20)
+            if self.security == "starttls":
+                self.connection.starttls(context=ssl.create_default_context())
+        if self.username:
+            self.connection.login(self.username, self.password)
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        self.connection.send_message(message)
+
+    def __exit__(self, *exc):
+        try:
+            self.connection.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+
+
+def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    message["Message-ID"] = make_msgid(domain="fieldportal.local")
+    message["X-Fieldportal-Email"] = str(email.id)
+    message.set_content(email.text_body)
+    if email.html_body:
+        message.add_alternative(email.html_body, subtype="html")
+    return message
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min … capped at an hour."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+
+
+def release_stale_claims() -> int:
+    return db.session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.status == OutboxStatus.SENDING,
+            OutboxEmail.claimed_at < utcnow() - STALE_CLAIM,
+        )
+        .values(status=OutboxStatus.QUEUED, claimed_at=None, claimed_by=None)
+    ).rowcount
+
+
+def claim_batch(worker: str, limit: int = 25) -> list[int]:
+    """Claim up to ``limit`` due messages for this worker and commit the claim."""
+    now = utcnow()
+    due = (
+        select(OutboxEmail.id)
+        .where(OutboxEmail.status == OutboxStatus.QUEUED, OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.id)
+        .limit(limit)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = list(db.session.scalars(due.with_for_update(skip_locked=True)))
+        if ids:
+            db.session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id.in_(ids))
+                .values(status=OutboxStatus.SENDING, claimed_at=now, claimed_by=worker)
+            )
+    else:
+        ids = []
+        for email_id in list(db.session.scalars(due)):
+            won = db.session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id == email_id, OutboxEmail.status == OutboxStatus.QUEUED)
+                .values(status=OutboxStatus.SENDING, claimed_at=now, claimed_by=worker)
+            ).rowcount
+            if won:
+                ids.append(email_id)
+    db.session.commit()
+    return ids
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    not_sent: int = 0
+    links: list[str] = field(default_factory=list)
+
+
+def _record_failure(email: OutboxEmail, error: Exception, report: DeliveryReport) -> None:
+    email.attempts += 1
+    email.last_error = f"{type(error).__name__}: {error}"[:1000]
+    email.claimed_at = email.claimed_by = None
+    if email.attempts >= MAX_ATTEMPTS:
+        email.status = OutboxStatus.FAILED
+        report.failed += 1
+    else:
+        email.status = OutboxStatus.QUEUED
+        email.next_attempt_at = utcnow() + retry_delay(email.attempts)
+        report.retrying += 1
+
+
+def deliver_pending(worker: str = "worker", transport_factory=None) -> DeliveryReport:
+    """Deliver every due message once; each outcome is committed as it happens."""
+    config = current_app.config
+    report = DeliveryReport()
+    release_stale_claims()
+    db.session.commit()
+    ids = claim_batch(worker)
+    if not ids:
+        return report
+    emails = list(
+        db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.id.in_(ids)).order_by(OutboxEmail.id)
+        )
+    )
+    if not config["SMTP_HOST"] and transport_factory is None:
+        for email in emails:
+            email.status = OutboxStatus.NOT_SENT
+            email.last_error = NO_SERVER
+            email.claimed_at = email.claimed_by = None
+            report.not_sent += 1
+            report.links.extend(
+                f"{email.to_address}: {link}"
+                for link in re.findall(r"https?://\S+", email.text_body)
+            )
+        db.session.commit()
+        return report
+    factory = transport_factory or (lambda: SmtpTransport(config))
+    try:
+        with factory() as transport:
+            for email in emails:
+                try:
+                    transport.send(build_message(email, config["MAIL_FROM"]))
+                except (smtplib.SMTPException, OSError) as error:
+                    _record_failure(email, error, report)
+                else:
+                    email.status = OutboxStatus.SENT
+                    email.sent_at = utcnow()
+                    email.attempts += 1
+                    email.last_error = None
+                    email.claimed_at = email.claimed_by = None
+                    report.sent += 1
+                db.session.commit()
+    except (smtplib.SMTPException, OSError) as error:
+        # The server could not be reached at all: every claimed message waits for a retry.
+        for email in emails:
+            if email.status == OutboxStatus.SENDING:
+                _record_failure(email, error, report)
+        db.session.commit()
+    return report
+
+
+def retry(email: OutboxEmail) -> None:
+    """Put a failed (or not sent) message back in the queue for the next delivery run."""
+    email.status = OutboxStatus.QUEUED
+    email.attempts = 0
+    email.next_attempt_at = utcnow()
+    email.claimed_at = email.claimed_by = None
+
+
+class Worker:
+    """``flask outbox work``: deliver, sleep, repeat; SIGTERM/SIGINT end it after the
+    current batch."""
+
+    def __init__(self, interval: float = 5.0, echo=print):
+        self.interval = interval
+        self.echo = echo
+        self.stopping = threading.Event()
+
+    def stop(self, *_):
+        self.stopping.set()
+
+    def run(self, name: str) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        while not self.stopping.is_set():
+            report = deliver_pending(worker=name)
+            for line in report.links:
+                self.echo(f"[outbox, not sent] {line}")
+            if report.sent or report.failed or report.retrying:
+                self.echo(
+                    f"[outbox] sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
+                )
+            db.session.remove()
+            self.stopping.wait(self.interval)

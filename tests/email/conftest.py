@@ -1,0 +1,44 @@
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+class Inbox:
+    """Collects what a real SMTP server on loopback receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A running SMTP server; the app is configured to use it for the test."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    previous = {
+        key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "MAIL_FROM")
+    }
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=port,
+        SMTP_SECURITY="none",
+        MAIL_FROM="Acme <no-reply@acme.test>",
+    )
+    inbox.controller = controller
+    inbox.port = port
+    yield inbox
+    controller.stop()
+    app.config.update(previous)

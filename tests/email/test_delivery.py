@@ -1,0 +1,176 @@
+"""The outbox: written in the caller's transaction, delivered over real SMTP exactly once,
+retried with backoff while the server is down, escaped, and never lost."""
+
+import email
+import threading
+from datetime import timedelta
+from email import policy
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldportal.extensions import db as _db
+from fieldportal.models import OutboxEmail, OutboxStatus, utcnow
+from fieldportal.services import mailer
+from fieldportal.services.outbox_delivery import (
+    MAX_ATTEMPTS,
+    NO_SERVER,
+    deliver_pending,
+    retry_delay,
+)
+from fieldportal.services.portal_auth import send_login_link
+
+from .conftest import free_port
+
+
+def _parsed(envelope):
+    return email.message_from_bytes(envelope.content, policy=policy.default)
+
+
+def _queue_link(app, contact):
+    with app.test_request_context():
+        send_login_link(contact)
+
+
+def test_queued_email_is_delivered_with_headers_bodies_and_base_url_links(
+    app, db, create, company, smtp_server
+):
+    contact = create.contact(
+        create.customer(company), name="Frank Delgado", email="frank@metro.example"
+    )
+    _queue_link(app, contact)
+    report = deliver_pending(worker="test")
+    assert report.sent == 1
+    [envelope] = smtp_server.messages
+    message = _parsed(envelope)
+    assert message["To"] == "frank@metro.example"
+    assert message["From"] == "Acme <no-reply@acme.test>"
+    assert message["Subject"] == "Your sign-in link for Acme Mobile Mechanics"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "https://portal.example.test/portal/acme/link/" in text
+    assert 'href="https://portal.example.test/portal/acme/link/' in html
+    row = db.session.scalar(select(OutboxEmail))
+    assert row.status == OutboxStatus.SENT and row.sent_at is not None and row.attempts == 1
+
+
+def test_server_down_keeps_the_email_waiting_then_delivers_once(
+    app, db, create, company, smtp_server
+):
+    contact = create.contact(create.customer(company))
+    _queue_link(app, contact)
+    app.config["SMTP_PORT"] = free_port()  # nothing listens there
+    report = deliver_pending(worker="test")
+    assert report.retrying == 1 and smtp_server.messages == []
+    row = db.session.scalar(select(OutboxEmail))
+    assert row.status == OutboxStatus.QUEUED and row.attempts == 1
+    assert "Connection" in row.last_error or "refused" in row.last_error.lower()
+    assert row.next_attempt_at > utcnow() + timedelta(seconds=20)
+
+    app.config["SMTP_PORT"] = smtp_server.port
+    assert deliver_pending(worker="test").sent == 0, "not due yet: backoff"
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert deliver_pending(worker="test").sent == 1
+    assert deliver_pending(worker="test").sent == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_after_max_attempts_the_email_fails_with_its_last_error(
+    app, db, create, company, smtp_server
+):
+    _queue_link(app, create.contact(create.customer(company)))
+    app.config["SMTP_PORT"] = free_port()
+    for _ in range(MAX_ATTEMPTS):
+        db.session.execute(
+            _db.update(OutboxEmail).values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+        deliver_pending(worker="test")
+    row = db.session.scalar(select(OutboxEmail))
+    assert row.status == OutboxStatus.FAILED and row.attempts == MAX_ATTEMPTS and row.last_error
+
+
+def test_backoff_grows_and_is_capped():
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+    assert retry_delay(30) == timedelta(hours=1)
+
+
+def test_rolled_back_transaction_sends_nothing(app, db, create, company, smtp_server):
+    contact = create.contact(create.customer(company))
+    change = db.session.begin_nested()
+    _queue_link(app, contact)
+    db.session.flush()
+    change.rollback()
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0
+    deliver_pending(worker="test")
+    assert smtp_server.messages == []
+
+
+def test_without_a_mail_server_emails_are_kept_as_not_sent_with_their_links(
+    app, db, create, company
+):
+    assert not app.config["SMTP_HOST"]
+    _queue_link(app, create.contact(create.customer(company), email="carla@home.example"))
+    report = deliver_pending(worker="test")
+    assert report.not_sent == 1
+    assert any(
+        "carla@home.example: https://portal.example.test/portal/acme/link/" in line
+        for line in report.links
+    )
+    row = db.session.scalar(select(OutboxEmail))
+    assert row.status == OutboxStatus.NOT_SENT and row.last_error == NO_SERVER
+
+
+def test_user_text_is_escaped_in_the_html_part(app, db, create, company, smtp_server):
+    contact = create.contact(
+        create.customer(company),
+        name='<script>alert(1)</script> "><img onerror=x>',
+        email="x@y.example",
+    )
+    _queue_link(app, contact)
+    deliver_pending(worker="test")
+    html = _parsed(smtp_server.messages[0]).get_body(("html",)).get_content()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<img onerror" not in html
+
+
+def test_absolute_url_ignores_the_host_header(app):
+    with app.test_request_context("/", base_url="http://evil.example"):
+        assert mailer.absolute_url("auth.login") == "https://portal.example.test/login"
+    with app.app_context():
+        assert mailer.absolute_url("auth.login") == "https://portal.example.test/login"
+
+
+@pytest.mark.postgres_only
+def test_two_workers_at_once_deliver_each_message_once(app, committed_db, smtp_server):
+    from tests import factories
+
+    company = factories.create_company()
+    customer = factories.create_customer(company)
+    contacts = [factories.create_contact(customer) for _ in range(30)]
+    for contact in contacts:
+        _queue_link(app, contact)
+    addresses = sorted(contact.email for contact in contacts)
+    committed_db.session.commit()
+    committed_db.session.remove()
+
+    def work(name):
+        with app.app_context():
+            while deliver_pending(worker=name).sent:
+                pass
+            _db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(f"w{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    recipients = [envelope.rcpt_tos[0] for envelope in smtp_server.messages]
+    assert sorted(recipients) == addresses
+    assert (
+        committed_db.session.scalar(
+            select(func.count(OutboxEmail.id)).where(OutboxEmail.status == OutboxStatus.SENT)
+        )
+        == 30
+    )
