@@ -370,3 +370,14 @@ class Report(TenantMixin, CreatedAtMixin, db.Model):
             "(status = 'approved') = (approved_at IS NOT NULL)", name="approved_has_time"
         ),
     )
+
+
+# Per-customer money figures (open A/R, invoiced this month) read from the index alone.
+Index(
+    "ix_invoices_customer_status_issued",
+    Invoice.customer_id,
+    Invoice.status,
+    Invoice.issued_on,
+    Invoice.total_cents,
+    Invoice.amount_paid_cents,
+)
