@@ -200,6 +200,7 @@ class Invoice(TenantMixin, CreatedAtMixin, db.Model):
         CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate_range"),
         CheckConstraint("(status = 'void') = (voided_at IS NOT NULL)", name="void_has_time"),
         Index("ix_invoices_customer_status", "customer_id", "status"),
+        Index("ix_invoices_job", "job_id"),
         Index("ix_invoices_company_status_issued", "company_id", "status", "issued_on"),
     )
 
