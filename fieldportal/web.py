@@ -1,6 +1,6 @@
 """Request-wide behaviour: security headers, error pages, template helpers."""
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, abort, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -35,6 +35,13 @@ def security_headers(response):
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return add_vary_header(response)
+
+
+def refuse_nul_bytes():
+    """A NUL byte in any query or form value is a clear 400 (PostgreSQL cannot store it)."""
+    values = [*request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400, description="The form contained a character that is not allowed (NUL).")
 
 
 def render_error(status: int, message: str | None = None):
@@ -86,6 +93,7 @@ def _configure_login(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     formatting.init_app(app)
     _configure_login(app)
+    app.before_request(refuse_nul_bytes)
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

@@ -200,6 +200,7 @@ class Invoice(TenantMixin, CreatedAtMixin, db.Model):
         CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate_range"),
         CheckConstraint("(status = 'void') = (voided_at IS NOT NULL)", name="void_has_time"),
         Index("ix_invoices_customer_status", "customer_id", "status"),
+        Index("ix_invoices_job", "job_id"),
         Index("ix_invoices_company_status_issued", "company_id", "status", "issued_on"),
     )
 
@@ -370,3 +371,14 @@ class Report(TenantMixin, CreatedAtMixin, db.Model):
             "(status = 'approved') = (approved_at IS NOT NULL)", name="approved_has_time"
         ),
     )
+
+
+# Per-customer money figures (open A/R, invoiced this month) read from the index alone.
+Index(
+    "ix_invoices_customer_status_issued",
+    Invoice.customer_id,
+    Invoice.status,
+    Invoice.issued_on,
+    Invoice.total_cents,
+    Invoice.amount_paid_cents,
+)

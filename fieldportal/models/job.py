@@ -128,3 +128,7 @@ class JobStatusChange(TenantMixin, db.Model):
 
     job: Mapped[Job] = relationship(back_populates="status_changes")
     changed_by: Mapped[StaffUser | None] = relationship()
+
+
+# The jobs list sorts a company's jobs by their window.
+Index("ix_jobs_company_window", Job.company_id, Job.window_start)

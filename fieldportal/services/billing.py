@@ -38,6 +38,36 @@ def invoiced_cents(company_id: int, start: date, end: date, customer_id: int | N
     return db.session.scalar(query)
 
 
+def open_ar_of_customer(customer_id_column):
+    """Correlated scalar subquery: a customer's unpaid balance of sent invoices (the same
+    rule as ``open_ar_cents``), for lists that show A/R on every row in one query."""
+    return (
+        select(func.coalesce(func.sum(open_balance_expression()), 0))
+        .where(Invoice.customer_id == customer_id_column, Invoice.status == InvoiceStatus.SENT)
+        .scalar_subquery()
+    )
+
+
+def invoiced_of_customer(customer_id_column, start: date, end: date):
+    """Correlated scalar subquery: what a customer was invoiced with an issue date in
+    [start, end), drafts and voids excluded (the same rule as ``invoiced_cents``)."""
+    return (
+        select(func.coalesce(func.sum(Invoice.total_cents), 0))
+        .where(
+            Invoice.customer_id == customer_id_column,
+            Invoice.status.in_((InvoiceStatus.SENT, InvoiceStatus.PAID)),
+            Invoice.issued_on >= start,
+            Invoice.issued_on < end,
+        )
+        .scalar_subquery()
+    )
+
+
+def month_to_date_bounds(today: date) -> tuple[date, date]:
+    """[first of today's month, tomorrow): month to date, inclusive of today."""
+    return today.replace(day=1), today + timedelta(days=1)
+
+
 # --- Line items, tax and terms -------------------------------------------------------
 #
 # Rounding rule (one rule everywhere: pages, PDFs, Checkout amounts):

@@ -185,7 +185,14 @@ def regenerate_fleet_token(fleet: Customer, *, by=None) -> str:
     fleet.portal_token_hash = token_hash(token)
     fleet.portal_token_created_at = utcnow()
     end_sessions(customer_id=fleet.id, method=SignInMethod.TOKEN_URL)
-    audit.record(fleet.company_id, "fleet.portal_token_regenerated", actor=by, subject=fleet)
+    audit.record(
+        fleet.company_id,
+        "fleet.portal_token_regenerated",
+        actor=by,
+        subject=fleet,
+        customer_id=fleet.id,
+        summary=f"Regenerated the portal link of {fleet.name}",
+    )
     return token
 
 

@@ -107,3 +107,11 @@ def test_contact_of_another_customer_in_the_url_is_404(staff_client, contact, cr
     assert (
         staff_client.get(f"/customers/{other.id}/contacts/{contact.id}/access").status_code == 404
     )
+
+
+def test_customer_page_links_to_each_contacts_access_screen(staff_client, contact):
+    html = staff_client.get(f"/customers/{contact.customer_id}").get_data(as_text=True)
+    assert f'href="{access_url(contact)}"' in html
+    assert f'href="/customers/{contact.customer_id}"' in staff_client.get(
+        access_url(contact)
+    ).get_data(as_text=True)

@@ -25,6 +25,8 @@ def require_roles(*roles: StaffRole):
 
 def get_for_company_or_404(model, object_id, *options):
     """The object with this id if it belongs to the signed-in staff's company, else 404."""
+    if not 0 < object_id < 2**31:  # PostgreSQL's INTEGER would raise on a larger id
+        abort(404)
     obj = (
         db.session.get(model, object_id, options=options)
         if options

@@ -1,0 +1,292 @@
+"""WTForms for customers and their records (no routes here)."""
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ...models import BillingTerms, CustomerKind, DefectSeverity, DefectStatus, PortalPermission
+from .jobs import ChoiceField
+
+VIN_PATTERN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+TERMS_LABELS = {
+    BillingTerms.ON_COMPLETION: "On completion",
+    BillingTerms.NET_15: "Net 15",
+    BillingTerms.NET_30: "Net 30",
+}
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def none_if_blank(value):
+    value = strip(value)
+    return value or None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        allowed = {str(value) for value, _ in self.choices}
+        if any(str(value) not in allowed for value in self.data or []):
+            raise ValidationError("Choose one of the options listed.")
+
+
+def interval_field(label: str, unit: str):
+    return IntegerField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=1_000_000, message=f"An interval is at least 1 {unit}."),
+        ],
+    )
+
+
+class CustomerForm(FlaskForm):
+    kind = SelectField(
+        "Kind",
+        choices=[(k.value, k.value.capitalize()) for k in CustomerKind],
+        validators=[DataRequired()],
+    )
+    name = StringField("Name", validators=[DataRequired(), Length(max=160)], filters=[strip])
+    email = EmailField(
+        "Email", validators=[Optional(), Email(), Length(max=254)], filters=[none_if_blank]
+    )
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)], filters=[none_if_blank])
+    billing_address = TextAreaField(
+        "Billing address", validators=[Optional(), Length(max=300)], filters=[none_if_blank]
+    )
+    billing_terms = SelectField(
+        "Billing terms", choices=[(t.value, label) for t, label in TERMS_LABELS.items()]
+    )
+    interval_miles = interval_field("Default service interval (miles)", "mile")
+    interval_days = interval_field("Default service interval (days)", "day")
+    notes = TextAreaField(
+        "Notes", validators=[Optional(), Length(max=5000)], filters=[none_if_blank]
+    )
+
+    FIELDS = (
+        "kind",
+        "name",
+        "email",
+        "phone",
+        "billing_address",
+        "billing_terms",
+        "interval_miles",
+        "interval_days",
+        "notes",
+    )
+
+    def values(self) -> dict:
+        values = {name: getattr(self, name).data for name in self.FIELDS}
+        values["kind"] = CustomerKind(values["kind"])
+        values["billing_terms"] = BillingTerms(values["billing_terms"])
+        return values
+
+
+class ContactForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    email = EmailField(
+        "Email", validators=[Optional(), Email(), Length(max=254)], filters=[none_if_blank]
+    )
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)], filters=[none_if_blank])
+    is_admin = BooleanField("Admin (every portal feature)")
+    permissions = MultiCheckboxField(
+        "Portal permissions", choices=[(p.value, p.value.capitalize()) for p in PortalPermission]
+    )
+    portal_access = BooleanField("May use the portal", default=True)
+    all_sites = BooleanField("Sees all sites", default=True)
+    site_ids = MultiCheckboxField("Only these sites", coerce=int)
+
+    def values(self) -> dict:
+        return {
+            "name": self.name.data,
+            "email": self.email.data.lower() if self.email.data else None,
+            "phone": self.phone.data,
+            "is_admin": self.is_admin.data,
+            "permissions": list(self.permissions.data or []),
+            "portal_access": self.portal_access.data,
+            "all_sites": self.all_sites.data,
+        }
+
+    def validate_site_ids(self, field):
+        if not self.all_sites.data and not field.data:
+            raise ValidationError("Choose at least one site, or let the contact see all sites.")
+
+
+class SiteForm(FlaskForm):
+    name = StringField("Site name", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    address_line1 = StringField(
+        "Address", validators=[DataRequired(), Length(max=160)], filters=[strip]
+    )
+    address_line2 = StringField(
+        "Address line 2", validators=[Optional(), Length(max=160)], filters=[none_if_blank]
+    )
+    city = StringField("City", validators=[DataRequired(), Length(max=80)], filters=[strip])
+    region = StringField(
+        "State / region", validators=[Optional(), Length(max=80)], filters=[none_if_blank]
+    )
+    postal_code = StringField(
+        "Postal code", validators=[Optional(), Length(max=20)], filters=[none_if_blank]
+    )
+    country = StringField(
+        "Country (2 letters)",
+        default="US",
+        validators=[DataRequired(), Length(min=2, max=2)],
+        filters=[lambda v: v.strip().upper() if v else v],
+    )
+
+    FIELDS = ("name", "address_line1", "address_line2", "city", "region", "postal_code", "country")
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data for name in self.FIELDS}
+
+
+class VehicleForm(FlaskForm):
+    year = IntegerField("Year", validators=[Optional(), NumberRange(min=1900, max=2100)])
+    make = StringField("Make", validators=[DataRequired(), Length(max=60)], filters=[strip])
+    model = StringField("Model", validators=[DataRequired(), Length(max=60)], filters=[strip])
+    plate = StringField("Plate", validators=[Optional(), Length(max=20)], filters=[none_if_blank])
+    vin = StringField(
+        "VIN",
+        validators=[Optional(), Length(max=17)],
+        filters=[lambda v: v.strip().upper() or None if v else None],
+    )
+    odometer = IntegerField(
+        "Odometer (miles)",
+        validators=[
+            InputRequired(),
+            NumberRange(min=0, message="The odometer cannot be negative."),
+            NumberRange(max=10_000_000, message="That odometer reading is too large."),
+        ],
+    )
+    oil_spec = StringField(
+        "Oil spec", validators=[Optional(), Length(max=60)], filters=[none_if_blank]
+    )
+    interval_miles = interval_field("Interval override (miles)", "mile")
+    interval_days = interval_field("Interval override (days)", "day")
+    site_id = ChoiceField("Site")
+
+    FIELDS = (
+        "year",
+        "make",
+        "model",
+        "plate",
+        "vin",
+        "odometer",
+        "oil_spec",
+        "interval_miles",
+        "interval_days",
+        "site_id",
+    )
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data for name in self.FIELDS}
+
+
+def vin_looks_valid(vin: str | None) -> bool:
+    """17 characters, no I, O or Q: what a modern VIN looks like (others are allowed)."""
+    return bool(vin and VIN_PATTERN.match(vin))
+
+
+class AssetForm(FlaskForm):
+    asset_code = StringField(
+        "Asset ID", validators=[DataRequired(), Length(max=60)], filters=[strip]
+    )
+    asset_type = StringField("Type", validators=[DataRequired(), Length(max=60)], filters=[strip])
+    model_number = StringField(
+        "Model number", validators=[Optional(), Length(max=60)], filters=[none_if_blank]
+    )
+    serial_number = StringField(
+        "Serial number", validators=[Optional(), Length(max=60)], filters=[none_if_blank]
+    )
+    customer_ref = StringField(
+        "Customer reference", validators=[Optional(), Length(max=60)], filters=[none_if_blank]
+    )
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=5000)], filters=[none_if_blank]
+    )
+    site_id = ChoiceField("Site")
+
+    FIELDS = (
+        "asset_code",
+        "asset_type",
+        "model_number",
+        "serial_number",
+        "customer_ref",
+        "description",
+        "site_id",
+    )
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data for name in self.FIELDS}
+
+
+class AssetTestForm(FlaskForm):
+    test_number = StringField(
+        "Test number", validators=[DataRequired(), Length(max=40)], filters=[strip]
+    )
+    tested_on = DateField("Tested on", validators=[DataRequired()])
+    result = SelectField("Result", choices=[("pass", "Pass"), ("fail", "Fail")])
+    notes = TextAreaField(
+        "Notes", validators=[Optional(), Length(max=5000)], filters=[none_if_blank]
+    )
+
+    def values(self) -> dict:
+        return {n: getattr(self, n).data for n in ("test_number", "tested_on", "result", "notes")}
+
+
+class DefectForm(FlaskForm):
+    description = TextAreaField(
+        "Defect", validators=[DataRequired(), Length(max=5000)], filters=[strip]
+    )
+    severity = SelectField(
+        "Severity", choices=[(s.value, s.value.capitalize()) for s in DefectSeverity]
+    )
+    status = SelectField("Status", choices=[(s.value, s.value.capitalize()) for s in DefectStatus])
+    found_on = DateField("Found on", validators=[DataRequired()])
+
+    def values(self) -> dict:
+        return {
+            "description": self.description.data,
+            "severity": DefectSeverity(self.severity.data),
+            "status": DefectStatus(self.status.data),
+            "found_on": self.found_on.data,
+        }
+
+
+class JobTypesForm(FlaskForm):
+    job_type_ids = MultiCheckboxField("Job types this customer may request", coerce=int)
+
+
+class OdometerForm(FlaskForm):
+    odometer = IntegerField(
+        "New odometer reading",
+        validators=[
+            InputRequired(),
+            NumberRange(min=0, message="The odometer cannot be negative."),
+            NumberRange(max=10_000_000, message="That odometer reading is too large."),
+        ],
+    )

@@ -1,0 +1,173 @@
+"""Fleet accounts: the index with per-fleet figures, and each fleet's detail page."""
+
+from flask import abort, current_app, flash, g, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from wtforms import HiddenField
+from wtforms.validators import AnyOf
+
+from ...extensions import db
+from ...htmx import is_fragment_request, redirect_after_post, render
+from ...models import ACTIVE_JOB_STATUSES, Customer, CustomerKind, Job, StaffRole, utcnow
+from ...services.fleets import (
+    FleetQuery,
+    fleet_index,
+    pending_requests,
+    set_fleet_portal,
+    vehicles_with_status,
+)
+from ...services.portal_auth import regenerate_fleet_token as regenerate_portal_token
+from . import bp
+from .access import get_for_company_or_404, require_roles
+
+OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
+HISTORY_PER_PAGE = 20
+
+
+class RegenerateTokenForm(FlaskForm):
+    """Nothing but the CSRF token: the confirmation happens before the POST."""
+
+
+class FleetPortalForm(FlaskForm):
+    enabled = HiddenField("Portal", validators=[AnyOf(["on", "off"], message="Choose on or off.")])
+
+
+@bp.route("/fleets")
+@require_roles(*OFFICE)
+def fleets():
+    query = FleetQuery.from_args(request.args, money=g.staff.can_see_money)
+    context = {"result": fleet_index(g.company, query)}
+    if not is_fragment_request():
+        count, newest = pending_requests(g.company.id)
+        context.update(
+            pending_count=count,
+            pending_newest=newest,
+            requests_url=(
+                url_for("operator.requests")
+                if "operator.requests" in current_app.view_functions
+                else None
+            ),
+        )
+    return render(
+        page="operator/fleets/index.html",
+        fragment="partials/operator/_fleet_table.html",
+        **context,
+    )
+
+
+def _fleet_or_404(customer_id: int) -> Customer:
+    fleet = get_for_company_or_404(Customer, customer_id)
+    if fleet.kind != CustomerKind.FLEET:
+        abort(404)
+    return fleet
+
+
+def _history(fleet: Customer, page: int) -> dict:
+    total = db.session.scalar(select(func.count(Job.id)).where(Job.customer_id == fleet.id))
+    pages = max(1, -(-total // HISTORY_PER_PAGE))
+    page = max(1, min(page, pages))
+    jobs = db.session.scalars(
+        select(Job)
+        .where(Job.customer_id == fleet.id, Job.company_id == g.company.id)
+        .options(joinedload(Job.vehicle), joinedload(Job.technician))
+        .order_by(
+            func.coalesce(Job.completed_at, Job.window_start, Job.created_at).desc(), Job.id.desc()
+        )
+        .limit(HISTORY_PER_PAGE)
+        .offset((page - 1) * HISTORY_PER_PAGE)
+    ).all()
+    return {"history": jobs, "history_page": page, "history_pages": pages, "history_total": total}
+
+
+def _detail_context(fleet: Customer, portal_url: str | None = None) -> dict:
+    try:
+        page = int(request.args.get("page", 1))
+    except ValueError:
+        page = 1
+    upcoming = db.session.scalars(
+        select(Job)
+        .where(
+            Job.customer_id == fleet.id,
+            Job.status.in_(ACTIVE_JOB_STATUSES),
+            Job.window_start >= utcnow(),
+        )
+        .options(joinedload(Job.vehicle), joinedload(Job.technician))
+        .order_by(Job.window_start, Job.id)
+        .limit(10)
+    ).all()
+    return {
+        "fleet": fleet,
+        "contacts": [c for c in fleet.contacts if c.removed_at is None],
+        "vehicles": vehicles_with_status(g.company, fleet),
+        "upcoming": upcoming,
+        "portal_url": portal_url,
+        "regenerate_form": RegenerateTokenForm(),
+        **_history(fleet, page),
+    }
+
+
+@bp.route("/fleets/<int:customer_id>")
+@require_roles(*OFFICE)
+def fleet_detail(customer_id: int):
+    fleet = _fleet_or_404(customer_id)
+    if is_fragment_request():
+        try:
+            page = int(request.args.get("page", 1))
+        except ValueError:
+            page = 1
+        return render(
+            page="operator/fleets/detail.html",
+            fragment="partials/operator/_fleet_history.html",
+            fleet=fleet,
+            **_history(fleet, page),
+        )
+    return render(page="operator/fleets/detail.html", **_detail_context(fleet))
+
+
+@bp.route("/fleets/<int:customer_id>/portal-token", methods=["POST"])
+@require_roles(*OFFICE)
+def regenerate_fleet_token(customer_id: int):
+    fleet = _fleet_or_404(customer_id)
+    form = RegenerateTokenForm()
+    if not form.validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect_after_post(url_for("operator.fleet_detail", customer_id=fleet.id))
+    token = regenerate_portal_token(fleet, by=g.staff)
+    db.session.commit()
+    # The raw token exists only in this response: it is never stored nor put in a URL.
+    portal_url = f"{current_app.config['BASE_URL']}/portal/t/{token}"
+    flash("New portal link created. The old link no longer works.", "success")
+    response = render(
+        page="operator/fleets/detail.html",
+        fragment="partials/operator/_fleet_portal.html",
+        **_detail_context(fleet, portal_url=portal_url),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/fleets/<int:customer_id>/portal", methods=["POST"])
+@require_roles(*OFFICE)
+def fleet_portal(customer_id: int):
+    fleet = _fleet_or_404(customer_id)
+    form = FleetPortalForm()
+    if not form.validate_on_submit():
+        flash("Choose whether the portal is on or off.", "error")
+        return render(
+            page="operator/fleets/detail.html",
+            fragment="partials/operator/_fleet_portal.html",
+            status=422,
+            **_detail_context(fleet),
+        )
+    set_fleet_portal(fleet, form.enabled.data == "on", by=g.staff)
+    db.session.commit()
+    flash(f"Portal {'on' if fleet.portal_enabled else 'off'} for {fleet.name}.", "success")
+    if request.htmx:
+        return render(
+            page="operator/fleets/detail.html",
+            fragment="partials/operator/_fleet_portal.html",
+            **_detail_context(fleet),
+        )
+    return redirect_after_post(url_for("operator.fleet_detail", customer_id=fleet.id))

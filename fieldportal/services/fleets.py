@@ -1,0 +1,291 @@
+"""The fleet accounts index and fleet detail: per-fleet figures computed in SQL.
+
+Every figure of the index comes from one grouped subquery per column, joined to the
+customers, so a page costs the same number of queries for 10 fleets or 5,000.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, nulls_last, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    ACTIVE_JOB_STATUSES,
+    Company,
+    Customer,
+    CustomerKind,
+    Job,
+    RequestStatus,
+    ServiceRequest,
+    SignInMethod,
+    Vehicle,
+    utcnow,
+)
+from . import audit
+from .auth_sessions import end_sessions
+from .billing import invoiced_of_customer, month_to_date_bounds, open_ar_of_customer
+from .clock import company_today
+from .intervals import overdue_clause, vehicle_service_status
+
+FLEETS_PER_PAGE = 25
+SORT_COLUMNS = ("name", "vehicles", "overdue", "next_job", "mtd", "ar")
+MONEY_SORTS = ("mtd", "ar")
+
+
+@dataclass(frozen=True)
+class FleetQuery:
+    """What the fleet index shows: search text, overdue filter, sort, page."""
+
+    q: str = ""
+    overdue: bool = False
+    sort: str = "name"
+    direction: str = "asc"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args, *, money: bool = True) -> "FleetQuery":
+        """Parse query-string arguments; anything unknown falls back to the default."""
+        sort = args.get("sort", "name")
+        if sort not in SORT_COLUMNS or (sort in MONEY_SORTS and not money):
+            sort = "name"
+        direction = "desc" if args.get("dir") == "desc" else "asc"
+        try:
+            page = max(1, min(int(args.get("page", 1)), 100_000))
+        except ValueError:
+            page = 1
+        q = (args.get("q") or "").replace("\x00", "").strip()[:100]
+        return cls(
+            q=q, overdue=args.get("overdue") == "1", sort=sort, direction=direction, page=page
+        )
+
+    def params(self, **changes) -> dict:
+        """Query-string arguments for a link to this view with some changes (defaults omitted)."""
+        values = {
+            "q": self.q,
+            "overdue": "1" if self.overdue else "",
+            "sort": self.sort,
+            "dir": self.direction,
+            "page": self.page,
+        }
+        values.update(changes)
+        defaults = {"q": "", "overdue": "", "sort": "name", "dir": "asc", "page": 1}
+        return {key: value for key, value in values.items() if value != defaults[key]}
+
+    def sort_params(self, column: str) -> dict:
+        """Link arguments for a column header: toggles the direction of the current sort."""
+        if column == self.sort:
+            direction = "desc" if self.direction == "asc" else "asc"
+        else:
+            direction = "desc" if column in ("vehicles", "overdue", "mtd", "ar") else "asc"
+        return self.params(sort=column, dir=direction, page=1)
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    id: int
+    name: str
+    vehicles: int
+    overdue: int
+    next_job_at: datetime | None
+    mtd_cents: int
+    open_ar_cents: int
+
+
+@dataclass(frozen=True)
+class FleetPage:
+    rows: list[FleetRow]
+    total: int
+    page: int
+    pages: int
+    query: FleetQuery
+    per_page: int = FLEETS_PER_PAGE
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.rows)
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _vehicle_count():
+    return (
+        select(func.count(Vehicle.id))
+        .where(Vehicle.customer_id == Customer.id, Vehicle.active.is_(True))
+        .scalar_subquery()
+    )
+
+
+def _overdue_count(today: date, dialect: str):
+    # overdue_clause reads the fleet's default intervals from Customer: the outer row.
+    return (
+        select(func.count(Vehicle.id))
+        .where(
+            Vehicle.customer_id == Customer.id,
+            Vehicle.active.is_(True),
+            overdue_clause(today, dialect),
+        )
+        .correlate(Customer)
+        .scalar_subquery()
+    )
+
+
+def _has_overdue(today: date, dialect: str):
+    return (
+        select(Vehicle.id)
+        .where(
+            Vehicle.customer_id == Customer.id,
+            Vehicle.active.is_(True),
+            overdue_clause(today, dialect),
+        )
+        .correlate(Customer)
+        .exists()
+    )
+
+
+def _next_job(now: datetime):
+    return (
+        select(func.min(Job.window_start))
+        .where(
+            Job.customer_id == Customer.id,
+            Job.status.in_(ACTIVE_JOB_STATUSES),
+            Job.window_start >= now,
+        )
+        .scalar_subquery()
+    )
+
+
+def fleet_index(company: Company, query: FleetQuery, per_page: int = FLEETS_PER_PAGE) -> FleetPage:
+    """One page of fleet accounts with their figures, sorted and filtered: two queries.
+
+    Each figure is a correlated subquery per fleet row, served by an index on
+    (customer_id, …); the database evaluates them only for the fleets it needs.
+    """
+    today = company_today(company)
+    dialect = db.session.get_bind().dialect.name
+    columns = {
+        "vehicles": _vehicle_count(),
+        "overdue": _overdue_count(today, dialect),
+        "next_job": _next_job(utcnow()),
+        "mtd": invoiced_of_customer(Customer.id, *month_to_date_bounds(today)),
+        "ar": open_ar_of_customer(Customer.id),
+    }
+
+    conditions = [
+        Customer.company_id == company.id,
+        Customer.kind == CustomerKind.FLEET,
+        Customer.archived_at.is_(None),
+    ]
+    if query.q:
+        conditions.append(Customer.name.ilike(f"%{escape_like(query.q)}%", escape="\\"))
+    if query.overdue:
+        # EXISTS stops at the first overdue vehicle; the count is only needed per shown row.
+        conditions.append(_has_overdue(today, dialect))
+
+    total = db.session.scalar(select(func.count()).select_from(Customer).where(*conditions))
+    pages = max(1, -(-total // per_page))
+    page = min(query.page, pages)
+
+    name_key = func.lower(Customer.name)
+    sort_expression = name_key if query.sort == "name" else columns[query.sort]
+    ordered = sort_expression.desc() if query.direction == "desc" else sort_expression.asc()
+    if query.sort == "next_job":
+        ordered = nulls_last(ordered)
+    if query.sort == "name":
+        # Pick the page's fleets first, then compute figures for those rows only.
+        page_ids = (
+            select(Customer.id)
+            .where(*conditions)
+            .order_by(ordered, Customer.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+            .scalar_subquery()
+        )
+        statement = select(Customer.id, Customer.name, *columns.values()).where(
+            Customer.id.in_(page_ids)
+        )
+    else:
+        statement = (
+            select(Customer.id, Customer.name, *columns.values())
+            .where(*conditions)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    statement = statement.order_by(ordered, name_key, Customer.id)
+    rows = [FleetRow(*row) for row in db.session.execute(statement)]
+    return FleetPage(rows, total, page, pages, query, per_page)
+
+
+def pending_requests(company_id: int, newest: int = 5) -> tuple[int, list[ServiceRequest]]:
+    """(count of pending service requests, the newest few with their customers)."""
+    count = db.session.scalar(
+        select(func.count(ServiceRequest.id)).where(
+            ServiceRequest.company_id == company_id,
+            ServiceRequest.status == RequestStatus.PENDING,
+        )
+    )
+    latest = []
+    if count:
+        latest = db.session.scalars(
+            select(ServiceRequest)
+            .where(
+                ServiceRequest.company_id == company_id,
+                ServiceRequest.status == RequestStatus.PENDING,
+            )
+            .options(joinedload(ServiceRequest.customer))
+            .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+            .limit(newest)
+        ).all()
+    return count, list(latest)
+
+
+@dataclass(frozen=True)
+class VehicleWithStatus:
+    vehicle: Vehicle
+    status: object
+
+
+def vehicles_with_status(company: Company, fleet: Customer) -> list[VehicleWithStatus]:
+    """The fleet's active vehicles, each with its service status (THE interval rule)."""
+    today = company_today(company)
+    vehicles = db.session.scalars(
+        select(Vehicle)
+        .where(
+            Vehicle.customer_id == fleet.id,
+            Vehicle.company_id == company.id,
+            Vehicle.active.is_(True),
+        )
+        .order_by(Vehicle.make, Vehicle.model, Vehicle.plate, Vehicle.id)
+    ).all()
+    return [
+        VehicleWithStatus(
+            vehicle,
+            vehicle_service_status(
+                vehicle, today, fleet=fleet, due_soon_percent=company.due_soon_percent
+            ),
+        )
+        for vehicle in vehicles
+    ]
+
+
+def set_fleet_portal(fleet: Customer, enabled: bool, *, by) -> None:
+    """Switch the fleet's portal on or off; off ends the sessions opened with its link."""
+    fleet.portal_enabled = enabled
+    if not enabled:
+        end_sessions(customer_id=fleet.id, method=SignInMethod.TOKEN_URL)
+    audit.record(
+        fleet.company_id,
+        "fleet.portal_enabled" if enabled else "fleet.portal_disabled",
+        actor=by,
+        subject=fleet,
+        customer_id=fleet.id,
+        summary=f"Portal {'on' if enabled else 'off'} for {fleet.name}",
+    )
+    db.session.flush()

@@ -1,0 +1,385 @@
+"""Job (work order) rules: creation, scheduling, assignment, status moves, completion.
+
+Every status change is stamped in JobStatusChange and audited. Completing a job with a
+vehicle records the odometer and moves the vehicle's last service forward, which is what
+the interval rule (services/intervals.py) reads.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, nulls_last, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..extensions import db
+from ..models import (
+    Company,
+    Customer,
+    Job,
+    JobStatus,
+    JobStatusChange,
+    OdometerReading,
+    StaffUser,
+    Vehicle,
+    utcnow,
+)
+from . import audit
+from .clock import company_today, day_bounds_utc
+from .numbering import next_number
+
+
+class JobRuleError(ValueError):
+    """A change the job rules refuse; the message is shown to the person as is."""
+
+
+S = JobStatus
+# Where a job may go from each status (completion has its own service: complete_job).
+TRANSITIONS: dict[JobStatus, tuple[JobStatus, ...]] = {
+    S.UNSCHEDULED: (S.SCHEDULED, S.CANCELLED),
+    S.SCHEDULED: (S.UNSCHEDULED, S.ASSIGNED, S.EN_ROUTE, S.IN_PROGRESS, S.CANCELLED),
+    S.ASSIGNED: (S.SCHEDULED, S.EN_ROUTE, S.ARRIVED, S.IN_PROGRESS, S.CANCELLED),
+    S.EN_ROUTE: (S.ASSIGNED, S.ARRIVED, S.IN_PROGRESS, S.CANCELLED),
+    S.ARRIVED: (S.IN_PROGRESS, S.CANCELLED),
+    S.IN_PROGRESS: (S.ARRIVED, S.CANCELLED),
+    S.COMPLETED: (),
+    S.CANCELLED: (S.UNSCHEDULED,),
+}
+COMPLETABLE = (S.SCHEDULED, S.ASSIGNED, S.EN_ROUTE, S.ARRIVED, S.IN_PROGRESS)
+STATUS_LABELS = {
+    S.UNSCHEDULED: "Unscheduled",
+    S.SCHEDULED: "Scheduled",
+    S.ASSIGNED: "Assigned",
+    S.EN_ROUTE: "En route",
+    S.ARRIVED: "Arrived",
+    S.IN_PROGRESS: "In progress",
+    S.COMPLETED: "Completed",
+    S.CANCELLED: "Cancelled",
+}
+
+
+def allowed_moves(job: Job) -> tuple[JobStatus, ...]:
+    """The statuses this job may move to now (its window and technician permitting)."""
+    moves = []
+    for target in TRANSITIONS[job.status]:
+        if target in (S.SCHEDULED, S.ASSIGNED, S.EN_ROUTE, S.ARRIVED, S.IN_PROGRESS) and (
+            job.window_start is None
+        ):
+            continue
+        if target in (S.ASSIGNED, S.EN_ROUTE, S.ARRIVED) and job.technician_id is None:
+            continue
+        moves.append(target)
+    return tuple(moves)
+
+
+def _stamp(job: Job, to_status: JobStatus, by: StaffUser | None) -> None:
+    from_status = job.status if job.id else None
+    job.status = to_status
+    job.status_changed_at = utcnow()
+    db.session.add(
+        JobStatusChange(
+            company_id=job.company_id,
+            job=job,
+            from_status=from_status,
+            to_status=to_status,
+            changed_at=job.status_changed_at,
+            changed_by_id=by.id if by else None,
+        )
+    )
+
+
+def check_window(start: datetime | None, end: datetime | None) -> None:
+    if (start is None) != (end is None):
+        raise JobRuleError("Give both the start and the end of the window, or neither.")
+    if start is not None and end <= start:
+        raise JobRuleError("The window must end after it starts.")
+
+
+def create_job(company: Company, *, by: StaffUser, **fields) -> Job:
+    """A new job numbered for the company: scheduled if a window is given (assigned if a
+    technician is too), else unscheduled. Raises JobRuleError for an impossible window."""
+    check_window(fields.get("window_start"), fields.get("window_end"))
+    job = Job(company_id=company.id, number=next_number(company.id, "job"), **fields)
+    status = S.UNSCHEDULED
+    if job.window_start is not None:
+        status = S.ASSIGNED if job.technician_id else S.SCHEDULED
+    job.status = None
+    _stamp(job, status, by)
+    db.session.add(job)
+    db.session.flush()
+    audit.record(
+        company.id,
+        "job.created",
+        actor=by,
+        subject=job,
+        summary=f"Created job #{job.number} {job.title}",
+    )
+    return job
+
+
+def update_job(job: Job, *, by: StaffUser, **fields) -> Job:
+    """Edit a job's details (not its status); the window rule still applies."""
+    check_window(
+        fields.get("window_start", job.window_start), fields.get("window_end", job.window_end)
+    )
+    changed = sorted(name for name, value in fields.items() if getattr(job, name) != value)
+    for name, value in fields.items():
+        setattr(job, name, value)
+    if job.window_start is None and job.status not in (S.UNSCHEDULED, S.CANCELLED, S.COMPLETED):
+        _stamp(job, S.UNSCHEDULED, by)
+    elif job.window_start is not None and job.status == S.UNSCHEDULED:
+        _stamp(job, S.ASSIGNED if job.technician_id else S.SCHEDULED, by)
+    db.session.flush()
+    if changed:
+        audit.record(
+            job.company_id,
+            "job.updated",
+            actor=by,
+            subject=job,
+            summary=f"Edited job #{job.number}: {', '.join(changed)}",
+            fields=changed,
+        )
+    return job
+
+
+def schedule_job(job: Job, start: datetime, end: datetime, *, by: StaffUser) -> Job:
+    """Give the job a time window; an unscheduled job becomes scheduled."""
+    if job.status in (S.COMPLETED, S.CANCELLED):
+        raise JobRuleError(f"A {STATUS_LABELS[job.status].lower()} job cannot be rescheduled.")
+    check_window(start, end)
+    job.window_start, job.window_end = start, end
+    if job.status == S.UNSCHEDULED:
+        _stamp(job, S.SCHEDULED, by)
+    audit.record(
+        job.company_id,
+        "job.scheduled",
+        actor=by,
+        subject=job,
+        summary=f"Scheduled job #{job.number}",
+    )
+    db.session.flush()
+    return job
+
+
+def assign_job(job: Job, technician: StaffUser | None, *, by: StaffUser) -> Job:
+    """Assign (or unassign, with None) a technician; a scheduled job becomes assigned."""
+    if job.status in (S.COMPLETED, S.CANCELLED):
+        raise JobRuleError(f"A {STATUS_LABELS[job.status].lower()} job cannot be reassigned.")
+    if technician is not None and technician.company_id != job.company_id:
+        raise JobRuleError("Choose one of your technicians.")
+    job.technician_id = technician.id if technician else None
+    job.technician = technician
+    if technician and job.status == S.SCHEDULED:
+        _stamp(job, S.ASSIGNED, by)
+    elif technician is None and job.status == S.ASSIGNED:
+        _stamp(job, S.SCHEDULED, by)
+    audit.record(
+        job.company_id,
+        "job.assigned",
+        actor=by,
+        subject=job,
+        summary=f"Job #{job.number} assigned to {technician.name if technician else 'nobody'}",
+    )
+    db.session.flush()
+    return job
+
+
+def change_status(job: Job, to_status: JobStatus, *, by: StaffUser) -> Job:
+    """Move the job to another status if the rules allow it; stamped and audited."""
+    if to_status == S.COMPLETED:
+        raise JobRuleError("Complete a job with its odometer and the services performed.")
+    if to_status not in allowed_moves(job):
+        raise JobRuleError(
+            f"A job that is {STATUS_LABELS[job.status].lower()} cannot become "
+            f"{STATUS_LABELS[to_status].lower()}."
+        )
+    previous = job.status
+    _stamp(job, to_status, by)
+    audit.record(
+        job.company_id,
+        "job.status_changed",
+        actor=by,
+        subject=job,
+        summary=f"Job #{job.number}: {STATUS_LABELS[previous]} → {STATUS_LABELS[to_status]}",
+    )
+    db.session.flush()
+    return job
+
+
+def complete_job(
+    job: Job, *, odometer: int | None, services_performed: str, by: StaffUser, company: Company
+) -> Job:
+    """Complete the job. With a vehicle, the odometer is required, may not go backwards,
+    and becomes the vehicle's odometer and last service (date in the company's zone)."""
+    if job.status not in COMPLETABLE:
+        raise JobRuleError(f"A {STATUS_LABELS[job.status].lower()} job cannot be completed.")
+    if not (services_performed or "").strip():
+        raise JobRuleError("Say which services were performed.")
+    vehicle: Vehicle | None = job.vehicle
+    if odometer is not None and odometer < 0:
+        raise JobRuleError("The odometer cannot be negative.")
+    if vehicle is not None:
+        if odometer is None:
+            raise JobRuleError("Enter the odometer reading at service.")
+        if odometer < vehicle.odometer:
+            raise JobRuleError(
+                f"The odometer cannot go backwards: the last reading was {vehicle.odometer:,}."
+            )
+        vehicle.odometer = odometer
+        vehicle.last_service_on = company_today(company)
+        vehicle.last_service_odometer = odometer
+        db.session.add(
+            OdometerReading(
+                company_id=job.company_id,
+                vehicle_id=vehicle.id,
+                job_id=job.id,
+                reading=odometer,
+                source="job",
+            )
+        )
+    job.odometer_at_service = odometer
+    job.services_performed = services_performed.strip()
+    job.completed_at = utcnow()
+    previous = job.status
+    _stamp(job, S.COMPLETED, by)
+    audit.record(
+        job.company_id,
+        "job.completed",
+        actor=by,
+        subject=job,
+        summary=f"Completed job #{job.number} ({STATUS_LABELS[previous]} → Completed)",
+        odometer=odometer,
+    )
+    db.session.flush()
+    return job
+
+
+JOBS_PER_PAGE = 25
+JOB_SORTS = ("when", "number", "status", "customer")
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    """Filters, sort and page of the jobs list, parsed from the query string."""
+
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    technician_id: int | None = None
+    customer_id: int | None = None
+    site_id: int | None = None
+    sort: str = "when"
+    direction: str = "desc"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "JobQuery":
+        def as_int(name):
+            try:
+                value = int(args.get(name, ""))
+            except ValueError:
+                return None
+            return value if 0 < value < 2**31 else None
+
+        def as_date(name):
+            try:
+                return date.fromisoformat(args.get(name, ""))
+            except ValueError:
+                return None
+
+        status = args.get("status", "")
+        sort = args.get("sort", "when")
+        return cls(
+            status=status if status in JobStatus._value2member_map_ else "",
+            date_from=as_date("from"),
+            date_to=as_date("to"),
+            technician_id=as_int("technician"),
+            customer_id=as_int("customer"),
+            site_id=as_int("site"),
+            sort=sort if sort in JOB_SORTS else "when",
+            direction="asc" if args.get("dir") == "asc" else "desc",
+            page=min(as_int("page") or 1, 100_000),
+        )
+
+    def params(self, **changes) -> dict:
+        values = {
+            "status": self.status,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "technician": self.technician_id or "",
+            "customer": self.customer_id or "",
+            "site": self.site_id or "",
+            "sort": self.sort,
+            "dir": self.direction,
+            "page": self.page,
+        }
+        values.update(changes)
+        defaults = {"sort": "when", "dir": "desc", "page": 1}
+        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+
+    def sort_params(self, column: str) -> dict:
+        if column == self.sort:
+            direction = "asc" if self.direction == "desc" else "desc"
+        else:
+            direction = "desc" if column == "when" else "asc"
+        return self.params(sort=column, dir=direction, page=1)
+
+
+@dataclass(frozen=True)
+class JobPage:
+    jobs: list
+    total: int
+    page: int
+    pages: int
+    query: JobQuery
+    per_page: int = JOBS_PER_PAGE
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.jobs)
+
+
+def job_list(company: Company, query: JobQuery, per_page: int = JOBS_PER_PAGE) -> JobPage:
+    """One page of the company's jobs, filtered and sorted: two queries."""
+    conditions = [Job.company_id == company.id]
+    if query.status:
+        conditions.append(Job.status == JobStatus(query.status))
+    if query.date_from:
+        conditions.append(Job.window_start >= day_bounds_utc(company, query.date_from)[0])
+    if query.date_to:
+        conditions.append(Job.window_start < day_bounds_utc(company, query.date_to)[1])
+    if query.technician_id:
+        conditions.append(Job.technician_id == query.technician_id)
+    if query.customer_id:
+        conditions.append(Job.customer_id == query.customer_id)
+    if query.site_id:
+        conditions.append(Job.site_id == query.site_id)
+    total = db.session.scalar(select(func.count(Job.id)).where(*conditions))
+    pages = max(1, -(-total // per_page))
+    page = min(query.page, pages)
+    key = {
+        "when": Job.window_start,
+        "number": Job.number,
+        "status": Job.status,
+        "customer": func.lower(Customer.name),
+    }[query.sort]
+    ordered = nulls_last(key.desc() if query.direction == "desc" else key.asc())
+    statement = (
+        select(Job)
+        .join(Customer, Customer.id == Job.customer_id)
+        .where(*conditions)
+        .options(
+            contains_eager(Job.customer),
+            joinedload(Job.technician),
+            joinedload(Job.vehicle),
+            joinedload(Job.site),
+        )
+        .order_by(ordered, Job.number.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    jobs = db.session.scalars(statement).unique().all()
+    return JobPage(list(jobs), total, page, pages, query, per_page)

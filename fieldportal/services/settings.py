@@ -1,0 +1,160 @@
+"""Company settings, the logo, and staff accounts (owner only)."""
+
+import io
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Company, StaffRole, StaffUser
+from . import audit
+from .auth_sessions import end_sessions
+from .passwords import hash_secret, password_problem
+
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+MAX_LOGO_PIXELS = 25_000_000  # decoded size; a small file can claim a huge canvas
+LOGO_BOX = (800, 800)
+ACCEPTED_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+
+
+class SettingsError(ValueError):
+    """A change the rules refuse; the message is shown as is, next to ``field``."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def update_company(company: Company, *, by: StaffUser, **fields) -> list[str]:
+    """Apply the settings form; returns the names of what changed (audited)."""
+    changed = sorted(name for name, value in fields.items() if getattr(company, name) != value)
+    for name, value in fields.items():
+        setattr(company, name, value)
+    db.session.flush()
+    if changed:
+        audit.record(
+            company.id,
+            "settings.updated",
+            actor=by,
+            subject=company,
+            summary=f"Settings changed: {', '.join(changed)}",
+            fields=changed,
+        )
+    return changed
+
+
+def logo_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "logos"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_logo(company: Company, data: bytes, *, by: StaffUser) -> str:
+    """Check, decode and re-encode an uploaded logo as PNG under a random name.
+
+    Refuses files over 2 MB, SVG and anything Pillow cannot read as PNG/JPEG/GIF/WebP,
+    and images whose pixel count is huge. Returns the new file name.
+    """
+    if len(data) > MAX_LOGO_BYTES:
+        raise SettingsError("The logo must be 2 MB or smaller.")
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
+        raise SettingsError("SVG logos are not accepted; upload a PNG, JPEG, GIF or WebP image.")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ACCEPTED_FORMATS:
+                raise SettingsError("Upload a PNG, JPEG, GIF or WebP image.")
+            width, height = image.size
+            if width * height > MAX_LOGO_PIXELS:
+                raise SettingsError(
+                    "That image is too large in pixels; use one under 25 megapixels."
+                )
+            image.load()
+            image = image.convert("RGBA")
+            image.thumbnail(LOGO_BOX)
+            output = io.BytesIO()
+            image.save(output, format="PNG", optimize=True)
+    except SettingsError:
+        raise
+    except Image.DecompressionBombError:
+        raise SettingsError(
+            "That image is too large in pixels; use one under 25 megapixels."
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise SettingsError(
+            "That file is not an image we can read; upload a PNG or JPEG."
+        ) from None
+    filename = f"{secrets.token_hex(16)}.png"
+    (logo_folder() / filename).write_bytes(output.getvalue())
+    old = company.logo_filename
+    company.logo_filename = filename
+    audit.record(
+        company.id,
+        "settings.logo_uploaded",
+        actor=by,
+        subject=company,
+        summary="Uploaded a new logo",
+        replaced=old,
+    )
+    db.session.flush()
+    return filename
+
+
+def create_staff(
+    company: Company, *, by: StaffUser, name: str, email: str, role: StaffRole, password: str
+) -> StaffUser:
+    problem = password_problem(password)
+    if problem:
+        raise SettingsError(problem, "password")
+    if db.session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email.lower())):
+        raise SettingsError("A staff account with this email already exists.", "email")
+    staff = StaffUser(
+        company_id=company.id,
+        name=name,
+        email=email.lower(),
+        role=role,
+        password_hash=hash_secret(password),
+    )
+    db.session.add(staff)
+    db.session.flush()
+    audit.record(
+        company.id, "staff.created", actor=by, subject=staff, summary=f"Added {role.value} {name}"
+    )
+    return staff
+
+
+def update_staff(staff: StaffUser, *, by: StaffUser, role: StaffRole, active: bool) -> None:
+    """Change a role or switch an account off; the company always keeps an active owner.
+    Switching an account off ends its sessions (a role change applies at the next request)."""
+    was_owner = staff.role == StaffRole.OWNER and staff.active
+    stays_owner = role == StaffRole.OWNER and active
+    if was_owner and not stays_owner:
+        owners = db.session.scalar(
+            select(func.count(StaffUser.id)).where(
+                StaffUser.company_id == staff.company_id,
+                StaffUser.role == StaffRole.OWNER,
+                StaffUser.active.is_(True),
+            )
+        )
+        if owners <= 1:
+            raise SettingsError("The company needs at least one active owner.")
+    changed = []
+    if staff.role != role:
+        changed.append(f"role {staff.role.value} → {role.value}")
+    if staff.active != active:
+        changed.append("reactivated" if active else "deactivated")
+    staff.role, staff.active = role, active
+    if not active:
+        end_sessions(staff_user_id=staff.id)
+    db.session.flush()
+    if changed:
+        audit.record(
+            staff.company_id,
+            "staff.updated",
+            actor=by,
+            subject=staff,
+            summary=f"{staff.name}: {', '.join(changed)}",
+        )

@@ -1,0 +1,154 @@
+"""THE interval rule (services/intervals.py): each boundary, and the SQL twin agrees."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from fieldportal.models import Company, Customer, Vehicle
+from fieldportal.services.clock import company_today
+from fieldportal.services.intervals import ServiceState, overdue_clause, vehicle_service_status
+
+TODAY = date(2026, 6, 15)
+
+
+def status(
+    *,
+    odometer=10_000,
+    last_odo=None,
+    last_on=None,
+    v_miles=None,
+    v_days=None,
+    f_miles=None,
+    f_days=None,
+    today=TODAY,
+    percent=10,
+):
+    fleet = Customer(interval_miles=f_miles, interval_days=f_days)
+    vehicle = Vehicle(
+        odometer=odometer,
+        last_service_odometer=last_odo,
+        last_service_on=last_on,
+        interval_miles=v_miles,
+        interval_days=v_days,
+    )
+    return vehicle_service_status(vehicle, today, fleet=fleet, due_soon_percent=percent)
+
+
+def test_exactly_at_the_mileage_interval_is_not_overdue():
+    result = status(odometer=15_000, last_odo=10_000, f_miles=5_000)
+    assert result.state == ServiceState.DUE_SOON
+    assert result.miles_left == 0
+
+
+def test_one_mile_over_the_interval_is_overdue():
+    assert status(odometer=15_001, last_odo=10_000, f_miles=5_000).state == ServiceState.OVERDUE
+
+
+def test_due_soon_starts_within_ten_percent():
+    assert status(odometer=14_499, last_odo=10_000, f_miles=5_000).state == ServiceState.OK
+    assert status(odometer=14_500, last_odo=10_000, f_miles=5_000).state == ServiceState.DUE_SOON
+
+
+def test_due_soon_percent_is_configurable():
+    assert status(odometer=14_000, last_odo=10_000, f_miles=5_000, percent=20).state == (
+        ServiceState.DUE_SOON
+    )
+    assert status(odometer=14_999, last_odo=10_000, f_miles=5_000, percent=0).state == (
+        ServiceState.OK
+    )
+
+
+def test_exactly_at_the_day_interval_is_not_overdue_one_day_over_is():
+    last = TODAY - timedelta(days=180)
+    assert status(last_on=last, last_odo=10_000, f_days=180).state == ServiceState.DUE_SOON
+    assert status(last_on=last - timedelta(days=1), last_odo=10_000, f_days=180).state == (
+        ServiceState.OVERDUE
+    )
+
+
+def test_no_service_yet_miles_count_from_zero_and_days_cannot_fire():
+    assert status(odometer=5_001, f_miles=5_000, f_days=30).state == ServiceState.OVERDUE
+    never = status(odometer=100, f_days=30)
+    assert never.state == ServiceState.OK and never.due_date is None
+
+
+def test_only_miles_set_ignores_days_and_only_days_ignores_miles():
+    long_ago = TODAY - timedelta(days=3_000)
+    assert status(odometer=11_000, last_odo=10_000, last_on=long_ago, f_miles=5_000).state == (
+        ServiceState.OK
+    )
+    assert status(odometer=999_999, last_odo=0, last_on=TODAY, f_days=90).state == ServiceState.OK
+
+
+def test_whichever_fires_first_wins():
+    result = status(
+        odometer=10_100,
+        last_odo=10_000,
+        last_on=TODAY - timedelta(days=200),
+        f_miles=5_000,
+        f_days=180,
+    )
+    assert result.state == ServiceState.OVERDUE and result.miles_left == 4_900
+
+
+def test_vehicle_override_wins_over_fleet_default():
+    assert status(odometer=12_001, last_odo=10_000, v_miles=2_000, f_miles=5_000).state == (
+        ServiceState.OVERDUE
+    )
+    assert status(odometer=12_001, last_odo=10_000, v_miles=9_000, f_miles=2_000).state == (
+        ServiceState.OK
+    )
+
+
+def test_no_interval_anywhere_gives_no_alert():
+    assert status(odometer=999_999).state == ServiceState.NO_INTERVAL
+
+
+def test_today_is_the_companys_day_not_utcs():
+    company = Company(time_zone="America/Chicago")
+    late_evening_chicago = datetime(2026, 6, 16, 3, 30, tzinfo=UTC)  # 22:30 on the 15th there
+    today = company_today(company, late_evening_chicago)
+    assert today == date(2026, 6, 15)
+    last = date(2026, 6, 15) - timedelta(days=180)
+    assert status(last_on=last, last_odo=0, f_days=180, today=today).state == ServiceState.DUE_SOON
+    utc_today = late_evening_chicago.date()
+    assert status(last_on=last, last_odo=0, f_days=180, today=utc_today).state == (
+        ServiceState.OVERDUE
+    )
+
+
+@pytest.mark.parametrize(
+    ("odometer", "last_odo", "days_ago", "miles", "days"),
+    [
+        (15_000, 10_000, 1, 5_000, None),
+        (15_001, 10_000, 1, 5_000, None),
+        (5_001, None, None, 5_000, 30),
+        (100, 0, 180, None, 180),
+        (100, 0, 181, None, 180),
+        (100, 0, 181, None, None),
+    ],
+)
+def test_sql_overdue_clause_agrees_with_the_python_rule(
+    db, company, create, odometer, last_odo, days_ago, miles, days
+):
+    fleet = create.fleet(company, vehicles=0, interval_miles=miles, interval_days=days)
+    today = date(2026, 6, 15)
+    vehicle = create.vehicle(
+        fleet,
+        odometer=odometer,
+        last_service_odometer=last_odo,
+        last_service_on=today - timedelta(days=days_ago) if days_ago else None,
+    )
+    python_overdue = vehicle_service_status(vehicle, today, fleet=fleet).is_overdue
+    sql_overdue = (
+        db.session.scalar(
+            select(Vehicle.id)
+            .join(Customer, Customer.id == Vehicle.customer_id)
+            .where(
+                Vehicle.id == vehicle.id, overdue_clause(today, db.session.get_bind().dialect.name)
+            )
+        )
+        is not None
+    )
+    assert sql_overdue == python_overdue

@@ -1,0 +1,342 @@
+"""Jobs: list with filters/sort/pages, create/edit/schedule/assign, status moves, completion."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldportal.extensions import db
+from fieldportal.models import (
+    AuditEvent,
+    Job,
+    JobStatus,
+    JobStatusChange,
+    OdometerReading,
+    StaffRole,
+)
+from fieldportal.services.clock import company_today
+from fieldportal.services.intervals import ServiceState, vehicle_service_status
+
+from ..helpers import text_of
+from .conftest import HX
+
+
+def job_titles(response):
+    return re.findall(r'<a href="/jobs/\d+">#\d+ ([^<]+)</a>', response.get_data(as_text=True))
+
+
+def statuses(job):
+    return db.session.scalars(
+        select(JobStatusChange.to_status)
+        .where(JobStatusChange.job_id == job.id)
+        .order_by(JobStatusChange.id)
+    ).all()
+
+
+@pytest.fixture
+def fleet(company, create):
+    return create.fleet(company, vehicles=0, name="Golf Vans")
+
+
+def test_list_filters_sorts_and_pages(staff_client, company, create, fleet, technician):
+    base = datetime(2030, 3, 10, 15, tzinfo=UTC)
+    for n in range(30):
+        create.job(
+            fleet,
+            title=f"Job {n:02d}",
+            window_start=base + timedelta(days=n),
+            window_end=base + timedelta(days=n, hours=1),
+            technician_id=technician.id if n % 2 else None,
+        )
+    create.job(fleet, JobStatus.UNSCHEDULED, title="Someday")
+    first = staff_client.get("/jobs")
+    assert "Showing 1–25 of 31 jobs" in text_of(first)
+    assert job_titles(first)[:2] == ["Job 29", "Job 28"]
+    assert job_titles(staff_client.get("/jobs?sort=when&dir=asc"))[:2] == ["Job 00", "Job 01"]
+    assert job_titles(staff_client.get("/jobs?page=2"))[-1] == "Someday"  # no window: last
+    assert job_titles(staff_client.get("/jobs?status=unscheduled")) == ["Someday"]
+    ranged = staff_client.get("/jobs?from=2030-03-12&to=2030-03-13&dir=asc")
+    assert job_titles(ranged) == ["Job 02", "Job 03"]
+    mine = staff_client.get(f"/jobs?technician={technician.id}")
+    assert all(int(t[-2:]) % 2 for t in job_titles(mine))
+    fragment = staff_client.get("/jobs?status=scheduled", headers=HX)
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and html.startswith('<div id="job-table"')
+
+
+def test_bad_filter_values_are_ignored(staff_client, fleet, create):
+    create.job(fleet, title="Visible")
+    response = staff_client.get("/jobs?status=nope&from=yesterday&technician=x&page=-3&sort=evil")
+    assert response.status_code == 200
+    assert job_titles(response) == ["Visible"]
+
+
+def test_list_query_count_is_constant(
+    staff_client, company, create, fleet, technician, count_queries
+):
+    counts = []
+    for size in (3, 40):
+        for _ in range(size):
+            vehicle = create.vehicle(fleet)
+            create.job(fleet, vehicle_id=vehicle.id, technician_id=technician.id)
+        with count_queries() as queries:
+            assert staff_client.get("/jobs").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 8, counts
+
+
+def test_create_scheduled_job_is_stamped_and_audited(staff_client, company, fleet, create, owner):
+    vehicle = create.vehicle(fleet)
+    response = staff_client.post(
+        f"/jobs/new?customer_id={fleet.id}",
+        data={
+            "title": "Brake pads",
+            "vehicle_id": vehicle.id,
+            "po_number": "PO-7",
+            "window_start": "2030-05-01T09:00",
+            "window_end": "2030-05-01T11:00",
+            "internal_notes": "Bring the long jack",
+        },
+    )
+    assert response.status_code == 303
+    job = db.session.scalar(select(Job).where(Job.title == "Brake pads"))
+    assert job.status == JobStatus.SCHEDULED and job.vehicle_id == vehicle.id
+    # 09:00 in Chicago (CDT, UTC-5) is 14:00 UTC.
+    assert job.window_start == datetime(2030, 5, 1, 14, tzinfo=UTC)
+    assert statuses(job) == [JobStatus.SCHEDULED]
+    assert db.session.scalar(
+        select(AuditEvent.action).where(
+            AuditEvent.object_id == job.id, AuditEvent.object_type == "Job"
+        )
+    )
+
+
+def test_create_rejects_window_ending_before_start(staff_client, fleet):
+    response = staff_client.post(
+        f"/jobs/new?customer_id={fleet.id}",
+        data={
+            "title": "Backwards",
+            "window_start": "2030-05-01T11:00",
+            "window_end": "2030-05-01T09:00",
+        },
+    )
+    assert response.status_code == 422
+    assert "The window must end after it starts." in text_of(response)
+    assert db.session.scalar(select(func.count(Job.id))) == 0
+
+
+def test_create_rejects_another_tenants_vehicle(staff_client, fleet, other_company, create):
+    theirs = create.vehicle(create.fleet(other_company, vehicles=0))
+    response = staff_client.post(
+        f"/jobs/new?customer_id={fleet.id}", data={"title": "Sneaky", "vehicle_id": theirs.id}
+    )
+    assert response.status_code == 422
+    assert "Choose one of the options listed." in text_of(response)
+    assert db.session.scalar(select(func.count(Job.id))) == 0
+
+
+def test_new_job_for_another_tenants_customer_is_refused(staff_client, other_company, create):
+    theirs = create.customer(other_company)
+    response = staff_client.get(f"/jobs/new?customer_id={theirs.id}")
+    assert response.status_code == 422
+    assert "Choose one of the options listed." in text_of(response)
+    assert (
+        staff_client.post(f"/jobs/new?customer_id={theirs.id}", data={"title": "x"}).status_code
+        == 422
+    )
+
+
+def test_edit_job(staff_client, fleet, create):
+    job = create.job(fleet, JobStatus.UNSCHEDULED, title="Old title")
+    form = staff_client.get(f"/jobs/{job.id}/edit")
+    assert 'value="Old title"' in form.get_data(as_text=True)
+    response = staff_client.post(
+        f"/jobs/{job.id}/edit", data={"title": "New title", "customer_notes": "We'll call first"}
+    )
+    assert response.status_code == 303
+    db.session.refresh(job)
+    assert job.title == "New title" and job.customer_notes == "We'll call first"
+    bad = staff_client.post(f"/jobs/{job.id}/edit", data={"title": ""})
+    assert bad.status_code == 422 and "This field is required." in text_of(bad)
+
+
+def test_schedule_assign_and_move_through_statuses(staff_client, fleet, create, technician):
+    job = create.job(fleet, JobStatus.UNSCHEDULED)
+    response = staff_client.post(
+        f"/jobs/{job.id}/schedule",
+        headers=HX,
+        data={"window_start": "2030-06-01T08:00", "window_end": "2030-06-01T09:00"},
+    )
+    assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
+    assert (
+        staff_client.post(
+            f"/jobs/{job.id}/assign", data={"technician_id": technician.id}
+        ).status_code
+        == 303
+    )
+    for target in ("en_route", "arrived", "in_progress"):
+        assert (
+            staff_client.post(f"/jobs/{job.id}/status", data={"status": target}).status_code == 303
+        )
+    db.session.refresh(job)
+    assert job.status == JobStatus.IN_PROGRESS and job.technician_id == technician.id
+    assert statuses(job) == [
+        JobStatus.SCHEDULED,
+        JobStatus.ASSIGNED,
+        JobStatus.EN_ROUTE,
+        JobStatus.ARRIVED,
+        JobStatus.IN_PROGRESS,
+    ]
+
+
+def test_disallowed_status_move_is_refused(staff_client, fleet, create):
+    job = create.job(fleet, JobStatus.UNSCHEDULED)
+    response = staff_client.post(f"/jobs/{job.id}/status", data={"status": "arrived"}, headers=HX)
+    assert response.status_code == 422
+    assert "Choose one of the options listed." in text_of(response)
+    db.session.refresh(job)
+    assert job.status == JobStatus.UNSCHEDULED
+
+
+def test_schedule_rejects_bad_window(staff_client, fleet, create):
+    job = create.job(fleet, JobStatus.UNSCHEDULED)
+    response = staff_client.post(
+        f"/jobs/{job.id}/schedule",
+        data={"window_start": "2030-06-01T08:00", "window_end": "2030-06-01T07:00"},
+    )
+    assert response.status_code == 422
+    assert "The window must end after it starts." in text_of(response)
+    db.session.refresh(job)
+    assert job.window_start is None and job.status == JobStatus.UNSCHEDULED
+
+
+def test_assign_rejects_another_tenants_staff(staff_client, fleet, create, other_company):
+    job = create.job(fleet)
+    stranger = create.staff(other_company, StaffRole.TECHNICIAN)
+    response = staff_client.post(f"/jobs/{job.id}/assign", data={"technician_id": stranger.id})
+    assert response.status_code == 422
+    db.session.refresh(job)
+    assert job.technician_id is None
+
+
+def test_complete_moves_the_vehicle_out_of_overdue(staff_client, company, fleet, create):
+    vehicle = create.vehicle(fleet, odometer=16_000, last_service_odometer=10_000)
+    assert vehicle_service_status(vehicle, company_today(company), fleet=fleet).is_overdue
+    job = create.job(fleet, JobStatus.IN_PROGRESS, vehicle_id=vehicle.id)
+    response = staff_client.post(
+        f"/jobs/{job.id}/complete",
+        data={"odometer": "16250", "services_performed": "Oil and filter"},
+    )
+    assert response.status_code == 303
+    db.session.refresh(job)
+    db.session.refresh(vehicle)
+    assert job.status == JobStatus.COMPLETED and job.completed_at is not None
+    assert job.odometer_at_service == 16_250 and job.services_performed == "Oil and filter"
+    assert (vehicle.odometer, vehicle.last_service_odometer) == (16_250, 16_250)
+    assert vehicle.last_service_on == company_today(company)
+    reading = db.session.scalar(select(OdometerReading).where(OdometerReading.job_id == job.id))
+    assert reading.reading == 16_250 and reading.source == "job"
+    status = vehicle_service_status(vehicle, company_today(company), fleet=fleet)
+    assert status.state == ServiceState.OK
+    assert statuses(job)[-1] == JobStatus.COMPLETED
+
+
+@pytest.mark.parametrize(
+    ("odometer", "message"),
+    [
+        ("-5", "The odometer cannot be negative."),
+        ("9000", "The odometer cannot go backwards: the last reading was 10,000."),
+        ("", "Enter the odometer reading at service."),
+    ],
+)
+def test_complete_refuses_impossible_odometers(staff_client, fleet, create, odometer, message):
+    vehicle = create.vehicle(fleet, odometer=10_000)
+    job = create.job(fleet, JobStatus.IN_PROGRESS, vehicle_id=vehicle.id)
+    response = staff_client.post(
+        f"/jobs/{job.id}/complete",
+        headers=HX,
+        data={"odometer": odometer, "services_performed": "Oil"},
+    )
+    assert response.status_code == 422
+    assert message in text_of(response)
+    db.session.refresh(job)
+    db.session.refresh(vehicle)
+    assert job.status == JobStatus.IN_PROGRESS and vehicle.odometer == 10_000
+    assert db.session.scalar(select(func.count(OdometerReading.id))) == 0
+
+
+def test_completed_job_cannot_be_completed_again(staff_client, fleet, create):
+    job = create.job(fleet, JobStatus.COMPLETED)
+    response = staff_client.post(f"/jobs/{job.id}/complete", data={"services_performed": "Again"})
+    assert response.status_code == 422
+    assert "A completed job cannot be completed." in text_of(response)
+
+
+def test_technician_may_work_jobs_but_not_plan_them(client_as, technician, fleet, create):
+    client = client_as(technician)
+    job = create.job(fleet, technician_id=technician.id, status=JobStatus.ASSIGNED)
+    assert client.get("/jobs").status_code == 200
+    assert client.get(f"/jobs/{job.id}").status_code == 200
+    assert client.post(f"/jobs/{job.id}/status", data={"status": "en_route"}).status_code == 303
+    assert client.get("/jobs/new").status_code == 404
+    assert client.get(f"/jobs/{job.id}/edit").status_code == 404
+    assert client.post(f"/jobs/{job.id}/assign", data={"technician_id": ""}).status_code == 404
+    assert client.post(f"/jobs/{job.id}/schedule", data={}).status_code == 404
+
+
+def test_other_tenants_job_is_404_on_every_route(staff_client, other_company, create):
+    job = create.job(create.fleet(other_company, vehicles=0, name="Rival Vans"))
+    for method, url in [
+        ("get", ""),
+        ("get", "/edit"),
+        ("post", "/edit"),
+        ("post", "/schedule"),
+        ("post", "/assign"),
+        ("post", "/status"),
+        ("post", "/complete"),
+    ]:
+        response = getattr(staff_client, method)(f"/jobs/{job.id}{url}", data={"title": "x"})
+        assert response.status_code == 404, url
+    assert "Rival" not in text_of(staff_client.get("/jobs"))
+    db.session.refresh(job)
+    assert job.title == "Oil change"
+
+
+def test_job_changes_appear_in_the_customers_history(staff_client, fleet, create, technician):
+    job = create.job(fleet, JobStatus.UNSCHEDULED, title="Tyre rotation")
+    staff_client.post(
+        f"/jobs/{job.id}/schedule",
+        data={"window_start": "2030-06-01T08:00", "window_end": "2030-06-01T09:00"},
+    )
+    staff_client.post(f"/jobs/{job.id}/assign", data={"technician_id": technician.id})
+    staff_client.post(f"/jobs/{job.id}/complete", data={"services_performed": "Rotated"})
+    history = text_of(staff_client.get(f"/customers/{fleet.id}")).split("History")[-1]
+    assert f"Completed job #{job.number} (Assigned → Completed) by Olivia Owner" in history
+    assert f"Job #{job.number} assigned to Theo Technician" in history
+    assert f"Scheduled job #{job.number}" in history
+
+
+def test_status_must_be_chosen(staff_client, fleet, create):
+    job = create.job(fleet)
+    page = staff_client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert '<select id="status" name="status" required><option value="">Choose…</option>' in page
+    response = staff_client.post(f"/jobs/{job.id}/status", data={"status": ""})
+    assert response.status_code == 422 and "Choose the new status." in text_of(response)
+    db.session.refresh(job)
+    assert job.status == JobStatus.SCHEDULED
+
+
+def test_job_page_query_count_does_not_grow_with_history(
+    staff_client, fleet, create, technician, count_queries
+):
+    counts = []
+    for moves in (1, 12):
+        job = create.job(fleet, JobStatus.ASSIGNED, technician_id=technician.id)
+        for n in range(moves):
+            target = "en_route" if n % 2 == 0 else "assigned"
+            staff_client.post(f"/jobs/{job.id}/status", data={"status": target})
+        with count_queries() as queries:
+            assert staff_client.get(f"/jobs/{job.id}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 12, counts

@@ -1,0 +1,207 @@
+"""Settings (owner only): company settings, logo upload, staff and roles."""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from fieldportal.extensions import db
+from fieldportal.models import AuditEvent, AuthSession, StaffRole, StaffUser
+
+from ..helpers import sign_in, text_of
+
+VALID = {
+    "name": "Acme Mobile Mechanics",
+    "brand_color": "#123456",
+    "time_zone": "Europe/London",
+    "currency": "GBP",
+    "portal_enabled": "y",
+    "login_methods": ["magic_link", "pin"],
+    "requests_enabled": "y",
+    "show_quotes": "y",
+    "asset_id_label": "Tag",
+    "asset_portal_fields": ["serial_number"],
+    "default_interval_miles": "7500",
+    "default_interval_days": "",
+    "default_billing_terms": "net_15",
+    "due_soon_percent": "15",
+}
+
+
+def png_bytes(size=(40, 20), fmt="PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "red").save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def test_owner_saves_every_setting(staff_client, company):
+    assert staff_client.get("/settings").status_code == 200
+    response = staff_client.post("/settings", data=VALID)
+    assert response.status_code == 303
+    db.session.refresh(company)
+    assert (company.time_zone, company.currency, company.brand_color) == (
+        "Europe/London",
+        "GBP",
+        "#123456",
+    )
+    assert company.portal_enabled and company.requests_enabled
+    assert company.show_quotes and not company.show_invoices and not company.show_reports
+    assert company.login_methods == ["magic_link", "pin"]
+    assert company.asset_id_label == "Tag" and company.asset_portal_fields == ["serial_number"]
+    assert company.default_interval_miles == 7_500 and company.default_interval_days is None
+    assert company.default_billing_terms.value == "net_15" and company.due_soon_percent == 15
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "settings.updated"))
+    assert "time_zone" in event.summary
+
+
+def test_portal_off_and_on_keeps_everything(staff_client, company):
+    off = {k: v for k, v in VALID.items() if k != "portal_enabled"}
+    assert staff_client.post("/settings", data=off).status_code == 303
+    db.session.refresh(company)
+    assert company.portal_enabled is False and company.login_methods == ["magic_link", "pin"]
+    assert staff_client.post("/settings", data=VALID).status_code == 303
+    db.session.refresh(company)
+    assert company.portal_enabled is True and company.asset_id_label == "Tag"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "Not a valid choice"),
+        ({"currency": "XYZ1"}, "Not a valid choice"),
+        ({"default_interval_miles": "0"}, "An interval is at least 1 mile."),
+        ({"login_methods": ["carrier_pigeon"]}, "Choose one of the options listed."),
+        ({"brand_color": "red;}"}, "Use a colour like #1d4ed8."),
+        ({"name": ""}, "This field is required."),
+    ],
+)
+def test_bad_settings_are_refused_whole(staff_client, company, change, message):
+    response = staff_client.post("/settings", data={**VALID, **change})
+    assert response.status_code == 422
+    assert message in text_of(response)
+    db.session.refresh(company)
+    assert company.time_zone == "America/Chicago" and company.currency == "USD"
+
+
+def test_logo_upload_is_reencoded_under_a_random_name_and_served(staff_client, company, app):
+    response = staff_client.post(
+        "/settings/logo",
+        data={"logo": (io.BytesIO(png_bytes(fmt="JPEG")), "../../evil name.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    db.session.refresh(company)
+    assert re.fullmatch(r"[0-9a-f]{32}\.png", company.logo_filename)
+    served = staff_client.get(f"/settings/logo/{company.logo_filename}")
+    assert served.status_code == 200 and served.mimetype == "image/png"
+    assert Image.open(io.BytesIO(served.data)).format == "PNG"
+    assert (
+        staff_client.get("/settings/logo/0123456789abcdef0123456789abcdef.png").status_code == 404
+    )
+    assert f'src="/settings/logo/{company.logo_filename}"' in staff_client.get(
+        "/settings"
+    ).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (
+            b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>',
+            "SVG logos are not accepted",
+        ),
+        (b"<svg onload=alert(1)></svg>", "SVG logos are not accepted"),
+        (b"not an image at all", "not an image we can read"),
+        (b"\x89PNG" + b"0" * (2 * 1024 * 1024), "2 MB or smaller"),
+    ],
+)
+def test_bad_logos_are_refused(staff_client, company, payload, message):
+    response = staff_client.post(
+        "/settings/logo",
+        data={"logo": (io.BytesIO(payload), "logo.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert message in text_of(response)
+    db.session.refresh(company)
+    assert company.logo_filename is None
+
+
+def test_huge_pixel_count_is_refused(staff_client, company):
+    # A tiny file that claims a 10,000 x 10,000 canvas.
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(buffer, format="PNG", optimize=True)
+    assert len(buffer.getvalue()) < 2 * 1024 * 1024
+    buffer.seek(0)
+    response = staff_client.post(
+        "/settings/logo", data={"logo": (buffer, "bomb.png")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    assert "too large in pixels" in text_of(response)
+
+
+def test_add_staff_and_change_role(staff_client, company):
+    response = staff_client.post(
+        "/settings/staff/new",
+        data={
+            "name": "Uma Tech",
+            "email": "Uma@Acme.example.com",
+            "role": "technician",
+            "password": "a long enough passphrase",
+        },
+    )
+    assert response.status_code == 303
+    uma = db.session.scalar(select(StaffUser).where(StaffUser.email == "uma@acme.example.com"))
+    assert uma.role == StaffRole.TECHNICIAN
+    weak = staff_client.post(
+        "/settings/staff/new",
+        data={
+            "name": "Weak",
+            "email": "weak@acme.example.com",
+            "role": "dispatcher",
+            "password": "short",
+        },
+    )
+    assert weak.status_code == 422 and "Use at least" in text_of(weak)
+    session_id = sign_in(staff_client.application.test_client(), uma).id
+    assert (
+        staff_client.post(f"/settings/staff/{uma.id}", data={"role": "dispatcher"}).status_code
+        == 303
+    )
+    db.session.refresh(uma)
+    assert uma.role == StaffRole.DISPATCHER and uma.active is False
+    assert db.session.get(AuthSession, session_id) is None
+
+
+def test_last_owner_cannot_demote_themselves(staff_client, owner):
+    response = staff_client.post(
+        f"/settings/staff/{owner.id}", data={"role": "dispatcher", "active": "y"}
+    )
+    assert response.status_code == 422
+    assert "at least one active owner" in text_of(response)
+    db.session.refresh(owner)
+    assert owner.role == StaffRole.OWNER
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "technician"])
+def test_only_owners_reach_settings(client_as, company, create, role):
+    client = client_as(create.staff(company, StaffRole(role)))
+    assert client.get("/settings").status_code == 404
+    assert client.post("/settings", data=VALID).status_code == 404
+    assert client.get("/settings/staff/new").status_code == 404
+    assert client.post("/settings/logo", data={}).status_code == 404
+    db.session.refresh(company)
+    assert company.currency == "USD"
+
+
+def test_other_tenants_staff_is_404(staff_client, other_company, create):
+    stranger = create.staff(other_company)
+    assert staff_client.get(f"/settings/staff/{stranger.id}").status_code == 404
+    assert (
+        staff_client.post(f"/settings/staff/{stranger.id}", data={"role": "technician"}).status_code
+        == 404
+    )
+    db.session.refresh(stranger)
+    assert stranger.role == StaffRole.OWNER and stranger.active
