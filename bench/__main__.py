@@ -70,32 +70,9 @@ def cached_database(rebuild: bool) -> Path:
 
 def signed_in_client(app, email: str):
     """A test client with a live server-side session for this staff user or portal contact."""
-    from fieldportal.extensions import db
-    from fieldportal.models import AuthSession, Contact, SignInMethod, StaffUser, utcnow
-    from fieldportal.services.tokens import new_token, token_hash
+    from bench.sessions import new_session_token
 
-    with app.app_context():
-        staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
-        contact = (
-            None if staff else db.session.scalar(select(Contact).where(Contact.email == email))
-        )
-        token = new_token()
-        row = AuthSession(
-            token_hash=token_hash(token),
-            company_id=(staff or contact).company_id,
-            remember=True,
-            expires_at=utcnow() + app.config["STAFF_ABSOLUTE_TIMEOUT"],
-        )
-        if staff:
-            row.staff_user_id, row.method = staff.id, SignInMethod.STAFF_PASSWORD
-        else:
-            row.contact_id, row.customer_id, row.method = (
-                contact.id,
-                contact.customer_id,
-                SignInMethod.MAGIC_LINK,
-            )
-        db.session.add(row)
-        db.session.commit()
+    token = new_session_token(app, email)
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = token

@@ -125,18 +125,28 @@ def _ids_of(db, company_id: int, customer_id: int | None = None) -> dict:
     return values
 
 
-def test_every_unsafe_method_requires_csrf(app, client, demo, db):
-    acme, _ = demo
-    owner = db.session.scalar(
-        select(StaffUser).where(StaffUser.company_id == acme.id, StaffUser.role == StaffRole.OWNER)
+def _owner_of(db, company):
+    return db.session.scalar(
+        select(StaffUser).where(
+            StaffUser.company_id == company.id, StaffUser.role == StaffRole.OWNER
+        )
     )
-    sign_in(client, owner)
-    values = {
-        **_ids_of(db, acme.id),
-        "company_slug": acme.slug,
+
+
+def _own_values(db, company) -> dict:
+    """URL arguments pointing at the company's own objects."""
+    return {
+        **_ids_of(db, company.id),
+        "company_slug": company.slug,
         "token": "x" * 43,
         "filename": "x.png",
     }
+
+
+def test_every_unsafe_method_requires_csrf(app, client, demo, db):
+    acme, _ = demo
+    sign_in(client, _owner_of(db, acme))
+    values = _own_values(db, acme)
     checked = 0
     for rule in _rules(app):
         if rule.endpoint in CSRF_EXEMPT_ENDPOINTS:
@@ -154,10 +164,7 @@ def test_every_unsafe_method_requires_csrf(app, client, demo, db):
 
 def test_operator_routes_answer_404_for_another_companys_ids(app, client, demo, db):
     acme, northwind = demo
-    owner = db.session.scalar(
-        select(StaffUser).where(StaffUser.company_id == acme.id, StaffUser.role == StaffRole.OWNER)
-    )
-    sign_in(client, owner)
+    sign_in(client, _owner_of(db, acme))
     foreign = _ids_of(db, northwind.id)
     for rule in _rules(app, "operator."):
         id_arguments = [name for name in rule.arguments if name.endswith("_id")]
@@ -231,16 +238,8 @@ def test_gets_change_nothing_and_signed_out_sees_only_public_pages(app, client, 
 
 def test_gets_as_owner_never_fail_and_change_nothing(app, client, demo, db):
     acme, _ = demo
-    owner = db.session.scalar(
-        select(StaffUser).where(StaffUser.company_id == acme.id, StaffUser.role == StaffRole.OWNER)
-    )
-    sign_in(client, owner)
-    values = {
-        **_ids_of(db, acme.id),
-        "company_slug": acme.slug,
-        "token": "x" * 43,
-        "filename": "x.png",
-    }
+    sign_in(client, _owner_of(db, acme))
+    values = _own_values(db, acme)
     before = _row_counts(db)
     for rule in _rules(app, "operator."):
         if "GET" not in rule.methods:

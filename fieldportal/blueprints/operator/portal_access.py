@@ -45,6 +45,11 @@ def _page(contact: Contact, pin_form=None, status=200):
     )
 
 
+def _no_email(contact: Contact):
+    flash("This contact has no email address on file; add one first. Nothing was sent.", "error")
+    return _page(contact, status=422)
+
+
 def _back(contact: Contact):
     return redirect_after_post(
         url_for("operator.contact_access", customer_id=contact.customer_id, contact_id=contact.id)
@@ -62,10 +67,7 @@ def contact_access(customer_id, contact_id):
 def send_contact_link(customer_id, contact_id):
     contact = _contact(customer_id, contact_id)
     if not contact.email:
-        flash(
-            "This contact has no email address on file; add one first. Nothing was sent.", "error"
-        )
-        return _page(contact, status=422)
+        return _no_email(contact)
     portal_auth.send_login_link(contact)
     db.session.commit()
     flash(f"Sign-in link sent to {contact.email}.", "success")
@@ -79,10 +81,7 @@ def send_contact_link(customer_id, contact_id):
 def send_contact_activation(customer_id, contact_id):
     contact = _contact(customer_id, contact_id)
     if not contact.email:
-        flash(
-            "This contact has no email address on file; add one first. Nothing was sent.", "error"
-        )
-        return _page(contact, status=422)
+        return _no_email(contact)
     portal_auth.send_activation(contact, by=g.staff)
     db.session.commit()
     flash(f"Activation email with a temporary password sent to {contact.email}.", "success")
