@@ -31,6 +31,8 @@ def _request_link(page: Page, email: str):
 
 def test_magic_link_then_every_tab(phone: Page, live_server, artifacts_dir):
     problems = PageProblems(phone)
+    phone.goto("/portal/acme/sign-in")
+    assert_accessible(phone)
     _request_link(phone, "fleet@acme.example")
     assert_accessible(phone)
     link = live_server.outbox_link("fleet@acme.example", "/link/")

@@ -347,3 +347,12 @@ def test_revocation_ends_live_sessions(client, company, contact, db, revoke):
         end_sessions(contact_id=contact.id)
     db.session.flush()
     assert client.get(f"/portal/{company.slug}/").status_code in (302, 404)
+
+
+def test_every_sign_in_input_has_its_own_label(client, company):
+    html = client.get(f"/portal/{company.slug}/sign-in").get_data(as_text=True)
+    label_targets = re.findall(r'<label for="([^"]+)"', html)
+    input_ids = re.findall(r'<input[^>]*\bid="([^"]+)"', html)
+    visible_inputs = [i for i in input_ids if i != "csrf_token"]
+    assert sorted(label_targets) == sorted(visible_inputs)
+    assert len(set(input_ids)) == len(input_ids)
