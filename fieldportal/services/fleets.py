@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, nulls_last, select
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
@@ -17,8 +16,6 @@ from ..models import (
     Customer,
     CustomerKind,
     Job,
-    RequestStatus,
-    ServiceRequest,
     SignInMethod,
     Vehicle,
     utcnow,
@@ -221,29 +218,6 @@ def fleet_index(company: Company, query: FleetQuery, per_page: int = FLEETS_PER_
     statement = statement.order_by(ordered, name_key, Customer.id)
     rows = [FleetRow(*row) for row in db.session.execute(statement)]
     return FleetPage(rows, total, page, pages, query, per_page)
-
-
-def pending_requests(company_id: int, newest: int = 5) -> tuple[int, list[ServiceRequest]]:
-    """(count of pending service requests, the newest few with their customers)."""
-    count = db.session.scalar(
-        select(func.count(ServiceRequest.id)).where(
-            ServiceRequest.company_id == company_id,
-            ServiceRequest.status == RequestStatus.PENDING,
-        )
-    )
-    latest = []
-    if count:
-        latest = db.session.scalars(
-            select(ServiceRequest)
-            .where(
-                ServiceRequest.company_id == company_id,
-                ServiceRequest.status == RequestStatus.PENDING,
-            )
-            .options(joinedload(ServiceRequest.customer))
-            .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-            .limit(newest)
-        ).all()
-    return count, list(latest)
 
 
 @dataclass(frozen=True)

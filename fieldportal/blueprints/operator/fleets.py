@@ -13,11 +13,11 @@ from ...models import ACTIVE_JOB_STATUSES, Customer, CustomerKind, Job, StaffRol
 from ...services.fleets import (
     FleetQuery,
     fleet_index,
-    pending_requests,
     set_fleet_portal,
     vehicles_with_status,
 )
 from ...services.portal_auth import regenerate_fleet_token as regenerate_portal_token
+from ...services.requests import pending_panel
 from . import bp
 from .access import get_for_company_or_404, require_roles
 
@@ -39,16 +39,7 @@ def fleets():
     query = FleetQuery.from_args(request.args, money=g.staff.can_see_money)
     context = {"result": fleet_index(g.company, query)}
     if not is_fragment_request():
-        count, newest = pending_requests(g.company.id)
-        context.update(
-            pending_count=count,
-            pending_newest=newest,
-            requests_url=(
-                url_for("operator.requests")
-                if "operator.requests" in current_app.view_functions
-                else None
-            ),
-        )
+        context["pending_panel"] = pending_panel(g.company.id)
     return render(
         page="operator/fleets/index.html",
         fragment="partials/operator/_fleet_table.html",
