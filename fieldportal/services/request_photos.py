@@ -15,6 +15,8 @@ from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 MEGABYTE = 1024 * 1024
 MAX_PHOTO_BYTES = 5 * MEGABYTE
@@ -31,6 +33,8 @@ ALLOWED_FORMATS = {
     "WEBP": ("image/webp", "webp", {"quality": 85}),
 }
 SUBFOLDER = "request-photos"
+# Session.info key: files written in the session's transaction, removed if it never commits.
+WRITTEN_IN_TRANSACTION = "request_photo_files"
 
 
 class PhotoRejected(ValueError):
@@ -117,8 +121,11 @@ def thumb_name(filename: str) -> str:
     return f"{stem}.thumb.{extension}"
 
 
-def store_photo(prepared: PreparedPhoto) -> str:
-    """Write the photo and its thumbnail under a fresh random name; return the name."""
+def store_photo(prepared: PreparedPhoto, session: Session | None = None) -> str:
+    """Write the photo and its thumbnail under a fresh random name; return the name.
+
+    With a session, the files belong to its transaction: a rollback deletes them, so a
+    request that fails after the upload leaves no orphaned files behind."""
     folder = photo_folder()
     folder.mkdir(parents=True, exist_ok=True)
     filename = f"{secrets.token_urlsafe(24)}.{prepared.extension}"
@@ -127,9 +134,19 @@ def store_photo(prepared: PreparedPhoto) -> str:
         descriptor = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(payload)
+        if session is not None:
+            session.info.setdefault(WRITTEN_IN_TRANSACTION, []).append(folder / name)
     return filename
 
 
-def remove_photo_files(filename: str) -> None:
-    for name in (filename, thumb_name(filename)):
-        (photo_folder() / name).unlink(missing_ok=True)
+@event.listens_for(Session, "after_commit")
+def _keep_committed_files(session: Session) -> None:
+    session.info.pop(WRITTEN_IN_TRANSACTION, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted_files(session: Session, transaction) -> None:
+    # after_commit has already emptied the list when the outermost transaction committed.
+    if transaction.parent is None:
+        for path in session.info.pop(WRITTEN_IN_TRANSACTION, []):
+            path.unlink(missing_ok=True)

@@ -35,7 +35,7 @@ from ..models import (
 from . import audit, mailer
 from .clock import company_today
 from .numbering import next_number
-from .request_photos import PhotoRejected, prepare_photo, remove_photo_files, store_photo
+from .request_photos import PhotoRejected, prepare_photo, store_photo
 
 MAX_DESCRIPTION = 4000
 MAX_REASON = 1000
@@ -239,27 +239,19 @@ def submit_request(principal, company: Company, data: RequestInput) -> ServiceRe
     )
     db.session.add(service_request)
     db.session.flush()
-    stored: list[str] = []
-    try:
-        for photo in prepared:
-            filename = store_photo(photo)
-            stored.append(filename)
-            db.session.add(
-                RequestPhoto(
-                    company_id=company.id,
-                    request_id=service_request.id,
-                    filename=filename,
-                    content_type=photo.content_type,
-                    width=photo.width,
-                    height=photo.height,
-                    size_bytes=len(photo.data),
-                )
+    for photo in prepared:
+        db.session.add(
+            RequestPhoto(
+                company_id=company.id,
+                request_id=service_request.id,
+                filename=store_photo(photo, db.session()),
+                content_type=photo.content_type,
+                width=photo.width,
+                height=photo.height,
+                size_bytes=len(photo.data),
             )
-        db.session.flush()
-    except Exception:
-        for filename in stored:
-            remove_photo_files(filename)
-        raise
+        )
+    db.session.flush()
 
     audit.record(
         company.id,

@@ -206,6 +206,31 @@ def test_no_file_written_when_any_rule_fails(db, setup):
     assert after == before
 
 
+def _photo_files():
+    folder = photo_folder()
+    return set(os.listdir(folder)) if folder.exists() else set()
+
+
+def test_photos_of_a_rolled_back_request_are_deleted(db, setup):
+    before = _photo_files()
+    request = submit_request(
+        setup.contact, setup.company, _input(setup, photos=[upload(image_bytes())])
+    )
+    written = _photo_files() - before
+    assert len(written) == 2  # the photo and its thumbnail, while the transaction is open
+    db.session.rollback()
+    assert _photo_files() == before
+    assert db.session.get(ServiceRequest, request.id) is None
+
+
+def test_photos_of_a_committed_request_are_kept(db, setup):
+    before = _photo_files()
+    submit_request(setup.contact, setup.company, _input(setup, photos=[upload(image_bytes())]))
+    db.session.commit()
+    db.session.rollback()  # a later rollback does not touch what was committed
+    assert len(_photo_files() - before) == 2
+
+
 # ---------------------------------------------------------------- decisions
 
 
