@@ -261,18 +261,9 @@ def submit_request(principal, company: Company, data: RequestInput) -> ServiceRe
         summary=f"Service request #{service_request.id} submitted",
         photos=len(prepared),
     )
-    recipient = _recipient(service_request)
-    if recipient:
-        mailer.queue(
-            to=recipient,
-            kind="request_received",
-            subject=f"We received your service request — {company.name}",
-            template="request_received",
-            company=company,
-            related=service_request,
-            service_request=service_request,
-            requests_url=_portal_requests_url(company),
-        )
+    _email_requester(
+        service_request, company, "request_received", "We received your service request"
+    )
     return service_request
 
 
@@ -283,6 +274,25 @@ def _recipient(service_request: ServiceRequest) -> str | None:
     if service_request.contact and service_request.contact.email:
         return service_request.contact.email
     return service_request.customer.email
+
+
+def _email_requester(
+    service_request: ServiceRequest, company: Company, kind: str, subject: str, **context
+) -> None:
+    """Queue the ``kind`` email (also its template's name) to whoever made the request."""
+    recipient = _recipient(service_request)
+    if recipient:
+        mailer.queue(
+            to=recipient,
+            kind=kind,
+            subject=f"{subject} — {company.name}",
+            template=kind,
+            company=company,
+            related=service_request,
+            service_request=service_request,
+            requests_url=_portal_requests_url(company),
+            **context,
+        )
 
 
 def _portal_requests_url(company: Company) -> str | None:
@@ -400,19 +410,9 @@ def approve_request(
         job_id=job.id,
         job_number=job.number,
     )
-    recipient = _recipient(service_request)
-    if recipient:
-        mailer.queue(
-            to=recipient,
-            kind="request_approved",
-            subject=f"Your service request was approved — {company.name}",
-            template="request_approved",
-            company=company,
-            related=service_request,
-            service_request=service_request,
-            job=job,
-            requests_url=_portal_requests_url(company),
-        )
+    _email_requester(
+        service_request, company, "request_approved", "Your service request was approved", job=job
+    )
     return job
 
 
@@ -439,18 +439,7 @@ def decline_request(service_request: ServiceRequest, *, by: StaffUser, reason: s
         summary=f"Service request #{service_request.id} declined",
         reason=reason,
     )
-    recipient = _recipient(service_request)
-    if recipient:
-        mailer.queue(
-            to=recipient,
-            kind="request_declined",
-            subject=f"About your service request — {company.name}",
-            template="request_declined",
-            company=company,
-            related=service_request,
-            service_request=service_request,
-            requests_url=_portal_requests_url(company),
-        )
+    _email_requester(service_request, company, "request_declined", "About your service request")
 
 
 # ---------------------------------------------------------------- reading
