@@ -202,23 +202,26 @@ def main() -> None:
             f"{result['queries']:2d} queries  {verdict}"
         )
 
+    # (label, URL htmx fetches, URL of the page it is swapped into)
     fragments = [
-        ("Fleet index table", "/fleets?sort=ar&dir=desc"),
-        ("Fleet detail history", f"/fleets/{fleet_id}?page=2"),
+        ("Fleet index table", "/fleets?sort=ar&dir=desc", None),
+        ("Fleet detail history", f"/fleets/{fleet_id}?page=2", None),
+        ("Pending-requests panel refresh", "/requests/panel", "/fleets"),
     ]
     if "operator.jobs" in app.view_functions:
-        fragments.append(("Jobs list table", "/jobs?page=2"))
+        fragments.append(("Jobs list table", "/jobs?page=2", None))
     portal_fragments = [
-        ("Portal tab: jobs", "/portal/acme/jobs"),
-        ("Portal tab: history", "/portal/acme/history"),
-        ("Portal tab: vehicles", "/portal/acme/vehicles"),
-        ("Portal tab: account", "/portal/acme/account"),
+        ("Portal tab: jobs", "/portal/acme/jobs", None),
+        ("Portal tab: history", "/portal/acme/history", None),
+        ("Portal history: Load more", "/portal/acme/history?page=2&more=1", "/portal/acme/history"),
+        ("Portal tab: vehicles", "/portal/acme/vehicles", None),
+        ("Portal tab: account", "/portal/acme/account", None),
     ]
     fleet_client = portal_clients["fleet@acme.example"]
     byte_rows = []
-    for label, url in fragments + portal_fragments:
+    for label, url, page_url in fragments + portal_fragments:
         source = fleet_client if url.startswith("/portal/") else client
-        page = len(source.get(url).get_data())
+        page = len(source.get(page_url or url).get_data())
         fragment = len(source.get(url, headers=hx).get_data())
         byte_rows.append((label, url, page, fragment, 100 * fragment / page))
         print(
@@ -248,9 +251,10 @@ def main() -> None:
         lines.append(f"| {label} | `{url}` | {page} | {fragment} | {share:.1f} |")
     lines += [
         "",
-        "An operator list's fragment is its whole table (25 rows), which is most of the page,",
-        "so a table-only swap stays above the 25 % budget; portal tab panels are measured",
-        "against it.",
+        "Row-level swaps (load more, the pending-requests panel, inline approve/decline of one",
+        "row) stay far under the 25 % budget. A sort, filter or page change swaps the whole",
+        "table (25 rows), and a portal tab swaps its panel: that content is most of the page,",
+        "so those swaps stay above 25 % — the budget is not met for them (see the issue notes).",
     ]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"Wrote {RESULTS}")
