@@ -192,7 +192,7 @@ def email_fleet_link(customer_id: int):
             fleet, to=form.to.data, message=form.message.data or "", shown_token=shown_token, by=g.staff
         )
     except FleetShareError as error:
-        form.to.errors.append(str(error))
+        flash(str(error), "error")
         return _portal_panel(fleet, 409, share_form=form)
     db.session.commit()
     flash(
