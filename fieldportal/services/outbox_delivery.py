@@ -131,11 +131,13 @@ class DeliveryReport:
     links: list[str] = field(default_factory=list)
 
 
-def _record_failure(email: OutboxEmail, error: Exception, report: DeliveryReport) -> None:
+def _record_failure(
+    email: OutboxEmail, error: Exception, report: DeliveryReport, *, permanent: bool = False
+) -> None:
     email.attempts += 1
     email.last_error = f"{type(error).__name__}: {error}"[:1000]
     email.claimed_at = email.claimed_by = None
-    if email.attempts >= MAX_ATTEMPTS:
+    if permanent or email.attempts >= MAX_ATTEMPTS:
         email.status = OutboxStatus.FAILED
         report.failed += 1
     else:
@@ -189,7 +191,15 @@ def deliver_pending(
                     db.session.commit()
                     continue
                 try:
-                    transport.send(build_message(email, config["MAIL_FROM"]))
+                    message = build_message(email, config["MAIL_FROM"])
+                except ValueError as error:
+                    # A header no server would take (a line break in the address): retrying
+                    # cannot help, and letting it escape would stop the worker on every run.
+                    _record_failure(email, error, report, permanent=True)
+                    db.session.commit()
+                    continue
+                try:
+                    transport.send(message)
                 except (smtplib.SMTPException, OSError) as error:
                     _record_failure(email, error, report)
                 else:
