@@ -22,7 +22,10 @@ def _emails(db) -> list[OutboxEmail]:
 
 
 def _shown_token(response) -> str:
-    match = re.search(r'id="portal-url"[^>]*value="https://portal\.example\.test/portal/t/([\w-]{43})"', response.get_data(as_text=True))
+    match = re.search(
+        r'id="portal-url"[^>]*value="https://portal\.example\.test/portal/t/([\w-]{43})"',
+        response.get_data(as_text=True),
+    )
     assert match, response.get_data(as_text=True)
     return match.group(1)
 
@@ -65,7 +68,11 @@ def test_the_link_just_shown_is_emailed_and_delivered_end_to_end(
     assert fleet.portal_token_hash == token_hash(token), "the shown link stays valid"
 
     [row] = _emails(db)
-    assert (row.kind, row.to_address, row.related_id) == ("fleet_link", "frank@metro.example", fleet.id)
+    assert (row.kind, row.to_address, row.related_id) == (
+        "fleet_link",
+        "frank@metro.example",
+        fleet.id,
+    )
     event = db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "fleet.portal_link_emailed")
     )
@@ -191,13 +198,17 @@ def test_dispatchers_may_send_technicians_and_other_companies_get_404(
     assert sent.status_code == 200
     theirs = create.fleet(other_company, vehicles=0)
     assert (
-        client.post(f"/fleets/{theirs.id}/portal-link/email", data={"to": "x@y.example"}).status_code
+        client.post(
+            f"/fleets/{theirs.id}/portal-link/email", data={"to": "x@y.example"}
+        ).status_code
         == 404
     )
     technician = client.application.test_client()
     sign_in(technician, create.staff(company, role=StaffRole.TECHNICIAN))
     assert (
-        technician.post(f"/fleets/{fleet.id}/portal-link/email", data={"to": "x@y.example"}).status_code
+        technician.post(
+            f"/fleets/{fleet.id}/portal-link/email", data={"to": "x@y.example"}
+        ).status_code
         == 404
     )
     db.session.refresh(theirs)

@@ -146,7 +146,13 @@ def test_the_html_version_is_shown_in_a_sandboxed_frame(staff_client, db, compan
     srcdoc = re.search(r'srcdoc="([^"]*)"', frame).group(1)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in srcdoc and "<" not in srcdoc
     text = text_of(staff_client.get(f"/outbox/{email.id}"))
-    for fact in ("To frank@metro.example", "Subject Your sign-in link", "Kind magic link",
-                 "Status queued", "Attempts 2", "Last error SMTPServerDisconnected: bye",
-                 "Next attempt"):
+    for fact in (
+        "To frank@metro.example",
+        "Subject Your sign-in link",
+        "Kind magic link",
+        "Status queued",
+        "Attempts 2",
+        "Last error SMTPServerDisconnected: bye",
+        "Next attempt",
+    ):
         assert fact in text, fact

@@ -103,6 +103,18 @@ def _contexts(create, company) -> dict[str, dict]:
     }
 
 
+def _queued(app, company, template, context, subject="s", **request):
+    with app.test_request_context("/", **request):
+        return mailer.queue(
+            to="x@y.example",
+            kind=template,
+            subject=subject,
+            template=template,
+            company=company,
+            **context,
+        )
+
+
 def test_there_is_a_text_and_an_html_template_for_every_kind():
     html = {p.stem for p in TEMPLATES.glob("*.html") if not p.name.startswith("_")}
     text = {p.stem for p in TEMPLATES.glob("*.txt") if not p.name.startswith("_")}
@@ -116,15 +128,14 @@ def test_every_template_is_branded_and_escapes_user_text(
 ):
     contexts = _contexts(create, hostile_company)
     assert set(contexts) == set(_template_names()), "add a context for the new template"
-    with app.test_request_context("/", base_url="http://evil.example"):
-        email = mailer.queue(
-            to="x@y.example",
-            kind=template,
-            subject=f"Subject{HOSTILE}\r\nBcc: victim@example.com",
-            template=template,
-            company=hostile_company,
-            **contexts[template],
-        )
+    email = _queued(
+        app,
+        hostile_company,
+        template,
+        contexts[template],
+        subject=f"Subject{HOSTILE}\r\nBcc: victim@example.com",
+        base_url="http://evil.example",
+    )
     html, text = email.html_body, email.text_body
 
     # HTML: no live markup from user text, and the text is there, escaped.
@@ -153,10 +164,7 @@ def test_every_template_is_branded_and_escapes_user_text(
 @pytest.mark.parametrize("template", sorted(mailer.HIDDEN_ON_OUTBOX_PAGE))
 def test_secrets_are_in_the_email_but_not_in_the_outbox_copy(app, db, create, company, template):
     context = _contexts(create, company)[template]
-    with app.test_request_context():
-        email = mailer.queue(
-            to="x@y.example", kind=template, subject="s", template=template, company=company, **context
-        )
+    email = _queued(app, company, template, context)
     for name, label in mailer.HIDDEN_ON_OUTBOX_PAGE[template].items():
         secret = context[name]
         assert secret in email.text_body and secret in email.html_body
@@ -166,29 +174,13 @@ def test_secrets_are_in_the_email_but_not_in_the_outbox_copy(app, db, create, co
 
 
 def test_emails_without_secrets_keep_one_copy(app, db, create, company):
-    with app.test_request_context():
-        email = mailer.queue(
-            to="x@y.example",
-            kind="quote_sent",
-            subject="s",
-            template="quote_sent",
-            company=company,
-            **_contexts(create, company)["quote_sent"],
-        )
+    email = _queued(app, company, "quote_sent", _contexts(create, company)["quote_sent"])
     assert email.shown_text_body is None and email.text_for_staff == email.text_body
 
 
 def test_a_company_without_logo_or_details_gets_a_plain_header(app, db, create, company):
     assert not company.logo_filename and not company.phone
-    with app.test_request_context():
-        email = mailer.queue(
-            to="x@y.example",
-            kind="magic_link",
-            subject="s",
-            template="magic_link",
-            company=company,
-            **_contexts(create, company)["magic_link"],
-        )
+    email = _queued(app, company, "magic_link", _contexts(create, company)["magic_link"])
     assert "<img" not in email.html_body
     assert f"solid {company.brand_color}" in email.html_body
     assert email.text_body.rstrip().endswith("-- \nAcme Mobile Mechanics")

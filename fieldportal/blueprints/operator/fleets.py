@@ -189,7 +189,11 @@ def email_fleet_link(customer_id: int):
         return _portal_panel(fleet, 422, portal_token=still_shown, share_form=form)
     try:
         token = email_fleet_portal_link(
-            fleet, to=form.to.data, message=form.message.data or "", shown_token=shown_token, by=g.staff
+            fleet,
+            to=form.to.data,
+            message=form.message.data or "",
+            shown_token=shown_token,
+            by=g.staff,
         )
     except FleetShareError as error:
         flash(str(error), "error")
