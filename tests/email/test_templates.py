@@ -29,11 +29,11 @@ def _template_names() -> list[str]:
 @pytest.fixture
 def hostile_company(company, db):
     company.name = f"Acme{HOSTILE}"
-    company.phone = f"555-0100{HOSTILE}"
+    company.phone = "555<script>alert(1)</script>"  # the column holds 40 characters
     company.address = f"1 Main St{HOSTILE}"
     company.email = "office@acme.example"
     company.logo_filename = "logo-abc123.png"
-    company.brand_color = 'red;}"><script>alert(2)</script>'
+    company.brand_color = '";}<b>'  # the column holds 7 characters
     db.session.flush()
     return company
 
@@ -147,11 +147,11 @@ def test_every_template_is_branded_and_escapes_user_text(
 
     # Branded: name in both, logo from BASE_URL, footer with the contact details.
     assert f'<img src="{BASE}/portal/acme/logo"' in html
-    assert "555-0100&lt;script&gt;" in html and "1 Main St&lt;script&gt;" in html
+    assert "555&lt;script&gt;" in html and "1 Main St&lt;script&gt;" in html
     assert text.rstrip().endswith("office@acme.example")
-    assert f"-- \nAcme{HOSTILE}\n1 Main St{HOSTILE}\n555-0100{HOSTILE}" in text
+    assert f"-- \nAcme{HOSTILE}\n1 Main St{HOSTILE}\n{hostile_company.phone}" in text
     # A malformed brand colour never reaches a style attribute.
-    assert f"solid {mailer.DEFAULT_BRAND_COLOR}" in html and "red;}" not in html
+    assert f"solid {mailer.DEFAULT_BRAND_COLOR}" in html and "&lt;b&gt;" not in html
 
     # Every link from BASE_URL, never the request's Host.
     links = re.findall(r'(?:href|src)="([^"]+)"', html) + re.findall(r"https?://\S+", text)

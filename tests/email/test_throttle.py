@@ -39,7 +39,7 @@ from fieldportal.services.throttle import link_request_allowed
 app = create_app({"RATELIMIT_STORAGE_URI": sys.argv[1], "SQLALCHEMY_DATABASE_URI": "sqlite://",
                   "SECRET_KEY": "throttle-test"})
 with app.app_context():
-    print(" ".join(str(link_request_allowed(sys.argv[2], "198.51.100.7")) for _ in range(3)))
+    print(" ".join(str(link_request_allowed(sys.argv[2], sys.argv[3])) for _ in range(3)))
 """
 
 
@@ -47,12 +47,13 @@ def test_with_redis_storage_every_app_process_shares_one_count():
     """RATELIMIT_STORAGE_URI reaches the app's limiter: two processes (two gunicorn workers)
     count one address together, so five link requests per hour hold across workers."""
     _redis_or_skip()
-    address = f"shared-{uuid.uuid4().hex}@metro.example"
+    run = uuid.uuid4().hex  # keys unique to this run: Redis keeps counts between test runs
+    address, ip = f"shared-{run}@metro.example", f"198.51.100.{run}"
     root = Path(__file__).parents[2]
 
     def run_app_process() -> str:
         return subprocess.run(
-            [sys.executable, "-c", APP_PROCESS, "redis://127.0.0.1:6379/0", address],
+            [sys.executable, "-c", APP_PROCESS, "redis://127.0.0.1:6379/0", address, ip],
             cwd=root,
             capture_output=True,
             text=True,
