@@ -196,6 +196,7 @@ def test_dispatchers_may_send_technicians_and_other_companies_get_404(
     sign_in(client, create.staff(company, role=StaffRole.DISPATCHER))
     sent = client.post(f"/fleets/{fleet.id}/portal-link/email", data={"to": "x@metro.example"})
     assert sent.status_code == 200
+    assert "previous one" not in text_of(sent), "the fleet had no link to replace"
     theirs = create.fleet(other_company, vehicles=0)
     assert (
         client.post(

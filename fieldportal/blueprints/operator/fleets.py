@@ -187,6 +187,7 @@ def email_fleet_link(customer_id: int):
     if not form.validate():
         still_shown = shown_token if is_current_fleet_token(fleet, shown_token) else None
         return _portal_panel(fleet, 422, portal_token=still_shown, share_form=form)
+    replaced_a_link = shown_token is None and fleet.portal_token_hash is not None
     try:
         token = email_fleet_portal_link(
             fleet,
@@ -201,7 +202,7 @@ def email_fleet_link(customer_id: int):
     db.session.commit()
     flash(
         f"Portal link emailed to {form.to.data}."
-        + ("" if shown_token else " It is a new link: the previous one no longer works."),
+        + (" It is a new link: the previous one no longer works." if replaced_a_link else ""),
         "success",
     )
     return _portal_panel(fleet, portal_token=token)
