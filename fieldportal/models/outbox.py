@@ -30,6 +30,10 @@ class OutboxEmail(CreatedAtMixin, db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
+    # The bodies as the Outbox page shows them, with sign-in links, temporary passwords
+    # and PINs replaced by a placeholder; NULL when the message holds nothing to hide.
+    shown_text_body: Mapped[str | None] = mapped_column(Text)
+    shown_html_body: Mapped[str | None] = mapped_column(Text)
     related_type: Mapped[str | None] = mapped_column(String(40))
     related_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[OutboxStatus] = mapped_column(
@@ -46,3 +50,12 @@ class OutboxEmail(CreatedAtMixin, db.Model):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         Index("ix_outbox_emails_status_next", "status", "next_attempt_at"),
     )
+
+    @property
+    def text_for_staff(self) -> str:
+        """The text body with any sign-in secret replaced by a placeholder."""
+        return self.shown_text_body or self.text_body
+
+    @property
+    def html_for_staff(self) -> str | None:
+        return self.shown_html_body or self.html_body

@@ -4,10 +4,26 @@ Nothing talks to a mail server while a request is served; a rolled-back change s
 nothing. Delivery is a separate step (``flask outbox deliver`` / ``flask outbox work``).
 """
 
+import re
+from dataclasses import dataclass
+
 from flask import current_app, has_request_context, render_template, url_for
 
 from ..extensions import db
 from ..models import Company, OutboxEmail
+
+DEFAULT_BRAND_COLOR = "#1d4ed8"
+
+# Context values that let whoever reads them in: the email carries them, the Outbox page
+# shows a placeholder instead, so staff browsing the outbox cannot sign in as a customer.
+HIDDEN_ON_OUTBOX_PAGE = {
+    "magic_link": {"link": "sign-in link"},
+    "fresh_link": {"link": "sign-in link"},
+    "activation": {"temporary_password": "temporary password"},
+    "pin_credentials": {"pin": "PIN"},
+    "invoice_sent": {"login_url": "sign-in link"},
+    "fleet_link": {"link": "portal link"},
+}
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -21,6 +37,42 @@ def absolute_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"] + path
 
 
+@dataclass(frozen=True)
+class Branding:
+    """What every email shows of the company: name, logo, colour, contact details."""
+
+    name: str
+    color: str
+    logo_url: str | None
+    contact_lines: tuple[str, ...]
+
+
+def branding(company: Company | None) -> Branding:
+    """The company's branding for an email; the logo is an absolute URL from BASE_URL, the
+    colour only a well-formed hex value (it goes into a style attribute)."""
+    if company is None:
+        return Branding("fieldportal", DEFAULT_BRAND_COLOR, None, ())
+    color = company.brand_color or ""
+    logo_url = (
+        absolute_url("portal.logo", company_slug=company.slug) if company.logo_filename else None
+    )
+    return Branding(
+        name=company.name,
+        color=color if re.fullmatch(r"#[0-9a-fA-F]{6}", color) else DEFAULT_BRAND_COLOR,
+        logo_url=logo_url,
+        contact_lines=tuple(
+            line for line in (company.address, company.phone, company.email) if line
+        ),
+    )
+
+
+def _render(template: str, context: dict) -> tuple[str, str]:
+    return (
+        render_template(f"emails/{template}.txt", **context),
+        render_template(f"emails/{template}.html", **context),
+    )
+
+
 def queue(
     *,
     to: str,
@@ -31,17 +83,29 @@ def queue(
     related=None,
     **context,
 ) -> OutboxEmail:
-    """Render ``emails/<template>.txt`` and ``.html`` and add the message to the outbox."""
-    context.update(company=company, subject=subject)
+    """Render ``emails/<template>.txt`` and ``.html`` and add the message to the outbox.
+
+    Secrets named in HIDDEN_ON_OUTBOX_PAGE are rendered a second time as placeholders,
+    for the Outbox page. The subject is kept to one line (it becomes a mail header)."""
+    subject = " ".join(subject.split())[:300]
+    context.update(company=company, subject=subject, brand=branding(company))
+    text_body, html_body = _render(template, context)
     email = OutboxEmail(
         company_id=company.id if company else None,
         to_address=to,
         kind=kind,
         subject=subject,
-        text_body=render_template(f"emails/{template}.txt", **context),
-        html_body=render_template(f"emails/{template}.html", **context),
+        text_body=text_body,
+        html_body=html_body,
         related_type=type(related).__name__ if related is not None else None,
         related_id=getattr(related, "id", None),
     )
+    hidden = {
+        name: f"[{label} hidden]"
+        for name, label in HIDDEN_ON_OUTBOX_PAGE.get(template, {}).items()
+        if context.get(name)
+    }
+    if hidden:
+        email.shown_text_body, email.shown_html_body = _render(template, {**context, **hidden})
     db.session.add(email)
     return email

@@ -131,11 +131,13 @@ class DeliveryReport:
     links: list[str] = field(default_factory=list)
 
 
-def _record_failure(email: OutboxEmail, error: Exception, report: DeliveryReport) -> None:
+def _record_failure(
+    email: OutboxEmail, error: Exception, report: DeliveryReport, *, permanent: bool = False
+) -> None:
     email.attempts += 1
     email.last_error = f"{type(error).__name__}: {error}"[:1000]
     email.claimed_at = email.claimed_by = None
-    if email.attempts >= MAX_ATTEMPTS:
+    if permanent or email.attempts >= MAX_ATTEMPTS:
         email.status = OutboxStatus.FAILED
         report.failed += 1
     else:
@@ -144,8 +146,18 @@ def _record_failure(email: OutboxEmail, error: Exception, report: DeliveryReport
         report.retrying += 1
 
 
-def deliver_pending(worker: str = "worker", transport_factory=None) -> DeliveryReport:
-    """Deliver every due message once; each outcome is committed as it happens."""
+def _release(email: OutboxEmail) -> None:
+    email.status = OutboxStatus.QUEUED
+    email.claimed_at = email.claimed_by = None
+
+
+def deliver_pending(
+    worker: str = "worker", transport_factory=None, stop: threading.Event | None = None
+) -> DeliveryReport:
+    """Deliver every due message once; each outcome is committed as it happens.
+
+    When ``stop`` is set (SIGTERM), the message being sent is finished and the rest of the
+    batch is handed back to the queue at once, for the next worker."""
     config = current_app.config
     report = DeliveryReport()
     release_stale_claims()
@@ -174,8 +186,20 @@ def deliver_pending(worker: str = "worker", transport_factory=None) -> DeliveryR
     try:
         with factory() as transport:
             for email in emails:
+                if stop is not None and stop.is_set():
+                    _release(email)
+                    db.session.commit()
+                    continue
                 try:
-                    transport.send(build_message(email, config["MAIL_FROM"]))
+                    message = build_message(email, config["MAIL_FROM"])
+                except ValueError as error:
+                    # A header no server would take (a line break in the address): retrying
+                    # cannot help, and letting it escape would stop the worker on every run.
+                    _record_failure(email, error, report, permanent=True)
+                    db.session.commit()
+                    continue
+                try:
+                    transport.send(message)
                 except (smtplib.SMTPException, OSError) as error:
                     _record_failure(email, error, report)
                 else:
@@ -197,15 +221,15 @@ def deliver_pending(worker: str = "worker", transport_factory=None) -> DeliveryR
 
 def retry(email: OutboxEmail) -> None:
     """Put a failed (or not sent) message back in the queue for the next delivery run."""
-    email.status = OutboxStatus.QUEUED
+    _release(email)
     email.attempts = 0
     email.next_attempt_at = utcnow()
-    email.claimed_at = email.claimed_by = None
 
 
 class Worker:
-    """``flask outbox work``: deliver, sleep, repeat; SIGTERM/SIGINT end it after the
-    current batch."""
+    """``flask outbox work``: deliver, sleep, repeat. SIGTERM/SIGINT end it after the message
+    being sent (the rest of its batch goes back to the queue); the signal handlers that were
+    there before are restored when it returns."""
 
     def __init__(self, interval: float = 5.0, echo=print):
         self.interval = interval
@@ -216,15 +240,22 @@ class Worker:
         self.stopping.set()
 
     def run(self, name: str) -> None:
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
-        while not self.stopping.is_set():
-            report = deliver_pending(worker=name)
-            for line in report.links:
-                self.echo(f"[outbox, not sent] {line}")
-            if report.sent or report.failed or report.retrying:
-                self.echo(
-                    f"[outbox] sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
-                )
-            db.session.remove()
-            self.stopping.wait(self.interval)
+        previous = {
+            signum: signal.signal(signum, self.stop) for signum in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            while not self.stopping.is_set():
+                report = deliver_pending(worker=name, stop=self.stopping)
+                for line in report.links:
+                    self.echo(f"[outbox, not sent] {line}")
+                if report.sent or report.failed or report.retrying:
+                    self.echo(
+                        f"[outbox] sent {report.sent}, retrying {report.retrying}, "
+                        f"failed {report.failed}"
+                    )
+                db.session.remove()
+                self.stopping.wait(self.interval)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self.echo("[outbox] worker stopped")

@@ -5,6 +5,7 @@ atomic UPDATE, so concurrent POSTs of the same link give exactly one session.
 """
 
 import enum
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -192,6 +193,69 @@ def regenerate_fleet_token(fleet: Customer, *, by=None) -> str:
         subject=fleet,
         customer_id=fleet.id,
         summary=f"Regenerated the portal link of {fleet.name}",
+    )
+    return token
+
+
+def fleet_portal_url(token: str) -> str:
+    """The fleet's portal token URL, from BASE_URL (never the Host header)."""
+    return mailer.absolute_url("portal_token.open_fleet_portal", token=token)
+
+
+def is_current_fleet_token(fleet: Customer, token: str | None) -> bool:
+    """True when ``token`` is the fleet's current portal token (compared in constant time)."""
+    return bool(token and fleet.portal_token_hash) and hmac.compare_digest(
+        token_hash(token), fleet.portal_token_hash
+    )
+
+
+class FleetShareError(ValueError):
+    """The fleet's portal link cannot be emailed now; the message says why."""
+
+
+def email_fleet_portal_link(
+    fleet: Customer, *, to: str, message: str = "", shown_token: str | None = None, by=None
+) -> str:
+    """Queue an email with the fleet's portal link to ``to``; return the raw token sent.
+
+    Only the token's hash is stored, so the link cannot be recovered: ``shown_token`` is
+    the link staff were just shown (it must still be the current one), and without it a
+    new link is made, which ends the old one as "Regenerate" does."""
+    company = fleet.company
+    if not (
+        fleet.portal_enabled
+        and company.portal_enabled
+        and company.allows_login(LoginMethod.TOKEN_URL)
+    ):
+        raise FleetShareError(
+            "The portal link of this fleet is switched off; turn the portal on first. "
+            "Nothing was sent."
+        )
+    if shown_token is not None and not is_current_fleet_token(fleet, shown_token):
+        raise FleetShareError(
+            "That portal link has been replaced since this page was loaded. Nothing was sent."
+        )
+    token = shown_token or regenerate_fleet_token(fleet, by=by)
+    mailer.queue(
+        to=to,
+        kind="fleet_link",
+        subject=f"{fleet.name}: your service portal with {company.name}",
+        template="fleet_link",
+        company=company,
+        related=fleet,
+        fleet=fleet,
+        link=fleet_portal_url(token),
+        message=message,
+    )
+    audit.record(
+        company.id,
+        "fleet.portal_link_emailed",
+        actor=by,
+        subject=fleet,
+        customer_id=fleet.id,
+        summary=f"Emailed the portal link of {fleet.name} to {to}",
+        to=to,
+        new_link=shown_token is None,
     )
     return token
 

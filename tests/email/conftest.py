@@ -1,4 +1,5 @@
 import socket
+from contextlib import contextmanager
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -21,24 +22,34 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextmanager
+def running_smtp(handler):
+    """An aiosmtpd server on a free loopback port for ``handler``; yields the port."""
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def smtp_server(app):
     """A running SMTP server; the app is configured to use it for the test."""
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
     previous = {
         key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "MAIL_FROM")
     }
-    app.config.update(
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=port,
-        SMTP_SECURITY="none",
-        MAIL_FROM="Acme <no-reply@acme.test>",
-    )
-    inbox.controller = controller
-    inbox.port = port
-    yield inbox
-    controller.stop()
-    app.config.update(previous)
+    with running_smtp(inbox) as port:
+        app.config.update(
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=port,
+            SMTP_SECURITY="none",
+            MAIL_FROM="Acme <no-reply@acme.test>",
+        )
+        inbox.port = port
+        try:
+            yield inbox
+        finally:
+            app.config.update(previous)

@@ -174,3 +174,25 @@ def test_two_workers_at_once_deliver_each_message_once(app, committed_db, smtp_s
         )
         == 30
     )
+
+
+def test_an_unsendable_address_fails_at_once_and_the_rest_still_go(
+    app, db, create, company, smtp_server
+):
+    good = create.contact(create.customer(company), email="good@metro.example")
+    with app.test_request_context():
+        mailer.queue(
+            to="bad@metro.example\nBcc: everyone@x.example",
+            kind="fleet_link",
+            subject="Hello",
+            template="fleet_link",
+            company=company,
+            fleet=good.customer,
+            link="https://portal.example.test/portal/t/x",
+        )
+    _queue_link(app, good)
+    report = deliver_pending(worker="test")
+    assert (report.sent, report.failed) == (1, 1)
+    assert [envelope.rcpt_tos for envelope in smtp_server.messages] == [["good@metro.example"]]
+    bad = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address.like("bad@%")))
+    assert bad.status == OutboxStatus.FAILED and bad.last_error.startswith("ValueError")

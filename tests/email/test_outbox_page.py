@@ -1,8 +1,11 @@
 """The operator's Outbox page: list, filters, a message as sent, retry; roles and tenants."""
 
+import re
+
 from sqlalchemy import select
 
 from fieldportal.models import OutboxEmail, OutboxStatus, StaffRole
+from fieldportal.services import portal_auth
 from tests.helpers import sign_in, text_of
 
 
@@ -83,3 +86,73 @@ def test_outbox_queries_do_not_grow(staff_client, db, company, count_queries):
         staff_client.get("/outbox")
     assert len(many) == len(few) <= 8
     assert len(db.session.scalars(select(OutboxEmail)).all()) == 41
+
+
+def _only_email(db) -> OutboxEmail:
+    [email] = db.session.scalars(select(OutboxEmail)).all()
+    return email
+
+
+def test_a_queued_magic_link_token_is_not_shown_to_staff(app, staff_client, db, company, create):
+    contact = create.contact(create.customer(company), email="frank@metro.example")
+    with app.test_request_context():
+        token = portal_auth.issue_login_link(contact)  # an earlier link: replaced below
+        portal_auth.send_login_link(contact)
+    email = _only_email(db)
+    [live] = re.findall(r"/portal/acme/link/([\w-]{43})", email.text_body)
+    assert live != token and live in email.html_body
+    for page in (staff_client.get(f"/outbox/{email.id}"), staff_client.get("/outbox")):
+        assert page.status_code == 200
+        assert live not in page.get_data(as_text=True)
+    shown = staff_client.get(f"/outbox/{email.id}").get_data(as_text=True)
+    assert "[sign-in link hidden]" in shown
+    assert "Sign-in links, temporary passwords and PINs are hidden here" in shown
+
+
+def test_temporary_passwords_and_pins_are_not_shown_to_staff(
+    app, staff_client, db, company, create
+):
+    contact = create.contact(create.customer(company), phone="555-0101")
+    with app.test_request_context():
+        portal_auth.send_activation(contact)
+    email = _only_email(db)
+    [password] = re.findall(r"temporary password:\s+(\S+)", email.text_body)
+    page = staff_client.get(f"/outbox/{email.id}").get_data(as_text=True)
+    assert password not in page and "[temporary password hidden]" in page
+
+    db.session.delete(email)
+    response = staff_client.post(
+        f"/customers/{contact.customer_id}/contacts/{contact.id}/access/pin",
+        data={"pin": "482913", "send": "y", "message": "Welcome"},
+    )
+    assert response.status_code == 303
+    email = _only_email(db)
+    assert "482913" in email.text_body
+    page = staff_client.get(f"/outbox/{email.id}").get_data(as_text=True)
+    assert "482913" not in page and "[PIN hidden]" in page and "Welcome" in page
+
+
+def test_the_html_version_is_shown_in_a_sandboxed_frame(staff_client, db, company):
+    email = _email(
+        db,
+        company,
+        html_body='<p onclick="x()">Hi</p><script>alert(1)</script>',
+        attempts=2,
+        last_error="SMTPServerDisconnected: bye",
+    )
+    html = staff_client.get(f"/outbox/{email.id}").get_data(as_text=True)
+    frame = re.search(r"<iframe[^>]*>", html).group(0)
+    assert 'sandbox=""' in frame and 'referrerpolicy="no-referrer"' in frame
+    srcdoc = re.search(r'srcdoc="([^"]*)"', frame).group(1)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in srcdoc and "<" not in srcdoc
+    text = text_of(staff_client.get(f"/outbox/{email.id}"))
+    for fact in (
+        "To frank@metro.example",
+        "Subject Your sign-in link",
+        "Kind magic link",
+        "Status queued",
+        "Attempts 2",
+        "Last error SMTPServerDisconnected: bye",
+        "Next attempt",
+    ):
+        assert fact in text, fact

@@ -1,6 +1,9 @@
 """Link-request throttles on memory storage and on the Redis CI provides."""
 
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from limits.storage import MemoryStorage, RedisStorage
@@ -27,3 +30,36 @@ def test_five_per_address_and_twenty_per_ip(storage_kind):
     ip = f"192.0.2.{run[:6]}"
     results = [link_request_allowed(f"p{n}-{run}@x.example", ip, strategy) for n in range(21)]
     assert results == [True] * 20 + [False]
+
+
+APP_PROCESS = """
+import sys
+from fieldportal import create_app
+from fieldportal.services.throttle import link_request_allowed
+app = create_app({"RATELIMIT_STORAGE_URI": sys.argv[1], "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                  "SECRET_KEY": "throttle-test"})
+with app.app_context():
+    print(" ".join(str(link_request_allowed(sys.argv[2], sys.argv[3])) for _ in range(3)))
+"""
+
+
+def test_with_redis_storage_every_app_process_shares_one_count():
+    """RATELIMIT_STORAGE_URI reaches the app's limiter: two processes (two gunicorn workers)
+    count one address together, so five link requests per hour hold across workers."""
+    _redis_or_skip()
+    run = uuid.uuid4().hex  # keys unique to this run: Redis keeps counts between test runs
+    address, ip = f"shared-{run}@metro.example", f"198.51.100.{run}"
+    root = Path(__file__).parents[2]
+
+    def run_app_process() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", APP_PROCESS, "redis://127.0.0.1:6379/0", address, ip],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.split()
+
+    assert run_app_process() == ["True", "True", "True"]
+    assert run_app_process() == ["True", "True", "False"]

@@ -1,11 +1,11 @@
 """Fleet accounts: the index with per-fleet figures, and each fleet's detail page."""
 
-from flask import abort, current_app, flash, g, request, url_for
+from flask import abort, flash, g, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from wtforms import HiddenField
-from wtforms.validators import AnyOf
+from wtforms import EmailField, HiddenField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from ...extensions import db
 from ...htmx import is_fragment_request, redirect_after_post, render
@@ -15,6 +15,12 @@ from ...services.fleets import (
     fleet_index,
     set_fleet_portal,
     vehicles_with_status,
+)
+from ...services.portal_auth import (
+    FleetShareError,
+    email_fleet_portal_link,
+    fleet_portal_url,
+    is_current_fleet_token,
 )
 from ...services.portal_auth import regenerate_fleet_token as regenerate_portal_token
 from ...services.requests import pending_panel
@@ -27,6 +33,21 @@ HISTORY_PER_PAGE = 20
 
 class RegenerateTokenForm(FlaskForm):
     """Nothing but the CSRF token: the confirmation happens before the POST."""
+
+
+class FleetLinkEmailForm(FlaskForm):
+    to = EmailField(
+        "Send to",
+        validators=[
+            DataRequired(message="Enter the email address to send the link to."),
+            Email(message="Enter a valid email address, like name@example.com."),
+            Length(max=254),
+        ],
+        filters=[lambda value: value.strip() if value else value],
+    )
+    message = TextAreaField("Message (optional)", validators=[Optional(), Length(max=1000)])
+    # The link staff were just shown (the raw token exists only in that response).
+    token = HiddenField(validators=[Optional(), Length(max=100)])
 
 
 class FleetPortalForm(FlaskForm):
@@ -71,7 +92,15 @@ def _history(fleet: Customer, page: int) -> dict:
     return {"history": jobs, "history_page": page, "history_pages": pages, "history_total": total}
 
 
-def _detail_context(fleet: Customer, portal_url: str | None = None) -> dict:
+def _primary_email(fleet: Customer, contacts) -> str | None:
+    """Where a fleet's portal link goes by default: its admin contact, any contact, the fleet."""
+    ranked = sorted((c for c in contacts if c.email), key=lambda c: not c.is_admin)
+    return ranked[0].email if ranked else fleet.email
+
+
+def _detail_context(
+    fleet: Customer, portal_token: str | None = None, share_form: FleetLinkEmailForm | None = None
+) -> dict:
     try:
         page = int(request.args.get("page", 1))
     except ValueError:
@@ -87,13 +116,18 @@ def _detail_context(fleet: Customer, portal_url: str | None = None) -> dict:
         .order_by(Job.window_start, Job.id)
         .limit(10)
     ).all()
+    contacts = [c for c in fleet.contacts if c.removed_at is None]
+    if share_form is None:
+        share_form = FleetLinkEmailForm(formdata=None, to=_primary_email(fleet, contacts))
+    share_form.token.data = portal_token or ""
     return {
         "fleet": fleet,
-        "contacts": [c for c in fleet.contacts if c.removed_at is None],
+        "contacts": contacts,
         "vehicles": vehicles_with_status(g.company, fleet),
         "upcoming": upcoming,
-        "portal_url": portal_url,
+        "portal_url": fleet_portal_url(portal_token) if portal_token else None,
         "regenerate_form": RegenerateTokenForm(),
+        "share_form": share_form,
         **_history(fleet, page),
     }
 
@@ -126,17 +160,52 @@ def regenerate_fleet_token(customer_id: int):
         return redirect_after_post(url_for("operator.fleet_detail", customer_id=fleet.id))
     token = regenerate_portal_token(fleet, by=g.staff)
     db.session.commit()
-    # The raw token exists only in this response: it is never stored nor put in a URL.
-    portal_url = f"{current_app.config['BASE_URL']}/portal/t/{token}"
     flash("New portal link created. The old link no longer works.", "success")
+    return _portal_panel(fleet, portal_token=token)
+
+
+def _portal_panel(fleet: Customer, status: int = 200, **context):
+    """The portal card (page or fragment). The raw token exists only in this response: it
+    is never stored nor put in a URL, and the response is not cached."""
     response = render(
         page="operator/fleets/detail.html",
         fragment="partials/operator/_fleet_portal.html",
-        **_detail_context(fleet, portal_url=portal_url),
+        status=status,
+        **_detail_context(fleet, **context),
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.route("/fleets/<int:customer_id>/portal-link/email", methods=["POST"])
+@require_roles(*OFFICE)
+def email_fleet_link(customer_id: int):
+    fleet = _fleet_or_404(customer_id)
+    form = FleetLinkEmailForm()
+    shown_token = form.token.data or None
+    if not form.validate():
+        still_shown = shown_token if is_current_fleet_token(fleet, shown_token) else None
+        return _portal_panel(fleet, 422, portal_token=still_shown, share_form=form)
+    replaced_a_link = shown_token is None and fleet.portal_token_hash is not None
+    try:
+        token = email_fleet_portal_link(
+            fleet,
+            to=form.to.data,
+            message=form.message.data or "",
+            shown_token=shown_token,
+            by=g.staff,
+        )
+    except FleetShareError as error:
+        flash(str(error), "error")
+        return _portal_panel(fleet, 409, share_form=form)
+    db.session.commit()
+    flash(
+        f"Portal link emailed to {form.to.data}."
+        + (" It is a new link: the previous one no longer works." if replaced_a_link else ""),
+        "success",
+    )
+    return _portal_panel(fleet, portal_token=token)
 
 
 @bp.route("/fleets/<int:customer_id>/portal", methods=["POST"])

@@ -1,0 +1,186 @@
+"""Every email template renders, text and HTML, branded, with hostile user text escaped in
+the HTML and left plain in the text, links from BASE_URL only, and sign-in secrets hidden
+from the Outbox page's copy."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from fieldportal.models import JobStatus, RequestStatus, utcnow
+from fieldportal.services import mailer
+
+# No spaces, so first_name (the name's first word) carries all of it.
+HOSTILE = "<script>alert(1)</script><img/src/onerror=x>{{7*7}}\"'&amp;"
+BASE = "https://portal.example.test"
+TEMPLATES = Path(__file__).parents[2] / "fieldportal" / "templates" / "emails"
+SECRETS = {
+    "link": f"{BASE}/portal/acme/link/SECRET-TOKEN-magic",
+    "temporary_password": "SECRET-temporary-pw",
+    "pin": "918273",
+    "login_url": f"{BASE}/portal/acme/link/SECRET-TOKEN-invoice",
+}
+
+
+def _template_names() -> list[str]:
+    return sorted(p.stem for p in TEMPLATES.glob("*.html") if not p.name.startswith("_"))
+
+
+@pytest.fixture
+def hostile_company(company, db):
+    company.name = f"Acme{HOSTILE}"
+    company.phone = "555<script>alert(1)</script>"  # the column holds 40 characters
+    company.address = f"1 Main St{HOSTILE}"
+    company.email = "office@acme.example"
+    company.logo_filename = "logo-abc123.png"
+    company.brand_color = '";}<b>'  # the column holds 7 characters
+    db.session.flush()
+    return company
+
+
+def _contexts(create, company) -> dict[str, dict]:
+    fleet = create.fleet(company, vehicles=0, name=f"Metro{HOSTILE}")
+    contact = create.contact(fleet, name=HOSTILE, email="frank@metro.example")
+    job_type = create.job_type(company, name=f"Brakes{HOSTILE}")
+    service_request = create.request(
+        fleet,
+        contact_id=contact.id,
+        job_type_id=job_type.id,
+        description=f"Note{HOSTILE}",
+    )
+    declined = create.request(
+        fleet,
+        contact_id=contact.id,
+        description=f"Note{HOSTILE}",
+        status=RequestStatus.DECLINED,
+        decline_reason=f"Busy{HOSTILE}",
+        decided_at=utcnow(),
+    )
+    job = create.job(fleet, status=JobStatus.SCHEDULED, title=f"Job{HOSTILE}")
+    portal = f"{BASE}/portal/acme/"
+    message = f"Staff note{HOSTILE}"
+    login = {"contact": contact, "link": SECRETS["link"], "minutes": 30}
+    sign_in = f"{BASE}/portal/acme/sign-in"
+    return {
+        "magic_link": login,
+        "fresh_link": login,
+        "activation": {
+            "contact": contact,
+            "temporary_password": SECRETS["temporary_password"],
+            "link": sign_in,
+        },
+        "pin_credentials": {
+            "contact": contact,
+            "pin": SECRETS["pin"],
+            "message": message,
+            "link": sign_in,
+        },
+        "fleet_link": {
+            "fleet": fleet,
+            "link": f"{BASE}/portal/t/SECRET-TOKEN-fleet",
+            "message": message,
+        },
+        "invoice_sent": {
+            "invoice": create.invoice(fleet),
+            "customer": fleet,
+            "contact": contact,
+            "login_url": SECRETS["login_url"],
+            "portal_url": portal,
+        },
+        "quote_sent": {
+            "quote": create.quote(fleet, title=f"Quote{HOSTILE}"),
+            "customer": fleet,
+            "contact": contact,
+            "portal_url": portal,
+        },
+        "request_received": {"service_request": service_request, "requests_url": portal},
+        "request_approved": {
+            "service_request": service_request,
+            "job": job,
+            "requests_url": portal,
+        },
+        "request_declined": {"service_request": declined, "requests_url": portal},
+    }
+
+
+def _queued(app, company, template, context, subject="s", **request):
+    with app.test_request_context("/", **request):
+        return mailer.queue(
+            to="x@y.example",
+            kind=template,
+            subject=subject,
+            template=template,
+            company=company,
+            **context,
+        )
+
+
+def test_there_is_a_text_and_an_html_template_for_every_kind():
+    html = {p.stem for p in TEMPLATES.glob("*.html") if not p.name.startswith("_")}
+    text = {p.stem for p in TEMPLATES.glob("*.txt") if not p.name.startswith("_")}
+    assert html == text
+    assert {"fleet_link", "magic_link", "invoice_sent", "request_declined"} <= html
+
+
+@pytest.mark.parametrize("template", _template_names())
+def test_every_template_is_branded_and_escapes_user_text(
+    app, db, create, hostile_company, template
+):
+    contexts = _contexts(create, hostile_company)
+    assert set(contexts) == set(_template_names()), "add a context for the new template"
+    email = _queued(
+        app,
+        hostile_company,
+        template,
+        contexts[template],
+        subject=f"Subject{HOSTILE}\r\nBcc: victim@example.com",
+        base_url="http://evil.example",
+    )
+    html, text = email.html_body, email.text_body
+
+    # HTML: no live markup from user text, and the text is there, escaped.
+    assert "<script" not in html and "<img/src" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "{{7*7}}" in html and ">49<" not in html
+    # Text: plain, nothing HTML-escaped, nothing evaluated.
+    assert HOSTILE in text and "&lt;" not in text and "&#34;" not in text
+
+    # Branded: name in both, logo from BASE_URL, footer with the contact details.
+    assert f'<img src="{BASE}/portal/acme/logo"' in html
+    assert "555&lt;script&gt;" in html and "1 Main St&lt;script&gt;" in html
+    assert text.rstrip().endswith("office@acme.example")
+    assert f"-- \nAcme{HOSTILE}\n1 Main St{HOSTILE}\n{hostile_company.phone}" in text
+    # A malformed brand colour never reaches a style attribute.
+    assert f"solid {mailer.DEFAULT_BRAND_COLOR}" in html and "&lt;b&gt;" not in html
+
+    # Every link from BASE_URL, never the request's Host.
+    links = re.findall(r'(?:href|src)="([^"]+)"', html) + re.findall(r"https?://\S+", text)
+    assert links and all(link.startswith(BASE + "/") for link in links), links
+
+    # The subject is one line (it becomes a header).
+    assert "\n" not in email.subject and "\r" not in email.subject
+
+
+@pytest.mark.parametrize("template", sorted(mailer.HIDDEN_ON_OUTBOX_PAGE))
+def test_secrets_are_in_the_email_but_not_in_the_outbox_copy(app, db, create, company, template):
+    context = _contexts(create, company)[template]
+    email = _queued(app, company, template, context)
+    for name, label in mailer.HIDDEN_ON_OUTBOX_PAGE[template].items():
+        secret = context[name]
+        assert secret in email.text_body and secret in email.html_body
+        assert secret not in email.text_for_staff and secret not in email.html_for_staff
+        assert f"[{label} hidden]" in email.text_for_staff
+        assert f"[{label} hidden]" in email.html_for_staff
+
+
+def test_emails_without_secrets_keep_one_copy(app, db, create, company):
+    email = _queued(app, company, "quote_sent", _contexts(create, company)["quote_sent"])
+    assert email.shown_text_body is None and email.text_for_staff == email.text_body
+
+
+def test_a_company_without_logo_or_details_gets_a_plain_header(app, db, create, company):
+    assert not company.logo_filename and not company.phone
+    email = _queued(app, company, "magic_link", _contexts(create, company)["magic_link"])
+    assert "<img" not in email.html_body
+    assert f"solid {company.brand_color}" in email.html_body
+    assert email.text_body.rstrip().endswith("-- \nAcme Mobile Mechanics")
