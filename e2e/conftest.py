@@ -139,23 +139,31 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture
-def stripe_standin(live_server):
-    """The app's Stripe calls and Checkout page go to a local stand-in, whose "Pay" button
-    sends a signed webhook back to the live server."""
-    from tests.billing.stripe_standin import WEBHOOK_SECRET, StripeStandIn
+@pytest.fixture(scope="session")
+def stripe_server(live_server):
+    """One Stripe stand-in for the whole run: its ids, like Stripe's, never repeat."""
+    from tests.billing.stripe_standin import StripeStandIn
 
-    app = live_server.app
     standin = StripeStandIn().start()
     standin.webhook_url = f"{live_server.url}/webhooks/stripe"
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def stripe_standin(live_server, stripe_server):
+    """The app's Stripe calls and Checkout page go to the stand-in, whose "Pay" button
+    sends a signed webhook back to the live server."""
+    from tests.billing.stripe_standin import WEBHOOK_SECRET
+
+    app = live_server.app
     settings = {
         "STRIPE_SECRET_KEY": "sk_test_standin",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": standin.url,
-        "STRIPE_CHECKOUT_ORIGIN": standin.url,
+        "STRIPE_API_BASE": stripe_server.url,
+        "STRIPE_CHECKOUT_ORIGIN": stripe_server.url,
     }
     saved = {key: app.config.get(key) for key in settings}
     app.config.update(settings)
-    yield standin
+    yield stripe_server
     app.config.update(saved)
-    standin.stop()

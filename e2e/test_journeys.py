@@ -14,17 +14,9 @@ from sqlalchemy import select
 
 from fieldportal.demo_data import PORTAL_PASSWORD, STAFF_PASSWORD
 from fieldportal.extensions import db
-from fieldportal.models import (
-    Company,
-    Contact,
-    Customer,
-    CustomerKind,
-    RequestStatus,
-    ServiceRequest,
-    Urgency,
-    Vehicle,
-)
+from fieldportal.models import Company, Customer, CustomerKind
 from fieldportal.services.portal_auth import regenerate_fleet_token
+from tests.factories import create_contact, create_customer, create_request, create_vehicle
 
 from .quality import (
     PHONE,
@@ -35,7 +27,7 @@ from .quality import (
     mark_document,
     tab_to,
 )
-from .test_requests import pending_count, staff_sign_in
+from .test_requests import pending_count, portal_password_sign_in, staff_sign_in
 
 FLEET = "Journey Freight"
 FLEET_EMAIL = "ops@journey-freight.example"
@@ -50,32 +42,11 @@ def journey_fleet(live_server) -> int:
     """A fleet of Acme's with a contact to invoice and one vehicle overdue for service."""
 
     def create():
-        company = _acme()
-        fleet = Customer(
-            company_id=company.id, kind=CustomerKind.FLEET, name=FLEET, interval_miles=5_000
+        fleet = create_customer(
+            _acme(), CustomerKind.FLEET, name=FLEET, email=FLEET_EMAIL, interval_miles=5_000
         )
-        db.session.add(fleet)
-        db.session.flush()
-        db.session.add_all(
-            [
-                Contact(
-                    company_id=company.id,
-                    customer_id=fleet.id,
-                    name="Jo Journey",
-                    email=FLEET_EMAIL,
-                    is_admin=True,
-                ),
-                Vehicle(
-                    company_id=company.id,
-                    customer_id=fleet.id,
-                    make="Mercedes",
-                    model="Sprinter",
-                    plate="JRN-001",
-                    odometer=21_000,
-                    last_service_odometer=10_000,
-                ),
-            ]
-        )
+        create_contact(fleet, name="Jo Journey", email=FLEET_EMAIL)
+        create_vehicle(fleet, plate="JRN-001", odometer=21_000, last_service_odometer=10_000)
         return fleet.id
 
     return live_server.run(create)
@@ -83,39 +54,19 @@ def journey_fleet(live_server) -> int:
 
 def pending_request(live_server, customer_id: int, description: str) -> int:
     def create():
-        service_request = ServiceRequest(
-            company_id=_acme().id,
-            customer_id=customer_id,
-            description=description,
-            urgency=Urgency.NORMAL,
-            status=RequestStatus.PENDING,
-        )
-        db.session.add(service_request)
-        db.session.flush()
-        return service_request.id
+        return create_request(db.session.get(Customer, customer_id), description=description).id
 
     return live_server.run(create)
 
 
-def portal_contact(live_server, name: str, email: str | None, phone: str | None) -> tuple:
-    """A new household customer of Acme's with one contact who has never signed in."""
+def portal_contact(live_server, name: str, email: str | None, phone: str | None) -> int:
+    """A new household customer of Acme's with one contact who has never signed in;
+    returns the customer's id."""
 
     def create():
-        company = _acme()
-        customer = Customer(company_id=company.id, kind=CustomerKind.CONSUMER, name=name)
-        db.session.add(customer)
-        db.session.flush()
-        contact = Contact(
-            company_id=company.id,
-            customer_id=customer.id,
-            name=name,
-            email=email,
-            phone=phone,
-            is_admin=True,
-        )
-        db.session.add(contact)
-        db.session.flush()
-        return customer.id, contact.id
+        customer = create_customer(_acme(), name=name)
+        create_contact(customer, name=name, email=email, phone=phone)
+        return customer.id
 
     return live_server.run(create)
 
@@ -360,7 +311,7 @@ def open_portal_access(page: Page, customer_id: int, contact_name: str, journey)
 def test_contact_signs_in_with_phone_and_pin_set_by_staff(
     page: Page, phone_page: Page, live_server, artifacts_dir
 ):
-    customer_id, _ = portal_contact(live_server, "Pat Pinner", None, "+1 312 555 0177")
+    customer_id = portal_contact(live_server, "Pat Pinner", None, "+1 312 555 0177")
     staff = Journey(page, artifacts_dir)
     staff_sign_in(page, "owner@acme.example")
     open_portal_access(page, customer_id, "Pat Pinner", staff)
@@ -388,7 +339,7 @@ def test_contact_activates_with_temporary_password_and_must_choose_a_new_one(
     page: Page, phone_page: Page, live_server, artifacts_dir
 ):
     email = "alex.activation@journey.example"
-    customer_id, _ = portal_contact(live_server, "Alex Activation", email, None)
+    customer_id = portal_contact(live_server, "Alex Activation", email, None)
     staff = Journey(page, artifacts_dir)
     staff_sign_in(page, "owner@acme.example")
     open_portal_access(page, customer_id, "Alex Activation", staff)
@@ -400,13 +351,7 @@ def test_contact_activates_with_temporary_password_and_must_choose_a_new_one(
     temporary = re.search(r"temporary password:\s+(\S+)", live_server.outbox_text(email)).group(1)
 
     customer = Journey(phone_page, artifacts_dir)
-    phone_page.goto("/portal/acme/sign-in")
-    section = phone_page.locator(
-        "section", has=phone_page.get_by_role("heading", name="Sign in with a password")
-    )
-    section.locator("input[name=email]").fill(email)
-    section.get_by_label("Password").fill(temporary)
-    section.get_by_role("button", name="Sign in").click()
+    portal_password_sign_in(phone_page, email, temporary)
     expect(phone_page.get_by_role("heading", name="Choose your password")).to_be_visible()
     customer.check("portal-choose-password")
     phone_page.goto("/portal/acme/jobs")  # every page insists until it is changed
