@@ -414,7 +414,9 @@ def test_portal_keyboard_only(phone_page: Page, live_server):
     section = page.locator(
         "section", has=page.get_by_role("heading", name="Sign in with a password")
     )
-    tab_to(page, section.locator("input[name=email]"))
+    email = section.locator("input[name=email]")
+    tab_to(page, email)
+    assert_focus_visible(email)
     page.keyboard.type("consumer@acme.example")
     tab_to(page, section.get_by_label("Password"))
     page.keyboard.type(PORTAL_PASSWORD)
