@@ -367,17 +367,23 @@ def test_contact_activates_with_temporary_password_and_must_choose_a_new_one(
 # --- Keyboard only --------------------------------------------------------------------
 
 
+def keyboard_sign_in(page: Page, form, email: str, password: str) -> None:
+    """Tab to the email field of ``form`` (its focus visible), type, Tab on to the
+    password, type, press Enter."""
+    field = form.locator("input[name=email]")
+    tab_to(page, field)
+    assert_focus_visible(field)
+    page.keyboard.type(email)
+    tab_to(page, form.locator("input[type=password]"))
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+
+
 def test_operator_keyboard_only(page: Page, live_server, journey_fleet):
     request_id = pending_request(live_server, journey_fleet, "Journey: keyboard-only approval")
     problems = PageProblems(page)
     page.goto("/login")
-    email = page.get_by_label("Email")
-    tab_to(page, email)
-    assert_focus_visible(email)
-    page.keyboard.type("owner@acme.example")
-    tab_to(page, page.get_by_label("Password"))
-    page.keyboard.type(STAFF_PASSWORD)
-    page.keyboard.press("Enter")
+    keyboard_sign_in(page, page, "owner@acme.example", STAFF_PASSWORD)
     expect(page.get_by_role("heading", name="Today at Acme Mobile Mechanics")).to_be_visible()
 
     page.goto("/fleets")
@@ -414,13 +420,7 @@ def test_portal_keyboard_only(phone_page: Page, live_server):
     section = page.locator(
         "section", has=page.get_by_role("heading", name="Sign in with a password")
     )
-    email = section.locator("input[name=email]")
-    tab_to(page, email)
-    assert_focus_visible(email)
-    page.keyboard.type("consumer@acme.example")
-    tab_to(page, section.get_by_label("Password"))
-    page.keyboard.type(PORTAL_PASSWORD)
-    page.keyboard.press("Enter")
+    keyboard_sign_in(page, section, "consumer@acme.example", PORTAL_PASSWORD)
     expect(page.get_by_role("heading", name="Hello, Carla")).to_be_visible()
 
     tabs = page.get_by_role("navigation", name="Portal")
