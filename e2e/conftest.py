@@ -67,10 +67,8 @@ class LiveServer:
         self.server = server
         self.url = f"http://127.0.0.1:{server.server_port}"
 
-    def outbox_link(self, to_address: str, marker: str = "/portal/") -> str:
-        """The newest link containing ``marker`` in an email queued to ``to_address``."""
-        import re
-
+    def outbox_text(self, to_address: str) -> str:
+        """The plain-text body of the newest email queued to ``to_address``."""
         from fieldportal.extensions import db
         from fieldportal.models import OutboxEmail
 
@@ -81,11 +79,26 @@ class LiveServer:
                 .order_by(OutboxEmail.id.desc())
             ).first()
             assert email is not None, f"no email queued to {to_address}"
-            links = [
-                link for link in re.findall(r"https?://\S+", email.text_body) if marker in link
-            ]
-            assert links, f"no link with {marker!r} in the email to {to_address}"
-            return links[0]
+            return email.text_body
+
+    def outbox_link(self, to_address: str, marker: str = "/portal/") -> str:
+        """The newest link containing ``marker`` in an email queued to ``to_address``."""
+        import re
+
+        text = self.outbox_text(to_address)
+        links = [link for link in re.findall(r"https?://\S+", text) if marker in link]
+        assert links, f"no link with {marker!r} in the email to {to_address}"
+        return links[0]
+
+    def run(self, work):
+        """Call ``work()`` inside a request context of the app, commit, return its result
+        (test set-up through the services, as a view would)."""
+        from fieldportal.extensions import db
+
+        with self.app.test_request_context():
+            result = work()
+            db.session.commit()
+            return result
 
 
 @pytest.fixture(scope="session")
@@ -124,3 +137,33 @@ def base_url(live_server):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def stripe_server(live_server):
+    """One Stripe stand-in for the whole run: its ids, like Stripe's, never repeat."""
+    from tests.billing.stripe_standin import StripeStandIn
+
+    standin = StripeStandIn().start()
+    standin.webhook_url = f"{live_server.url}/webhooks/stripe"
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def stripe_standin(live_server, stripe_server):
+    """The app's Stripe calls and Checkout page go to the stand-in, whose "Pay" button
+    sends a signed webhook back to the live server."""
+    from tests.billing.stripe_standin import WEBHOOK_SECRET
+
+    app = live_server.app
+    settings = {
+        "STRIPE_SECRET_KEY": "sk_test_standin",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": stripe_server.url,
+        "STRIPE_CHECKOUT_ORIGIN": stripe_server.url,
+    }
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    yield stripe_server
+    app.config.update(saved)

@@ -83,15 +83,6 @@ def portal_sign_in(page: Page, live_server, email: str = "fleet@acme.example"):
     return customer_id
 
 
-def _in_app(live_server, work):
-    from fieldportal.extensions import db
-
-    with live_server.app.test_request_context():
-        result = work()
-        db.session.commit()
-        return result
-
-
 def test_customer_accepts_a_quote_with_typed_name_on_a_phone(page: Page, live_server):
     from decimal import Decimal
 
@@ -116,7 +107,7 @@ def test_customer_accepts_a_quote_with_typed_name_on_a_phone(page: Page, live_se
         quotes.send_quote(quote)
         return quote.id, quote.number
 
-    quote_id, number = _in_app(live_server, make_quote)
+    quote_id, number = live_server.run(make_quote)
     problems = PageProblems(page)
     page.goto(f"/portal/acme/quotes/{quote_id}")
     expect(page.get_by_role("heading", name=re.compile(f"Quote #{number}"))).to_be_visible()
@@ -132,61 +123,41 @@ def test_customer_accepts_a_quote_with_typed_name_on_a_phone(page: Page, live_se
     problems.assert_none()
 
 
-def test_customer_pays_an_invoice_and_sees_it_paid_after_the_webhook(page: Page, live_server):
+def test_customer_pays_an_invoice_and_sees_it_paid_after_the_webhook(
+    page: Page, live_server, stripe_standin
+):
     from decimal import Decimal
 
     from fieldportal.extensions import db
     from fieldportal.models import Customer, Invoice
     from fieldportal.services import invoices
     from fieldportal.services.billing import LineInput
-    from tests.billing.stripe_standin import WEBHOOK_SECRET, StripeStandIn
 
     app = live_server.app
-    standin = StripeStandIn().start()
-    standin.webhook_url = f"{live_server.url}/webhooks/stripe"
-    saved = {
-        key: app.config.get(key)
-        for key in (
-            "STRIPE_SECRET_KEY",
-            "STRIPE_WEBHOOK_SECRET",
-            "STRIPE_API_BASE",
-            "STRIPE_CHECKOUT_ORIGIN",
+    page.set_viewport_size(PHONE)
+    customer_id = portal_sign_in(page, live_server)
+
+    def make_invoice():
+        customer = db.session.get(Customer, customer_id)
+        invoice = invoices.create_invoice(
+            customer, lines=[LineInput("Fleet inspection", Decimal(1), 25_000, False)]
         )
-    }
-    app.config.update(
-        STRIPE_SECRET_KEY="sk_test_standin",
-        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        STRIPE_API_BASE=standin.url,
-        STRIPE_CHECKOUT_ORIGIN=standin.url,
-    )
-    try:
-        page.set_viewport_size(PHONE)
-        customer_id = portal_sign_in(page, live_server)
+        invoices.send_invoice(invoice, by=None, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+        return invoice.id, invoice.number
 
-        def make_invoice():
-            customer = db.session.get(Customer, customer_id)
-            invoice = invoices.create_invoice(
-                customer, lines=[LineInput("Fleet inspection", Decimal(1), 25_000, False)]
-            )
-            invoices.send_invoice(invoice, by=None, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
-            return invoice.id, invoice.number
-
-        invoice_id, number = _in_app(live_server, make_invoice)
-        problems = PageProblems(page)
-        page.goto(f"/portal/acme/invoices/{invoice_id}")
-        expect(page.locator("[data-figure=balance]")).to_have_text("$250.00")
-        assert_accessible(page)
-        page.get_by_role("button", name="Pay", exact=True).click()
-        expect(page.get_by_role("heading", name="Stand-in Checkout")).to_be_visible()
-        page.get_by_role("button", name="Pay 250.00").click()
-        expect(page.get_by_text("Processing…")).to_be_visible()
-        expect(page.get_by_text("Payment received.")).to_be_visible(timeout=15_000)
-        page.goto(f"/portal/acme/invoices/{invoice_id}")
-        expect(page.locator(".badge", has_text="Paid").first).to_be_visible()
-        expect(page.locator("[data-figure=balance]")).to_have_text("$0.00")
-        problems.assert_none()
-        with app.app_context():
-            assert db.session.get(Invoice, invoice_id).status.value == "paid"
-    finally:
-        app.config.update(saved)
-        standin.stop()
+    invoice_id, number = live_server.run(make_invoice)
+    problems = PageProblems(page)
+    page.goto(f"/portal/acme/invoices/{invoice_id}")
+    expect(page.locator("[data-figure=balance]")).to_have_text("$250.00")
+    assert_accessible(page)
+    page.get_by_role("button", name="Pay", exact=True).click()
+    expect(page.get_by_role("heading", name="Stand-in Checkout")).to_be_visible()
+    page.get_by_role("button", name="Pay 250.00").click()
+    expect(page.get_by_text("Processing…")).to_be_visible()
+    expect(page.get_by_text("Payment received.")).to_be_visible(timeout=15_000)
+    page.goto(f"/portal/acme/invoices/{invoice_id}")
+    expect(page.locator(".badge", has_text="Paid").first).to_be_visible()
+    expect(page.locator("[data-figure=balance]")).to_have_text("$0.00")
+    problems.assert_none()
+    with app.app_context():
+        assert db.session.get(Invoice, invoice_id).status.value == "paid"

@@ -28,7 +28,7 @@ def fleet_names(page: Page) -> list[str]:
     return page.locator("#fleet-table tbody tr td:first-child a").all_inner_texts()
 
 
-def test_fleet_index_sort_filter_search_and_history(page: Page, live_server, artifacts_dir):
+def test_fleet_index_sort_filter_search_and_history(page: Page, live_server):
     problems = PageProblems(page)
     sign_in(page)
     page.goto("/fleets")
@@ -71,8 +71,6 @@ def test_fleet_index_sort_filter_search_and_history(page: Page, live_server, art
     page.reload()
     expect(page.get_by_label("Has overdue vehicles")).to_be_checked()
     problems.assert_none()
-    # Screenshots inject a style Playwright needs, which CSP reports; take it last.
-    page.screenshot(path=str(artifacts_dir / "operator-fleets.png"), full_page=True)
 
 
 def regenerate(page: Page, previous: str | None = None) -> str:

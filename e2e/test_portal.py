@@ -29,7 +29,7 @@ def _request_link(page: Page, email: str):
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
 
-def test_magic_link_then_every_tab(phone: Page, live_server, artifacts_dir):
+def test_magic_link_then_every_tab(phone: Page, live_server):
     problems = PageProblems(phone)
     phone.goto("/portal/acme/sign-in")
     assert_accessible(phone)
@@ -44,7 +44,6 @@ def test_magic_link_then_every_tab(phone: Page, live_server, artifacts_dir):
     assert "/link/" not in phone.url
     assert_accessible(phone)
     assert_no_horizontal_overflow(phone)
-    phone.screenshot(path=str(artifacts_dir / "portal-dashboard-phone.png"), full_page=True)
 
     tabs = phone.get_by_role("navigation", name="Portal")
     for label, heading in (
@@ -60,7 +59,6 @@ def test_magic_link_then_every_tab(phone: Page, live_server, artifacts_dir):
         )
         assert_accessible(phone)
         assert_no_horizontal_overflow(phone)
-    phone.screenshot(path=str(artifacts_dir / "portal-account-phone.png"), full_page=True)
 
     tabs.get_by_role("link", name="History", exact=True).click()
     expect(phone.get_by_role("heading", name="Service history")).to_be_visible()

@@ -10,7 +10,7 @@ from fieldportal.models import Company, RequestStatus, ServiceRequest
 from .quality import PageProblems, assert_accessible, assert_no_horizontal_overflow
 
 
-def test_owner_signs_in_and_sees_home_figures(page: Page, live_server, artifacts_dir):
+def test_owner_signs_in_and_sees_home_figures(page: Page, live_server):
     with live_server.app.app_context():
         company_id = db.session.scalar(select(Company.id).where(Company.slug == "acme"))
         pending = db.session.scalar(
@@ -33,10 +33,8 @@ def test_owner_signs_in_and_sees_home_figures(page: Page, live_server, artifacts
     expect(page.locator("[data-figure=open-ar]")).to_contain_text("$")
     assert_accessible(page)
     problems.assert_none()
-    page.screenshot(path=str(artifacts_dir / "operator-home-desktop.png"), full_page=True)
     page.set_viewport_size({"width": 360, "height": 780})
     assert_no_horizontal_overflow(page)
-    page.screenshot(path=str(artifacts_dir / "operator-home-phone.png"), full_page=True)
 
 
 def test_wrong_password_shows_message(page: Page, live_server):
