@@ -1,6 +1,8 @@
 """Invoices in the back office: list, author drafts with line items, send, record
 payments, void, PDF. Owners and dispatchers only (technicians see no money)."""
 
+from decimal import Decimal
+
 from flask import abort, current_app, flash, g, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,11 +20,11 @@ from ...models import (
     StaffRole,
 )
 from ...services import documents, invoices
-from ...services.billing import TERM_LABELS
+from ...services.billing import TERM_LABELS, to_cents
 from ...services.clock import company_today
 from . import bp
 from .access import get_for_company_or_404, require_roles
-from .billing_forms import InvoiceForm, PaymentForm, VoidForm, to_cents
+from .billing_forms import InvoiceForm, PaymentForm, VoidForm
 
 OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
 PER_PAGE = 50
@@ -99,10 +101,10 @@ def _invoice_form(invoice: Invoice | None = None, customer_id: int | None = None
             form.billing_terms.data = invoice.billing_terms.value
             form.po_number.data = invoice.po_number
             form.notes.data = invoice.notes
-            form.tax_percent.data = invoice.tax_rate_bp / 100
+            form.tax_percent.data = Decimal(invoice.tax_rate_bp) / 100
             form.fill_lines(invoice.lines)
         else:
-            form.tax_percent.data = g.company.tax_rate_bp / 100
+            form.tax_percent.data = Decimal(g.company.tax_rate_bp) / 100
             form.billing_terms.data = g.company.default_billing_terms.value
             if customer_id:
                 form.customer_id.data = customer_id
@@ -169,7 +171,7 @@ def invoice_edit(invoice_id: int):
 def _detail(invoice: Invoice, status: int = 200, payment_form=None, void_form=None):
     payment_form = payment_form or PaymentForm(formdata=None)
     if payment_form.amount.data is None and invoice.balance_cents:
-        payment_form.amount.data = invoice.balance_cents / 100
+        payment_form.amount.data = Decimal(invoice.balance_cents) / 100
     return render(
         page="operator/invoices/detail.html",
         status=status,

@@ -1,6 +1,8 @@
 """Quotes in the back office: list, author drafts, send, see the customer's decision
 record, convert an accepted quote to a job, PDF. Owners and dispatchers only."""
 
+from decimal import Decimal
+
 from flask import abort, flash, g, request, url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -82,10 +84,10 @@ def _quote_form(quote: Quote | None = None, customer_id: int | None = None) -> Q
             form.title.data = quote.title
             form.valid_until.data = quote.valid_until
             form.notes.data = quote.notes
-            form.tax_percent.data = quote.tax_rate_bp / 100
+            form.tax_percent.data = Decimal(quote.tax_rate_bp) / 100
             form.fill_lines(quote.lines)
         else:
-            form.tax_percent.data = g.company.tax_rate_bp / 100
+            form.tax_percent.data = Decimal(g.company.tax_rate_bp) / 100
             form.customer_id.data = customer_id
             form.fill_lines([])
     return form
