@@ -3,7 +3,7 @@ payments, void, PDF. Owners and dispatchers only (technicians see no money)."""
 
 from decimal import Decimal
 
-from flask import abort, current_app, flash, g, request, url_for
+from flask import abort, flash, g, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -192,9 +192,7 @@ def invoice_detail(invoice_id: int):
 def invoice_send(invoice_id: int):
     invoice = load_invoice_or_404(invoice_id)
     try:
-        address = invoices.send_invoice(
-            invoice, by=g.staff, link_lifetime=current_app.config["LOGIN_LINK_LIFETIME"]
-        )
+        address = invoices.send_invoice(invoice, by=g.staff)
     except invoices.InvoiceError as error:
         db.session.rollback()
         flash(str(error), "error")
