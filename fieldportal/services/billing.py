@@ -5,38 +5,59 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, select
 
 from ..extensions import db
 from ..models import BillingTerms, Invoice, InvoiceStatus
 
 
 def open_balance_expression():
-    """Per-invoice unpaid balance of sent invoices (drafts, paid and void count 0)."""
+    """Per-invoice unpaid balance (counted only for sent invoices: see ``_is_open``)."""
     return Invoice.total_cents - Invoice.amount_paid_cents
 
 
-def open_ar_cents(company_id: int, customer_id: int | None = None) -> int:
-    """Unpaid balance of sent invoices for a company, or for one of its customers."""
-    query = select(func.coalesce(func.sum(open_balance_expression()), 0)).where(
-        Invoice.company_id == company_id, Invoice.status == InvoiceStatus.SENT
-    )
-    if customer_id is not None:
-        query = query.where(Invoice.customer_id == customer_id)
-    return db.session.scalar(query)
+def _is_open():
+    """Open A/R counts sent invoices only: drafts, paid and void invoices owe nothing."""
+    return Invoice.status == InvoiceStatus.SENT
 
 
-def invoiced_cents(company_id: int, start: date, end: date, customer_id: int | None = None) -> int:
-    """Total invoiced with an issue date in [start, end): drafts and voids excluded."""
-    query = select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(
-        Invoice.company_id == company_id,
+def _is_invoiced(start: date, end: date):
+    """Invoiced in [start, end) by issue date: drafts and voids excluded."""
+    return and_(
         Invoice.status.in_((InvoiceStatus.SENT, InvoiceStatus.PAID)),
         Invoice.issued_on >= start,
         Invoice.issued_on < end,
     )
+
+
+def _scope(company_id: int, customer_id: int | None, site_ids: set[int] | None):
+    conditions = [Invoice.company_id == company_id]
     if customer_id is not None:
-        query = query.where(Invoice.customer_id == customer_id)
-    return db.session.scalar(query)
+        conditions.append(Invoice.customer_id == customer_id)
+    if site_ids is not None:  # a site-scoped portal contact: only its sites' invoices
+        conditions.append(Invoice.site_id.in_(site_ids) if site_ids else false())
+    return conditions
+
+
+def open_ar_cents(
+    company_id: int, customer_id: int | None = None, site_ids: set[int] | None = None
+) -> int:
+    """Unpaid balance of sent invoices for a company, one of its customers, or (portal)
+    the sites a contact may see."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(open_balance_expression()), 0)).where(
+            _is_open(), *_scope(company_id, customer_id, site_ids)
+        )
+    )
+
+
+def invoiced_cents(company_id: int, start: date, end: date, customer_id: int | None = None) -> int:
+    """Total invoiced with an issue date in [start, end): drafts and voids excluded."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(
+            _is_invoiced(start, end), *_scope(company_id, customer_id, None)
+        )
+    )
 
 
 def open_ar_of_customer(customer_id_column):
@@ -44,7 +65,7 @@ def open_ar_of_customer(customer_id_column):
     rule as ``open_ar_cents``), for lists that show A/R on every row in one query."""
     return (
         select(func.coalesce(func.sum(open_balance_expression()), 0))
-        .where(Invoice.customer_id == customer_id_column, Invoice.status == InvoiceStatus.SENT)
+        .where(Invoice.customer_id == customer_id_column, _is_open())
         .scalar_subquery()
     )
 
@@ -54,12 +75,7 @@ def invoiced_of_customer(customer_id_column, start: date, end: date):
     [start, end), drafts and voids excluded (the same rule as ``invoiced_cents``)."""
     return (
         select(func.coalesce(func.sum(Invoice.total_cents), 0))
-        .where(
-            Invoice.customer_id == customer_id_column,
-            Invoice.status.in_((InvoiceStatus.SENT, InvoiceStatus.PAID)),
-            Invoice.issued_on >= start,
-            Invoice.issued_on < end,
-        )
+        .where(Invoice.customer_id == customer_id_column, _is_invoiced(start, end))
         .scalar_subquery()
     )
 

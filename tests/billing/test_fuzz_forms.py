@@ -90,7 +90,7 @@ def test_portal_partial_amount(client, create, customer, stripe_on, amount):
     sign_in(client, customer.contacts[0])
     invoice = create.invoice(customer, lines=(("Service", 25_000),))
     response = client.post(f"/portal/acme/invoices/{invoice.id}/pay", data={"amount": amount})
-    assert response.status_code in (303, 422)
+    assert response.status_code in (303, 400, 422)  # 400: a NUL byte
 
 
 def test_nul_byte_is_a_clear_400_or_422(staff_client, customer):

@@ -20,7 +20,13 @@ from ...models import (
     StaffRole,
 )
 from ...services import documents, invoices
-from ...services.billing import TERM_LABELS, to_cents
+from ...services.billing import (
+    TERM_LABELS,
+    invoiced_cents,
+    month_to_date_bounds,
+    open_ar_cents,
+    to_cents,
+)
 from ...services.clock import company_today
 from . import bp
 from .access import get_for_company_or_404, require_roles
@@ -88,6 +94,8 @@ def invoices_index():
         has_next=page * PER_PAGE < total,
         total=total,
         today=today,
+        open_ar_cents=open_ar_cents(g.company.id),
+        mtd_revenue_cents=invoiced_cents(g.company.id, *month_to_date_bounds(today)),
     )
 
 

@@ -4,7 +4,7 @@ record, convert an accepted quote to a job, PDF. Owners and dispatchers only."""
 from decimal import Decimal
 
 from flask import abort, flash, g, request, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
@@ -47,13 +47,10 @@ def quotes_index():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     today = company_today(g.company)
     query = select(Quote).where(Quote.company_id == g.company.id)
-    sent_but_lapsed = (Quote.status == QuoteStatus.SENT) & (Quote.valid_until < today)
     if status == QuoteStatus.EXPIRED.value:
-        query = query.where(or_(Quote.status == QuoteStatus.EXPIRED, sent_but_lapsed))
+        query = query.where(quotes.expired_clause(today))
     elif status == QuoteStatus.SENT.value:
-        query = query.where(
-            Quote.status == QuoteStatus.SENT, ~sent_but_lapsed | Quote.valid_until.is_(None)
-        )
+        query = query.where(quotes.awaiting_clause(today))
     elif status != "all":
         query = query.where(Quote.status == QuoteStatus(status))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
