@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app, g, render_template
-from sqlalchemy import select, true
+from sqlalchemy import Select, select, true
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -27,7 +27,6 @@ from ..models import (
     Invoice,
     InvoiceStatus,
     Job,
-    JobStatus,
     Payment,
     Quote,
     Report,
@@ -277,25 +276,19 @@ def statement_pdf(statement: Statement) -> RenderedPdf:
     )
 
 
-def vehicle_history(vehicle: Vehicle) -> list[Job]:
-    """Completed jobs of a vehicle, newest first."""
-    return list(
-        db.session.scalars(
-            select(Job)
-            .where(Job.vehicle_id == vehicle.id, Job.status == JobStatus.COMPLETED)
-            .options(selectinload(Job.technician))
-            .order_by(Job.completed_at.desc())
-        )
-    )
+def vehicle_history_pdf(vehicle: Vehicle, scoped_jobs: Select | None = None) -> RenderedPdf:
+    """A vehicle's whole service history (for resale or audit): the same completed jobs
+    as its page, every one of them; ``scoped_jobs`` limits them (a portal contact's sites)."""
+    from .portal_records import vehicle_history
 
-
-def vehicle_history_pdf(vehicle: Vehicle) -> RenderedPdf:
+    if scoped_jobs is None:
+        scoped_jobs = select(Job).where(Job.company_id == vehicle.company_id)
     return render_pdf(
         "vehicle_history.html",
         vehicle.customer.company,
         vehicle=vehicle,
         customer=vehicle.customer,
-        jobs=vehicle_history(vehicle),
+        jobs=vehicle_history(scoped_jobs, vehicle, limit=None),
     )
 
 
