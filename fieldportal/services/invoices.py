@@ -12,6 +12,7 @@ from sqlalchemy import case, literal, select, update
 
 from ..extensions import db
 from ..models import (
+    BillingTerms,
     Company,
     Contact,
     Customer,
@@ -47,15 +48,17 @@ def create_invoice(
     tax_rate_bp: int | None = None,
     po_number: str | None = None,
     notes: str | None = None,
+    billing_terms: BillingTerms | None = None,
 ) -> Invoice:
-    """A draft invoice for a customer (from a job when given), with its lines and totals."""
+    """A draft invoice for a customer (from a job when given), with its lines and totals;
+    its terms are the customer's (fleet settings) unless others are given."""
     company = customer.company
     invoice = Invoice(
         company_id=customer.company_id,
         customer_id=customer.id,
         number=next_number(customer.company_id, "invoice"),
         status=InvoiceStatus.DRAFT,
-        billing_terms=customer.billing_terms,
+        billing_terms=billing_terms or customer.billing_terms,
         tax_rate_bp=company.tax_rate_bp if tax_rate_bp is None else tax_rate_bp,
         job_id=job.id if job else None,
         site_id=job.site_id if job else None,

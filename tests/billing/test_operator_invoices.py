@@ -1,12 +1,13 @@
 """Operator invoice pages: author, send (outbox), record payment, void, PDF, access."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from fieldportal.models import InvoiceStatus, OutboxEmail, StaffRole
+from fieldportal.models import BillingTerms, Invoice, InvoiceStatus, OutboxEmail, StaffRole
 from tests.helpers import sign_in, text_of
 
 
@@ -174,3 +175,27 @@ def test_technicians_see_no_invoices(client, create, company, customer):
     assert client.get(f"/invoices/{invoice.id}").status_code == 404
     assert client.get(f"/invoices/{invoice.id}.pdf").status_code == 404
     assert "Invoices" not in text_of(client.get("/"))
+
+
+@pytest.mark.parametrize(
+    ("chosen", "expected", "days"),
+    [("", BillingTerms.NET_30, 30), ("net_15", BillingTerms.NET_15, 15)],
+)
+def test_new_invoice_takes_the_customers_terms_unless_others_are_chosen(
+    staff_client, db, company, create, chosen, expected, days
+):
+    company.default_billing_terms = BillingTerms.ON_COMPLETION
+    customer = create.customer(company, billing_terms=BillingTerms.NET_30, email="ap@fleet.test")
+    response = staff_client.post(
+        "/invoices/new",
+        data={
+            "customer_id": customer.id,
+            "billing_terms": chosen,
+            **line_fields(("Service", "1", "80", True)),
+        },
+    )
+    assert response.status_code == 303
+    assert staff_client.post(response.headers["Location"] + "/send").status_code == 303
+    invoice = db.session.scalar(select(Invoice))
+    assert invoice.billing_terms == expected
+    assert invoice.due_on == invoice.issued_on + timedelta(days=days)

@@ -23,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ...models import BillingTerms
 from ...services.billing import (
     TOTAL_TOO_LARGE,
     AmountError,
@@ -160,7 +161,12 @@ class InvoiceForm(LinesFormMixin, NoNulForm):
         csrf = False  # CSRFProtect checks every POST
 
     customer_id = SelectField("Customer", coerce=int, validators=[DataRequired()])
-    billing_terms = SelectField("Terms", validators=[DataRequired()])
+    billing_terms = SelectField("Terms", validators=[Optional()])
+
+    def chosen_terms(self) -> BillingTerms | None:
+        """The terms picked, or None for "the customer's terms" (the default)."""
+        return BillingTerms(self.billing_terms.data) if self.billing_terms.data else None
+
     po_number = StringField("PO number", validators=[Optional(), Length(max=60)])
 
 

@@ -102,7 +102,9 @@ def invoices_index():
 def _invoice_form(invoice: Invoice | None = None, customer_id: int | None = None) -> InvoiceForm:
     form = InvoiceForm()
     form.customer_id.choices = customer_choices()
-    form.billing_terms.choices = [(terms.value, TERM_LABELS[terms]) for terms in BillingTerms]
+    form.billing_terms.choices = [("", "The customer's terms")] + [
+        (terms.value, TERM_LABELS[terms]) for terms in BillingTerms
+    ]
     if request.method != "POST":
         if invoice is not None:
             form.customer_id.data = invoice.customer_id
@@ -113,7 +115,6 @@ def _invoice_form(invoice: Invoice | None = None, customer_id: int | None = None
             form.fill_lines(invoice.lines)
         else:
             form.tax_percent.data = Decimal(g.company.tax_rate_bp) / 100
-            form.billing_terms.data = g.company.default_billing_terms.value
             if customer_id:
                 form.customer_id.data = customer_id
             form.fill_lines([])
@@ -139,8 +140,8 @@ def invoice_new():
             tax_rate_bp=form.tax_rate_bp(),
             po_number=form.po_number.data or None,
             notes=form.notes.data or None,
+            billing_terms=form.chosen_terms(),
         )
-        invoice.billing_terms = BillingTerms(form.billing_terms.data)
         db.session.commit()
         flash(f"Draft invoice #{invoice.number} saved.", "success")
         return redirect_after_post(url_for("operator.invoice_detail", invoice_id=invoice.id))
@@ -165,7 +166,7 @@ def invoice_edit(invoice_id: int):
             tax_rate_bp=form.tax_rate_bp(),
             po_number=form.po_number.data or None,
             notes=form.notes.data or None,
-            billing_terms=BillingTerms(form.billing_terms.data),
+            billing_terms=form.chosen_terms() or invoice.customer.billing_terms,
         )
         db.session.commit()
         flash("Invoice saved.", "success")
