@@ -4,6 +4,8 @@ unchanged invoice served again ≤ 10 ms. Run: ``python -m bench.pdf``.
 Builds a throwaway SQLite database, so it never touches real data. "First render" is
 the first render of that invoice in a process where WeasyPrint has already rendered
 something (fonts loaded), as on a running server; the cold-process figure is shown too.
+The budgets are checked on wall-clock time; CPU time is printed beside it, because on a
+shared, busy machine wall time mostly measures the wait for a core.
 """
 
 import statistics
@@ -78,26 +80,30 @@ def run(lines: int = 30, repeats: int = 50) -> dict:
             documents.invoice_pdf(warm)
             cold = time.perf_counter() - started
 
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             first = documents.invoice_pdf(documents.load_invoice(invoice_id))
             render = time.perf_counter() - started
+            render_cpu = time.process_time() - started_cpu
             assert not first.from_cache
 
-        cached_times = []
+        cached_times, cached_cpu = [], []
         for _ in range(repeats):
             db.session.expire_all()  # each serve loads the invoice afresh, as a request would
             with app.test_request_context():
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 again = documents.invoice_pdf(documents.load_invoice(invoice_id))
                 cached_times.append(time.perf_counter() - started)
+                cached_cpu.append(time.process_time() - started_cpu)
                 assert again.from_cache and again.content == first.content
     cached_times.sort()
     return {
         "lines": lines,
         "cold_process_first_render_ms": _ms(cold),
         "first_render_ms": _ms(render),
+        "first_render_cpu_ms": _ms(render_cpu),
         "cached_serve_median_ms": _ms(statistics.median(cached_times)),
         "cached_serve_p95_ms": _ms(cached_times[int(len(cached_times) * 0.95) - 1]),
+        "cached_serve_cpu_median_ms": _ms(statistics.median(cached_cpu)),
         "pdf_bytes": len(first.content),
     }
 

@@ -142,7 +142,7 @@ def test_customer_pays_an_invoice_and_sees_it_paid_after_the_webhook(
         invoice = invoices.create_invoice(
             customer, lines=[LineInput("Fleet inspection", Decimal(1), 25_000, False)]
         )
-        invoices.send_invoice(invoice, by=None, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+        invoices.send_invoice(invoice, by=None)
         return invoice.id, invoice.number
 
     invoice_id, number = live_server.run(make_invoice)

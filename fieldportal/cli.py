@@ -1,4 +1,4 @@
-"""Flask commands: demo-data, create-staff, outbox deliver / outbox work."""
+"""Flask commands: demo-data, create-staff, outbox deliver / outbox work, quotes expire."""
 
 import os
 import socket
@@ -61,6 +61,22 @@ def create_staff_command(
     click.echo(f"Created {role} {email} at {company.name}.")
 
 
+@click.group("quotes")
+def quotes_group() -> None:
+    """Quote housekeeping."""
+
+
+@quotes_group.command("expire")
+def quotes_expire_command() -> None:
+    """Store 'expired' on sent quotes past their validity date (pages already show them
+    expired by date; this keeps the stored status and filters in step, e.g. nightly)."""
+    from .services.quotes import expire_all_overdue_quotes
+
+    count = expire_all_overdue_quotes()
+    db.session.commit()
+    click.echo(f"{count} quote(s) expired.")
+
+
 @click.group("outbox")
 def outbox_group() -> None:
     """Deliver queued email."""
@@ -94,3 +110,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(quotes_group)

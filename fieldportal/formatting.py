@@ -1,6 +1,8 @@
 """Template filters: money with Babel, times in the company's time zone."""
 
 from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -16,7 +18,14 @@ def money(cents: int | None, currency: str | None = None) -> str:
     company = _company()
     currency = currency or (company.currency if company else "USD")
     locale = company.locale if company else "en_US"
-    return format_currency((cents or 0) / 100, currency, locale=locale)
+    return _formatted_money(cents or 0, currency, locale)
+
+
+@lru_cache(maxsize=16_384)
+def _formatted_money(cents: int, currency: str, locale: str) -> str:
+    """Babel takes ~0.1 ms per amount, half the time of serving a cached invoice PDF
+    (whose HTML is rendered to find its cache key); the same figures recur page after page."""
+    return format_currency(Decimal(cents) / 100, currency, locale=locale)
 
 
 def local_time(value: datetime | None, fmt: str = "EEE d MMM y, h:mm a") -> str:

@@ -1,41 +1,63 @@
 """Money figures shared by the invoice pages, the fleet index and the home page."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, select
 
 from ..extensions import db
 from ..models import BillingTerms, Invoice, InvoiceStatus
 
 
 def open_balance_expression():
-    """Per-invoice unpaid balance of sent invoices (drafts, paid and void count 0)."""
+    """Per-invoice unpaid balance (counted only for sent invoices: see ``_is_open``)."""
     return Invoice.total_cents - Invoice.amount_paid_cents
 
 
-def open_ar_cents(company_id: int, customer_id: int | None = None) -> int:
-    """Unpaid balance of sent invoices for a company, or for one of its customers."""
-    query = select(func.coalesce(func.sum(open_balance_expression()), 0)).where(
-        Invoice.company_id == company_id, Invoice.status == InvoiceStatus.SENT
-    )
-    if customer_id is not None:
-        query = query.where(Invoice.customer_id == customer_id)
-    return db.session.scalar(query)
+def _is_open():
+    """Open A/R counts sent invoices only: drafts, paid and void invoices owe nothing."""
+    return Invoice.status == InvoiceStatus.SENT
 
 
-def invoiced_cents(company_id: int, start: date, end: date, customer_id: int | None = None) -> int:
-    """Total invoiced with an issue date in [start, end): drafts and voids excluded."""
-    query = select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(
-        Invoice.company_id == company_id,
+def _is_invoiced(start: date, end: date):
+    """Invoiced in [start, end) by issue date: drafts and voids excluded."""
+    return and_(
         Invoice.status.in_((InvoiceStatus.SENT, InvoiceStatus.PAID)),
         Invoice.issued_on >= start,
         Invoice.issued_on < end,
     )
+
+
+def _scope(company_id: int, customer_id: int | None, site_ids: set[int] | None):
+    conditions = [Invoice.company_id == company_id]
     if customer_id is not None:
-        query = query.where(Invoice.customer_id == customer_id)
-    return db.session.scalar(query)
+        conditions.append(Invoice.customer_id == customer_id)
+    if site_ids is not None:  # a site-scoped portal contact: only its sites' invoices
+        conditions.append(Invoice.site_id.in_(site_ids) if site_ids else false())
+    return conditions
+
+
+def open_ar_cents(
+    company_id: int, customer_id: int | None = None, site_ids: set[int] | None = None
+) -> int:
+    """Unpaid balance of sent invoices for a company, one of its customers, or (portal)
+    the sites a contact may see."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(open_balance_expression()), 0)).where(
+            _is_open(), *_scope(company_id, customer_id, site_ids)
+        )
+    )
+
+
+def invoiced_cents(company_id: int, start: date, end: date, customer_id: int | None = None) -> int:
+    """Total invoiced with an issue date in [start, end): drafts and voids excluded."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(
+            _is_invoiced(start, end), *_scope(company_id, customer_id, None)
+        )
+    )
 
 
 def open_ar_of_customer(customer_id_column):
@@ -43,7 +65,7 @@ def open_ar_of_customer(customer_id_column):
     rule as ``open_ar_cents``), for lists that show A/R on every row in one query."""
     return (
         select(func.coalesce(func.sum(open_balance_expression()), 0))
-        .where(Invoice.customer_id == customer_id_column, Invoice.status == InvoiceStatus.SENT)
+        .where(Invoice.customer_id == customer_id_column, _is_open())
         .scalar_subquery()
     )
 
@@ -53,12 +75,7 @@ def invoiced_of_customer(customer_id_column, start: date, end: date):
     [start, end), drafts and voids excluded (the same rule as ``invoiced_cents``)."""
     return (
         select(func.coalesce(func.sum(Invoice.total_cents), 0))
-        .where(
-            Invoice.customer_id == customer_id_column,
-            Invoice.status.in_((InvoiceStatus.SENT, InvoiceStatus.PAID)),
-            Invoice.issued_on >= start,
-            Invoice.issued_on < end,
-        )
+        .where(Invoice.customer_id == customer_id_column, _is_invoiced(start, end))
         .scalar_subquery()
     )
 
@@ -66,6 +83,69 @@ def invoiced_of_customer(customer_id_column, start: date, end: date):
 def month_to_date_bounds(today: date) -> tuple[date, date]:
     """[first of today's month, tomorrow): month to date, inclusive of today."""
     return today.replace(day=1), today + timedelta(days=1)
+
+
+# --- Amounts typed by people --------------------------------------------------------
+#
+# Money columns are 32-bit integers of cents (PostgreSQL INTEGER tops out at
+# 2,147,483,647), quantities are NUMERIC(10, 2). So every amount a person types is
+# checked here before anything is computed or stored: plain digits only (no NaN,
+# Infinity, exponents or minus signs), at most 2 decimal places (never rounded
+# silently), and below limits that keep every line, total and payment inside the columns.
+
+MAX_CENTS = 1_000_000_000  # $10,000,000.00: one price, line, document total or payment
+MAX_QUANTITY = Decimal("100000")
+_PLAIN_NUMBER = re.compile(r"[0-9]*(?:\.[0-9]*)?")
+
+
+class AmountError(ValueError):
+    """A typed amount was refused; the message is shown to the person as is."""
+
+
+def _parse_plain(text: str | None, *, what: str, example: str, maximum: Decimal) -> Decimal:
+    raw = (text or "").strip().replace(",", "")
+    if raw.startswith("-"):
+        raise AmountError(f"Enter {what} of zero or more, like {example}.")
+    if not raw.strip(".") or not _PLAIN_NUMBER.fullmatch(raw):
+        raise AmountError(f"Enter {what} in digits, like {example}.")
+    value = Decimal(raw)
+    if value > maximum:
+        raise AmountError(f"Enter {what} of at most {maximum:,}.")
+    if value != value.quantize(Decimal("0.01")):
+        raise AmountError("Use at most 2 decimal places.")
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_money(text: str | None) -> Decimal:
+    """A money amount typed in the company's currency (0 ≤ amount ≤ 10,000,000.00, at most
+    2 decimal places; thousands commas allowed). Raises AmountError with a message."""
+    return _parse_plain(text, what="an amount", example="125.00", maximum=Decimal(MAX_CENTS) / 100)
+
+
+def parse_quantity(text: str | None) -> Decimal:
+    """A line quantity: 0 < quantity ≤ 100,000, at most 2 decimal places."""
+    value = _parse_plain(text, what="a quantity", example="1.5", maximum=MAX_QUANTITY)
+    if value == 0:
+        raise AmountError("Enter a quantity more than zero.")
+    return value
+
+
+def parse_percent(text: str | None) -> Decimal:
+    """A tax rate in percent: 0–100 with at most 2 decimal places (stored as basis points)."""
+    return _parse_plain(text, what="a rate", example="8.25", maximum=Decimal(100))
+
+
+def to_cents(amount: Decimal) -> int:
+    """An amount of currency units with at most 2 decimal places, as integer cents."""
+    return int(amount * 100)
+
+
+TOTAL_TOO_LARGE = "The total would be more than 10,000,000.00; split the work across documents."
+
+
+def within_limits(totals: "Totals") -> bool:
+    """Whether a document's total (and so each of its lines) fits the money columns."""
+    return totals.total_cents <= MAX_CENTS
 
 
 # --- Line items, tax and terms -------------------------------------------------------
@@ -120,6 +200,9 @@ def replace_lines(document, lines: list[LineInput]) -> Totals:
     """Replace the line items of a quote or invoice and store its new totals."""
     from ..models import Invoice, LineItem
 
+    totals = compute_totals(lines, document.tax_rate_bp)
+    if not within_limits(totals):
+        raise AmountError(TOTAL_TOO_LARGE)
     parent = "invoice_id" if isinstance(document, Invoice) else "quote_id"
     for old in list(document.lines):
         db.session.delete(old)
@@ -138,7 +221,6 @@ def replace_lines(document, lines: list[LineInput]) -> Totals:
         )
         db.session.add(item)
         document.lines.append(item)
-    totals = compute_totals(lines, document.tax_rate_bp)
     document.subtotal_cents = totals.subtotal_cents
     document.tax_cents = totals.tax_cents
     document.total_cents = totals.total_cents

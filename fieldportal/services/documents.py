@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app, g, render_template
-from sqlalchemy import select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, select, true
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -27,7 +27,6 @@ from ..models import (
     Invoice,
     InvoiceStatus,
     Job,
-    JobStatus,
     Payment,
     Quote,
     Report,
@@ -36,7 +35,7 @@ from ..models import (
 from .billing import TERM_LABELS
 
 # Bump when a PDF template or pdf.css changes, so cached files are not served stale.
-TEMPLATE_VERSION = "2026-11-22.1"
+TEMPLATE_VERSION = "2026-12-02.1"
 PDF_HOST = "https://pdf.fieldportal.invalid"
 STATIC_ROOT = Path(__file__).resolve().parents[2] / "static"
 
@@ -160,10 +159,13 @@ def invoice_context(invoice: Invoice) -> dict:
 
 
 def load_invoice(invoice_id: int) -> Invoice | None:
+    """An invoice with everything its document shows, in three queries (no tenancy check:
+    for callers that already know it is theirs, such as the benchmark)."""
     return db.session.scalar(
         select(Invoice)
         .where(Invoice.id == invoice_id)
         .options(
+            joinedload(Invoice.customer).joinedload(Customer.company),
             selectinload(Invoice.lines),
             selectinload(Invoice.payments),
         )
@@ -277,25 +279,19 @@ def statement_pdf(statement: Statement) -> RenderedPdf:
     )
 
 
-def vehicle_history(vehicle: Vehicle) -> list[Job]:
-    """Completed jobs of a vehicle, newest first."""
-    return list(
-        db.session.scalars(
-            select(Job)
-            .where(Job.vehicle_id == vehicle.id, Job.status == JobStatus.COMPLETED)
-            .options(selectinload(Job.technician))
-            .order_by(Job.completed_at.desc())
-        )
-    )
+def vehicle_history_pdf(vehicle: Vehicle, scoped_jobs: Select | None = None) -> RenderedPdf:
+    """A vehicle's whole service history (for resale or audit): the same completed jobs
+    as its page, every one of them; ``scoped_jobs`` limits them (a portal contact's sites)."""
+    from .portal_records import vehicle_history
 
-
-def vehicle_history_pdf(vehicle: Vehicle) -> RenderedPdf:
+    if scoped_jobs is None:
+        scoped_jobs = select(Job).where(Job.company_id == vehicle.company_id)
     return render_pdf(
         "vehicle_history.html",
         vehicle.customer.company,
         vehicle=vehicle,
         customer=vehicle.customer,
-        jobs=vehicle_history(vehicle),
+        jobs=vehicle_history(scoped_jobs, vehicle, limit=None),
     )
 
 

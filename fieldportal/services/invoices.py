@@ -6,19 +6,20 @@ Every change of amount_paid_cents is one guarded UPDATE, so two payments racing 
 other can never overpay (the CHECK amount_paid_cents <= total_cents backs this up).
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import case, literal, select, update
 
 from ..extensions import db
 from ..models import (
+    BillingTerms,
     Company,
     Contact,
     Customer,
     Invoice,
     InvoiceStatus,
     Job,
-    LoginLink,
+    LoginMethod,
     Payment,
     PaymentMethod,
     PortalPermission,
@@ -26,11 +27,10 @@ from ..models import (
     utcnow,
 )
 from ..models.base import UTCDateTime
-from . import audit, mailer
+from . import audit, mailer, portal_auth
 from .billing import LineInput, due_date, replace_lines
 from .clock import company_today
 from .numbering import next_number
-from .tokens import new_token, token_hash
 
 MANUAL_METHODS = (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.BANK_TRANSFER)
 
@@ -48,15 +48,17 @@ def create_invoice(
     tax_rate_bp: int | None = None,
     po_number: str | None = None,
     notes: str | None = None,
+    billing_terms: BillingTerms | None = None,
 ) -> Invoice:
-    """A draft invoice for a customer (from a job when given), with its lines and totals."""
+    """A draft invoice for a customer (from a job when given), with its lines and totals;
+    its terms are the customer's (fleet settings) unless others are given."""
     company = customer.company
     invoice = Invoice(
         company_id=customer.company_id,
         customer_id=customer.id,
         number=next_number(customer.company_id, "invoice"),
         status=InvoiceStatus.DRAFT,
-        billing_terms=customer.billing_terms,
+        billing_terms=billing_terms or customer.billing_terms,
         tax_rate_bp=company.tax_rate_bp if tax_rate_bp is None else tax_rate_bp,
         job_id=job.id if job else None,
         site_id=job.site_id if job else None,
@@ -108,41 +110,25 @@ def _needs_portal_access(contact: Contact) -> bool:
     )
 
 
-def provision_portal_link(contact: Contact, lifetime: timedelta) -> str:
-    """Give the contact portal access and a fresh single-use login link; return the raw token.
-
-    Earlier unused links of the contact stop working (QUALITY.md 5).
-    """
-    now = utcnow()
+def _provision_login_url(contact: Contact, company: Company) -> str | None:
+    """Give a contact who has never been into the portal access and a sign-in link (the
+    portal's own single-use magic link), or None when that is not needed or the company
+    does not let customers sign in by emailed link."""
+    if not _needs_portal_access(contact) or not company.allows_login(LoginMethod.MAGIC_LINK):
+        return None
     contact.portal_access = True
-    contact.invited_at = contact.invited_at or now
-    db.session.execute(
-        update(LoginLink)
-        .where(
-            LoginLink.contact_id == contact.id,
-            LoginLink.used_at.is_(None),
-            LoginLink.invalidated_at.is_(None),
-        )
-        .values(invalidated_at=now)
-    )
-    token = new_token()
-    db.session.add(
-        LoginLink(
-            company_id=contact.company_id,
-            contact_id=contact.id,
-            token_hash=token_hash(token),
-            expires_at=now + lifetime,
-        )
-    )
-    return token
+    token = portal_auth.issue_login_link(contact)
+    return mailer.absolute_url("portal.open_link", company_slug=company.slug, token=token)
 
 
-def send_invoice(invoice: Invoice, *, by: StaffUser | None, link_lifetime: timedelta) -> str:
+def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
     """Issue a draft (issue date today, due date from its terms) or re-send a sent invoice
     by email through the outbox; returns the address it went to.
 
-    Where the recipient is a contact without portal access yet, access is provisioned and
-    the email carries a login link. No email on file → InvoiceError and nothing changes.
+    Where the recipient is a contact without portal access yet (and the company allows
+    sign-in by emailed link), access is provisioned and the email carries a single-use
+    login link from the portal's sign-in service. No email on file → InvoiceError and
+    nothing changes.
     """
     if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.SENT):
         raise InvoiceError(f"A {invoice.status.value} invoice cannot be sent.")
@@ -162,10 +148,7 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None, link_lifetime: timed
         invoice.issued_on = today
         invoice.due_on = due_date(invoice.billing_terms, today)
     invoice.sent_at = utcnow()
-    login_url = None
-    if contact is not None and _needs_portal_access(contact):
-        token = provision_portal_link(contact, link_lifetime)
-        login_url = portal_login_url(company, token)
+    login_url = _provision_login_url(contact, company) if contact is not None else None
     mailer.queue(
         to=address,
         kind="invoice_sent",
@@ -184,20 +167,9 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None, link_lifetime: timed
     return address
 
 
-def portal_login_url(company: Company, token: str) -> str:
-    """The absolute URL of a portal login link (built from BASE_URL, never the Host)."""
-    from flask import current_app
-
-    try:
-        return mailer.absolute_url("portal.open_link", company_slug=company.slug, token=token)
-    except Exception:  # the portal blueprint is not registered in this build
-        return f"{current_app.config['BASE_URL']}/portal/{company.slug}/link/{token}"
-
-
 def portal_home_url(company: Company) -> str:
-    from flask import current_app
-
-    return f"{current_app.config['BASE_URL']}/portal/{company.slug}/"
+    """The absolute URL of the company's portal (built from BASE_URL, never the Host)."""
+    return mailer.absolute_url("portal.dashboard", company_slug=company.slug)
 
 
 def apply_payment(invoice_id: int, amount_cents: int) -> bool:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Company, Customer, Job, JobStatus, RequestStatus, ServiceRequest, Vehicle
-from .billing import open_ar_cents
+from .billing import invoiced_cents, month_to_date_bounds, open_ar_cents
 from .clock import company_today, day_bounds_utc
 from .intervals import overdue_clause
 
@@ -16,6 +16,7 @@ class TodayFigures:
     jobs_today: int
     pending_requests: int
     open_ar_cents: int
+    mtd_revenue_cents: int
     overdue_vehicles: int
 
 
@@ -29,7 +30,8 @@ def pending_request_count(company_id: int) -> int:
 
 
 def today_figures(company: Company) -> TodayFigures:
-    """Jobs scheduled today (company time zone), pending requests, open A/R, overdue vehicles."""
+    """Jobs scheduled today (company time zone), pending requests, open A/R, revenue
+    invoiced this month (the fleet index's rule), overdue vehicles."""
     today = company_today(company)
     start, end = day_bounds_utc(company, today)
     jobs_today = db.session.scalar(
@@ -53,5 +55,6 @@ def today_figures(company: Company) -> TodayFigures:
         jobs_today=jobs_today,
         pending_requests=pending_request_count(company.id),
         open_ar_cents=open_ar_cents(company.id),
+        mtd_revenue_cents=invoiced_cents(company.id, *month_to_date_bounds(today)),
         overdue_vehicles=overdue,
     )

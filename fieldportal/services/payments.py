@@ -65,6 +65,10 @@ def stripe_client() -> stripe.StripeClient:
     )
 
 
+# Stripe's largest single charge (in cents, for two-decimal currencies such as USD).
+CHECKOUT_MAX_CENTS = 99_999_999
+
+
 @dataclass(frozen=True)
 class Allocation:
     invoice: Invoice
@@ -92,6 +96,11 @@ def plan_allocations(
         if amount > invoice.balance_cents:
             raise PaymentError(f"The amount is more than the balance of invoice #{invoice.number}.")
         allocations.append(Allocation(invoice, amount))
+    if sum(a.amount_cents for a in allocations) > CHECKOUT_MAX_CENTS:
+        raise PaymentError(
+            "That is more than one online payment can take (999,999.99); "
+            "pay fewer invoices at once or a part of the balance."
+        )
     return allocations
 
 

@@ -6,7 +6,7 @@ a draft report. Every function is scoped to one customer of one company.
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -21,6 +21,7 @@ from ..models import (
     Report,
     ReportStatus,
 )
+from .quotes import awaiting_clause, expired_clause
 
 PORTAL_QUOTE_FILTERS = ("all", "awaiting", "accepted", "rejected", "changes_requested", "expired")
 PORTAL_INVOICE_FILTERS = ("open", "paid", "all")
@@ -53,14 +54,10 @@ def customer_quotes(
         Quote.customer_id == customer.id,
         Quote.status != QuoteStatus.DRAFT,
     )
-    lapsed = (Quote.status == QuoteStatus.SENT) & (Quote.valid_until < today)
     if status == "awaiting":
-        query = query.where(
-            Quote.status == QuoteStatus.SENT,
-            or_(Quote.valid_until.is_(None), Quote.valid_until >= today),
-        )
+        query = query.where(awaiting_clause(today))
     elif status == "expired":
-        query = query.where(or_(Quote.status == QuoteStatus.EXPIRED, lapsed))
+        query = query.where(expired_clause(today))
     elif status in ("accepted", "rejected", "changes_requested"):
         query = query.where(Quote.status == QuoteStatus(status))
     query = _sites(query, Quote, site_ids)

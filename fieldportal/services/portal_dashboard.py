@@ -13,13 +13,13 @@ from ..models import (
     Job,
     PortalPermission,
     Quote,
-    QuoteStatus,
     Vehicle,
     utcnow,
 )
 from .billing import open_ar_cents
 from .clock import company_today
 from .intervals import ServiceStatus, vehicle_service_status
+from .quotes import awaiting_clause
 
 UPCOMING_LIMIT = 5
 
@@ -32,10 +32,16 @@ class DashboardSummary:
     quotes_awaiting: int | None
 
 
-def _site_filter(query, model, principal):
+def _site_ids(principal) -> set[int] | None:
+    """None when the principal sees every site, else the ids of its sites."""
     if getattr(principal, "all_sites", True):
-        return query
-    return query.where(model.site_id.in_([site.id for site in principal.sites]))
+        return None
+    return {site.id for site in principal.sites}
+
+
+def _site_filter(query, model, principal):
+    site_ids = _site_ids(principal)
+    return query if site_ids is None else query.where(model.site_id.in_(site_ids))
 
 
 def dashboard_summary(company: Company, customer: Customer, principal) -> DashboardSummary:
@@ -74,15 +80,14 @@ def dashboard_summary(company: Company, customer: Customer, principal) -> Dashbo
 
     balance = None
     if company.show_invoices and principal.may(PortalPermission.INVOICES):
-        balance = open_ar_cents(company.id, customer.id)
+        balance = open_ar_cents(company.id, customer.id, _site_ids(principal))
 
     quotes = None
     if company.show_quotes and principal.may(PortalPermission.QUOTES):
-        quotes = db.session.scalar(
-            select(func.count(Quote.id)).where(
-                Quote.company_id == company.id,
-                Quote.customer_id == customer.id,
-                Quote.status == QuoteStatus.SENT,
-            )
+        query = select(func.count(Quote.id)).where(
+            Quote.company_id == company.id,
+            Quote.customer_id == customer.id,
+            awaiting_clause(company_today(company)),
         )
+        quotes = db.session.scalar(_site_filter(query, Quote, principal))
     return DashboardSummary(jobs, overdue, balance, quotes)

@@ -73,8 +73,11 @@ class HistoryPage:
     page: int
 
 
-def job_history(company: Company, scoped_jobs, filters: HistoryFilters, page: int) -> HistoryPage:
-    """Completed jobs, newest first, one page at a time, with each job's invoice total."""
+def job_history(
+    company: Company, scoped_jobs, filters: HistoryFilters, page: int, *, with_totals: bool = True
+) -> HistoryPage:
+    """Completed jobs, newest first, one page at a time, with each job's invoice total
+    (none when ``with_totals`` is False: the viewer may not see invoices)."""
     zone = company_zone(company)
     query = scoped_jobs.where(Job.status == JobStatus.COMPLETED)
     if filters.date_from:
@@ -105,9 +108,8 @@ def job_history(company: Company, scoped_jobs, filters: HistoryFilters, page: in
         )
     )
     jobs = rows[:HISTORY_PAGE_SIZE]
-    return HistoryPage(
-        jobs, invoice_totals([job.id for job in jobs]), len(rows) > HISTORY_PAGE_SIZE, page
-    )
+    totals = invoice_totals([job.id for job in jobs]) if with_totals else {}
+    return HistoryPage(jobs, totals, len(rows) > HISTORY_PAGE_SIZE, page)
 
 
 def invoice_totals(job_ids: list[int]) -> dict[int, int]:
@@ -172,12 +174,14 @@ def forecast_due_date(vehicle: Vehicle, status: ServiceStatus, today: date) -> d
     return today + timedelta(days=int(status.miles_left / per_day))
 
 
-def vehicle_history(scoped_jobs, vehicle: Vehicle) -> list[Job]:
+def vehicle_history(scoped_jobs, vehicle: Vehicle, limit: int | None = 50) -> list[Job]:
+    """A vehicle's completed jobs among ``scoped_jobs``, newest first (the page shows the
+    latest 50; the service-history PDF passes limit=None for all of them)."""
     query = (
         scoped_jobs.where(Job.vehicle_id == vehicle.id, Job.status == JobStatus.COMPLETED)
         .options(joinedload(Job.technician), joinedload(Job.site))
         .order_by(Job.completed_at.desc())
-        .limit(50)
+        .limit(limit)
     )
     return list(db.session.scalars(query))
 

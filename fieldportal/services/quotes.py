@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -154,19 +154,42 @@ def effective_status(quote: Quote, today: date) -> QuoteStatus:
     return QuoteStatus.EXPIRED if is_expired(quote, today) else quote.status
 
 
+def lapsed_clause(today: date):
+    """SQL condition: sent, but the validity date has passed (expired, not yet stored)."""
+    return (Quote.status == QuoteStatus.SENT) & (Quote.valid_until < today)
+
+
+def awaiting_clause(today: date):
+    """SQL condition: sent and still valid, so waiting for the customer's answer."""
+    return (Quote.status == QuoteStatus.SENT) & or_(
+        Quote.valid_until.is_(None), Quote.valid_until >= today
+    )
+
+
+def expired_clause(today: date):
+    """SQL condition: expired, stored or by date (the same rule as ``is_expired``)."""
+    return or_(Quote.status == QuoteStatus.EXPIRED, lapsed_clause(today))
+
+
 def expire_overdue_quotes(company_id: int, today: date) -> int:
     """Store 'expired' on sent quotes whose validity date has passed; returns how many."""
     result = db.session.execute(
         update(Quote)
-        .where(
-            Quote.company_id == company_id,
-            Quote.status == QuoteStatus.SENT,
-            Quote.valid_until < today,
-        )
+        .where(Quote.company_id == company_id, lapsed_clause(today))
         .values(status=QuoteStatus.EXPIRED.value)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def expire_all_overdue_quotes() -> int:
+    """``expire_overdue_quotes`` for every company, each on its own local date."""
+    from ..models import Company
+
+    return sum(
+        expire_overdue_quotes(company.id, company_today(company))
+        for company in db.session.scalars(select(Company))
+    )
 
 
 def quote_fingerprint(quote: Quote) -> str:

@@ -39,7 +39,7 @@ def taxed_invoice(db, customer, owner, app, render_ctx):
         ],
         po_number="PO-77",
     )
-    invoices.send_invoice(invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+    invoices.send_invoice(invoice, by=owner)
     invoices.record_payment(
         invoice, amount_cents=5_000, method=PaymentMethod.CHECK, by=owner, reference="CHK 9"
     )

@@ -6,6 +6,15 @@ from hypothesis import strategies as st
 from fieldportal.models import InvoiceStatus
 
 FIELD_TEXT = st.text(max_size=40)
+# Numeric fields also get numbers written every way Python can: NaN, Infinity, exponents,
+# -0, 60-digit integers, long fractions.
+NUMBER_TEXT = st.one_of(
+    FIELD_TEXT,
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.floats().map(str),
+    st.integers().map(str),
+    st.integers(min_value=10**20, max_value=10**60).map(str),
+)
 SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -14,9 +23,9 @@ SETTINGS = settings(
 @SETTINGS
 @given(
     description=FIELD_TEXT,
-    quantity=FIELD_TEXT,
-    price=FIELD_TEXT,
-    tax=FIELD_TEXT,
+    quantity=NUMBER_TEXT,
+    price=NUMBER_TEXT,
+    tax=NUMBER_TEXT,
     po=FIELD_TEXT,
     terms=FIELD_TEXT,
 )
@@ -37,7 +46,7 @@ def test_invoice_form(staff_client, customer, description, quantity, price, tax,
 
 
 @SETTINGS
-@given(title=FIELD_TEXT, valid_until=FIELD_TEXT, price=FIELD_TEXT, customer_id=FIELD_TEXT)
+@given(title=FIELD_TEXT, valid_until=FIELD_TEXT, price=NUMBER_TEXT, customer_id=FIELD_TEXT)
 def test_quote_form(staff_client, customer, title, valid_until, price, customer_id):
     response = staff_client.post(
         "/quotes/new",
@@ -54,7 +63,7 @@ def test_quote_form(staff_client, customer, title, valid_until, price, customer_
 
 @SETTINGS
 @given(
-    amount=FIELD_TEXT,
+    amount=NUMBER_TEXT,
     method=FIELD_TEXT,
     reference=FIELD_TEXT,
     received=FIELD_TEXT,
@@ -71,6 +80,17 @@ def test_payment_and_void_forms(
     assert paid.status_code in (303, 400, 422)
     voided = staff_client.post(f"/invoices/{invoice.id}/void", data={"reason": reason})
     assert voided.status_code in (303, 400, 422)
+
+
+@SETTINGS
+@given(amount=NUMBER_TEXT)
+def test_portal_partial_amount(client, create, customer, stripe_on, amount):
+    from tests.helpers import sign_in
+
+    sign_in(client, customer.contacts[0])
+    invoice = create.invoice(customer, lines=(("Service", 25_000),))
+    response = client.post(f"/portal/acme/invoices/{invoice.id}/pay", data={"amount": amount})
+    assert response.status_code in (303, 400, 422)  # 400: a NUL byte
 
 
 def test_nul_byte_is_a_clear_400_or_422(staff_client, customer):

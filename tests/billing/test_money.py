@@ -75,7 +75,7 @@ def test_created_invoice_is_a_draft_with_stored_totals(db, customer, owner):
 def test_send_sets_issue_and_due_dates_from_terms(db, customer, owner, app):
     customer.billing_terms = BillingTerms.NET_15
     invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
-    invoices.send_invoice(invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+    invoices.send_invoice(invoice, by=owner)
     assert invoice.status == InvoiceStatus.SENT
     assert invoice.billing_terms == BillingTerms.NET_15
     assert (invoice.due_on - invoice.issued_on).days == 15
@@ -84,7 +84,7 @@ def test_send_sets_issue_and_due_dates_from_terms(db, customer, owner, app):
 
 def _sent_invoice(customer, owner, app, cents=10_000):
     invoice = invoices.create_invoice(customer, by=owner, lines=[line(unit_price_cents=cents)])
-    invoices.send_invoice(invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+    invoices.send_invoice(invoice, by=owner)
     return invoice
 
 
@@ -159,7 +159,7 @@ def test_void_needs_a_reason_and_drops_out_of_ar(db, customer, owner, app):
     assert invoice.voided_at is not None
     assert open_ar_cents(customer.company_id) == 0
     with pytest.raises(invoices.InvoiceError):
-        invoices.send_invoice(invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+        invoices.send_invoice(invoice, by=owner)
 
 
 def test_invoice_with_payments_cannot_be_voided(db, customer, owner, app):

@@ -1,12 +1,13 @@
 """Operator invoice pages: author, send (outbox), record payment, void, PDF, access."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from fieldportal.models import InvoiceStatus, OutboxEmail, StaffRole
+from fieldportal.models import BillingTerms, Invoice, InvoiceStatus, OutboxEmail, StaffRole
 from tests.helpers import sign_in, text_of
 
 
@@ -132,7 +133,8 @@ def test_list_filters_and_fragment(staff_client, create, customer):
         customer, status=InvoiceStatus.PAID, amount_paid_cents=2_000, lines=(("B", 2_000),)
     )
     page = staff_client.get("/invoices?status=paid")
-    assert page.status_code == 200 and "$20.00" in text_of(page) and "$10.00" not in text_of(page)
+    table = page.text.split('id="invoice-table"', 1)[1]  # below the A/R and revenue figures
+    assert page.status_code == 200 and "$20.00" in table and "$10.00" not in table
     fragment = staff_client.get("/invoices?status=open", headers={"HX-Request": "true"})
     assert "<html" not in fragment.get_data(as_text=True)
     assert "$10.00" in text_of(fragment)
@@ -173,3 +175,27 @@ def test_technicians_see_no_invoices(client, create, company, customer):
     assert client.get(f"/invoices/{invoice.id}").status_code == 404
     assert client.get(f"/invoices/{invoice.id}.pdf").status_code == 404
     assert "Invoices" not in text_of(client.get("/"))
+
+
+@pytest.mark.parametrize(
+    ("chosen", "expected", "days"),
+    [("", BillingTerms.NET_30, 30), ("net_15", BillingTerms.NET_15, 15)],
+)
+def test_new_invoice_takes_the_customers_terms_unless_others_are_chosen(
+    staff_client, db, company, create, chosen, expected, days
+):
+    company.default_billing_terms = BillingTerms.ON_COMPLETION
+    customer = create.customer(company, billing_terms=BillingTerms.NET_30, email="ap@fleet.test")
+    response = staff_client.post(
+        "/invoices/new",
+        data={
+            "customer_id": customer.id,
+            "billing_terms": chosen,
+            **line_fields(("Service", "1", "80", True)),
+        },
+    )
+    assert response.status_code == 303
+    assert staff_client.post(response.headers["Location"] + "/send").status_code == 303
+    invoice = db.session.scalar(select(Invoice))
+    assert invoice.billing_terms == expected
+    assert invoice.due_on == invoice.issued_on + timedelta(days=days)

@@ -81,7 +81,11 @@ def test_accept_with_typed_name_shows_the_record(portal, db, sent_quote):
     assert decision.quote_sha256 == shown
     text = text_of(portal.get(f"/portal/acme/quotes/{sent_quote.id}"))
     assert "Accepted" in text and "signed “Hana Baker”" in text and "203.0.113.44" in text
+    assert "PhoneBrowser/1.0" in text and f"SHA-256 of the quote as shown: {shown}" in text
     assert "Accept quote" not in text
+    # the PDF carries the same record
+    pdf = pdf_text(portal.get(f"/portal/acme/quotes/{sent_quote.id}.pdf").data)
+    assert "Hana Baker" in pdf and "203.0.113.44" in pdf and shown[:16] in pdf.replace(" ", "")
     again = portal.post(f"/portal/acme/quotes/{sent_quote.id}/reject", data={"quote_sha256": shown})
     assert again.status_code == 409
     assert "already been answered" in text_of(again)

@@ -218,3 +218,26 @@ def test_expired_validity_date_cannot_be_sent(db, customer, company):
     )
     with pytest.raises(quotes.QuoteError):
         quotes.send_quote(quote)
+
+
+def test_flask_quotes_expire_stores_expired_by_each_companys_date(
+    app, db, create, customer, company, other_company
+):
+    today = company_today(company)
+    lapsed = create.quote(customer, valid_until=today - timedelta(days=1))
+    valid_today = create.quote(customer, valid_until=today)
+    undated = create.quote(customer, valid_until=None)
+    draft = create.quote(customer, status=QuoteStatus.DRAFT, valid_until=today - timedelta(days=9))
+    theirs = create.quote(
+        create.customer(other_company), valid_until=company_today(other_company) - timedelta(days=1)
+    )
+    result = app.test_cli_runner().invoke(args=["quotes", "expire"])
+    assert result.exit_code == 0 and "2 quote(s) expired" in result.output
+    db.session.expire_all()
+    assert [q.status for q in (lapsed, valid_today, undated, draft, theirs)] == [
+        QuoteStatus.EXPIRED,
+        QuoteStatus.SENT,
+        QuoteStatus.SENT,
+        QuoteStatus.DRAFT,
+        QuoteStatus.EXPIRED,
+    ]

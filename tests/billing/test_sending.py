@@ -1,10 +1,12 @@
 """Sending invoices and quotes: the outbox email, portal provisioning, no email on file."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
-from fieldportal.models import LoginLink, OutboxEmail
-from fieldportal.services import invoices, quotes
+from fieldportal.models import LoginLink, LoginMethod, OutboxEmail
+from fieldportal.services import invoices, portal_auth, quotes
 
 from .conftest import line
 
@@ -13,9 +15,7 @@ def test_send_invoice_queues_email_and_provisions_portal_access(db, app, company
     customer = create.customer(company, name="Pine Dental", email=None)
     contact = create.contact(customer, name="Priya Pine", email="priya@pine.test")
     invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
-    address = invoices.send_invoice(
-        invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"]
-    )
+    address = invoices.send_invoice(invoice, by=owner)
     assert address == "priya@pine.test"
     email = db.session.scalar(select(OutboxEmail))
     assert email.to_address == "priya@pine.test"
@@ -34,8 +34,8 @@ def test_second_send_does_not_provision_again(db, app, company, create, owner):
     customer = create.customer(company, email=None)
     contact = create.contact(customer, email="a@b.test")
     invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
-    invoices.send_invoice(invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
-    invoices.send_invoice(invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+    invoices.send_invoice(invoice, by=owner)
+    invoices.send_invoice(invoice, by=owner)
     links = db.session.scalars(select(LoginLink).where(LoginLink.contact_id == contact.id)).all()
     assert len(links) == 1
     bodies = [e.text_body for e in db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id))]
@@ -48,7 +48,7 @@ def test_no_email_on_file_sends_nothing(db, app, company, create, owner):
     create.contact(customer, email=None)
     invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
     with pytest.raises(invoices.InvoiceError, match="No email on file"):
-        invoices.send_invoice(invoice, by=owner, link_lifetime=app.config["LOGIN_LINK_LIFETIME"])
+        invoices.send_invoice(invoice, by=owner)
     assert invoice.status.value == "draft"
     assert db.session.scalar(select(OutboxEmail)) is None
 
@@ -63,3 +63,36 @@ def test_user_text_is_escaped_in_the_html_email(db, app, company, create, owner)
     assert "&lt;b&gt;Brakes&lt;/b&gt;" in email.html_body
     assert "<script>" not in email.html_body
     assert "49" not in email.html_body
+
+
+def _link_token(email) -> str:
+    match = re.search(r"/portal/acme/link/([A-Za-z0-9_-]+)", email.text_body)
+    assert match, email.text_body
+    return match.group(1)
+
+
+def test_the_invoice_email_link_signs_the_contact_in_once(client, db, company, create, owner):
+    customer = create.customer(company, email=None)
+    contact = create.contact(customer, email="new@pine.test", portal_access=False)
+    earlier = portal_auth.issue_login_link(contact)
+    invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
+    invoices.send_invoice(invoice, by=owner)
+    token = _link_token(db.session.scalar(select(OutboxEmail)))
+    # the portal's sign-in service issued it: earlier links of the contact stop working
+    assert portal_auth.look_up_link(company, earlier).state == portal_auth.LinkState.EXPIRED
+    assert client.post(f"/portal/acme/link/{token}").status_code == 303
+    assert client.get(f"/portal/acme/invoices/{invoice.id}").status_code == 200
+    assert portal_auth.consume_link(company, token) is None
+
+
+def test_no_login_link_when_the_company_does_not_allow_emailed_links(db, company, create, owner):
+    company.login_methods = [m.value for m in LoginMethod if m != LoginMethod.MAGIC_LINK]
+    customer = create.customer(company, email=None)
+    contact = create.contact(customer, email="p@pine.test", portal_access=False)
+    invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
+    invoices.send_invoice(invoice, by=owner)
+    email = db.session.scalar(select(OutboxEmail))
+    assert "/link/" not in email.text_body and "https://portal.example.test/portal/acme/" in (
+        email.text_body
+    )
+    assert db.session.scalar(select(LoginLink)) is None and not contact.portal_access

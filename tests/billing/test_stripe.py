@@ -292,3 +292,26 @@ def test_without_secret_key_online_payment_is_off(app, db, monkeypatch):
     with app.test_request_context():
         assert not payments.online_payments_enabled()
     assert WEBHOOK_SECRET
+
+
+def test_events_out_of_order_pay_once_and_a_late_failure_changes_nothing(
+    client, db, stripe_on, customer, two_invoices
+):
+    first, _ = two_invoices
+    checkout, _ = checkout_for(customer, [first])
+    session = stripe_on.sessions[checkout.checkout_session_id]
+    paid = completed_session(session)
+    pending = {**session, "status": "complete", "payment_status": "unpaid"}
+    # the async success overtakes the "completed, unpaid" event, which then arrives late
+    for event_type, obj, event_id in (
+        ("checkout.session.async_payment_succeeded", paid, "evt_o1"),
+        ("checkout.session.completed", pending, "evt_o2"),
+        ("checkout.session.async_payment_failed", session, "evt_o3"),
+        ("checkout.session.completed", paid, "evt_o4"),
+    ):
+        assert post_event(client, event_payload(event_type, obj, event_id)).status_code == 200
+    db.session.expire_all()
+    assert checkout.status == CheckoutStatus.PAID
+    assert first.status == InvoiceStatus.PAID and first.amount_paid_cents == 12_000
+    assert db.session.scalar(select(func.count(Payment.id))) == 1
+    assert db.session.scalar(select(func.count(StripeEvent.id))) == 4

@@ -1,6 +1,6 @@
 """Forms shared by the quote and invoice pages: line items, tax rate, money amounts."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,9 +14,27 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from ...services.billing import LineInput
+from ...models import BillingTerms
+from ...services.billing import (
+    TOTAL_TOO_LARGE,
+    AmountError,
+    LineInput,
+    compute_totals,
+    parse_money,
+    parse_percent,
+    parse_quantity,
+    to_cents,
+    within_limits,
+)
 
 NUL_MESSAGE = "Remove the invisible control character (NUL) from this field."
 
@@ -45,35 +63,39 @@ class NoNulForm(FlaskForm):
 
 BLANK_LINE_ROWS = 3
 MAX_LINES = 200
-MAX_CENTS = 100_000_000_00  # $100M: far beyond any invoice, well inside the integer column
 
 
-def to_cents(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+class TypedDecimalField(DecimalField):
+    """A number typed in plain digits and checked by one of the services' parsers
+    (``parse_money``, ``parse_quantity``, ``parse_percent``): NaN, Infinity, exponents,
+    minus signs, more than 2 decimal places and out-of-range values get the parser's
+    message on the field instead of reaching the database."""
+
+    def __init__(self, label=None, validators=None, *, parse, **kwargs):
+        super().__init__(label, validators, places=2, **kwargs)
+        self.parse = parse
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = self.parse(valuelist[0])
+            except AmountError as error:
+                raise ValueError(str(error)) from error
 
 
 class LineForm(Form):
     """One row; a row with no description is an unused blank row."""
 
     description = StringField("Description", validators=[Optional(), Length(max=300)])
-    quantity = DecimalField(
-        "Qty",
-        places=2,
-        validators=[Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("99999999"))],
-    )
-    unit_price = DecimalField(
-        "Unit price",
-        places=2,
-        validators=[Optional(), NumberRange(min=0, max=Decimal(MAX_CENTS) / 100)],
-    )
+    quantity = TypedDecimalField("Qty", parse=parse_quantity)
+    unit_price = TypedDecimalField("Unit price", parse=parse_money)
     taxable = BooleanField("Taxable", default=True)
 
 
 class LinesFormMixin:
     lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
-    tax_percent = DecimalField(
-        "Tax rate (%)", places=3, validators=[Optional(), NumberRange(min=0, max=100)]
-    )
+    tax_percent = TypedDecimalField("Tax rate (%)", parse=parse_percent)
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
 
     def line_inputs(self) -> list[LineInput]:
@@ -95,20 +117,16 @@ class LinesFormMixin:
         return result
 
     def tax_rate_bp(self) -> int:
-        try:
-            return int(
-                (Decimal(self.tax_percent.data or 0) * 100).quantize(
-                    Decimal("1"), rounding=ROUND_HALF_UP
-                )
-            )
-        except InvalidOperation:
-            return 0
+        """The tax rate in basis points (8.25 % → 825; exact, at most 2 decimals typed)."""
+        return int((self.tax_percent.data or Decimal(0)) * 100)
 
     def validate_lines(self, field):
         unpriced = [
             entry.form
             for entry in self.lines
-            if (entry.form.description.data or "").strip() and entry.form.unit_price.data is None
+            if (entry.form.description.data or "").strip()
+            and entry.form.unit_price.data is None
+            and not entry.form.unit_price.process_errors
         ]
         for row in unpriced:
             row.unit_price.errors = [*row.unit_price.errors, "Enter a unit price."]
@@ -116,6 +134,10 @@ class LinesFormMixin:
             raise ValidationError("Every line with a description needs a unit price.")
         if not self.line_inputs():
             raise ValidationError("Add at least one line with a description and a price.")
+        if self.tax_percent.process_errors or any(entry.form.errors for entry in self.lines):
+            return  # the totals of invalid rows mean nothing
+        if not within_limits(compute_totals(self.line_inputs(), self.tax_rate_bp())):
+            raise ValidationError(TOTAL_TOO_LARGE)
 
     def fill_lines(self, lines, blank_rows: int = BLANK_LINE_ROWS) -> None:
         """Existing lines plus blank rows to add more (no JavaScript needed)."""
@@ -139,7 +161,12 @@ class InvoiceForm(LinesFormMixin, NoNulForm):
         csrf = False  # CSRFProtect checks every POST
 
     customer_id = SelectField("Customer", coerce=int, validators=[DataRequired()])
-    billing_terms = SelectField("Terms", validators=[DataRequired()])
+    billing_terms = SelectField("Terms", validators=[Optional()])
+
+    def chosen_terms(self) -> BillingTerms | None:
+        """The terms picked, or None for "the customer's terms" (the default)."""
+        return BillingTerms(self.billing_terms.data) if self.billing_terms.data else None
+
     po_number = StringField("PO number", validators=[Optional(), Length(max=60)])
 
 
@@ -156,8 +183,10 @@ class PaymentForm(NoNulForm):
     class Meta:
         csrf = False
 
-    amount = DecimalField(
-        "Amount", places=2, validators=[DataRequired(), NumberRange(min=Decimal("0.01"))]
+    amount = TypedDecimalField(
+        "Amount",
+        [InputRequired(message="Enter the amount received."), NumberRange(min=Decimal("0.01"))],
+        parse=parse_money,
     )
     method = SelectField(
         "Method",

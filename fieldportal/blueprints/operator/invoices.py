@@ -1,7 +1,9 @@
 """Invoices in the back office: list, author drafts with line items, send, record
 payments, void, PDF. Owners and dispatchers only (technicians see no money)."""
 
-from flask import abort, current_app, flash, g, request, url_for
+from decimal import Decimal
+
+from flask import abort, flash, g, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -18,11 +20,17 @@ from ...models import (
     StaffRole,
 )
 from ...services import documents, invoices
-from ...services.billing import TERM_LABELS
+from ...services.billing import (
+    TERM_LABELS,
+    invoiced_cents,
+    month_to_date_bounds,
+    open_ar_cents,
+    to_cents,
+)
 from ...services.clock import company_today
 from . import bp
 from .access import get_for_company_or_404, require_roles
-from .billing_forms import InvoiceForm, PaymentForm, VoidForm, to_cents
+from .billing_forms import InvoiceForm, PaymentForm, VoidForm
 
 OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
 PER_PAGE = 50
@@ -86,24 +94,27 @@ def invoices_index():
         has_next=page * PER_PAGE < total,
         total=total,
         today=today,
+        open_ar_cents=open_ar_cents(g.company.id),
+        mtd_revenue_cents=invoiced_cents(g.company.id, *month_to_date_bounds(today)),
     )
 
 
 def _invoice_form(invoice: Invoice | None = None, customer_id: int | None = None) -> InvoiceForm:
     form = InvoiceForm()
     form.customer_id.choices = customer_choices()
-    form.billing_terms.choices = [(terms.value, TERM_LABELS[terms]) for terms in BillingTerms]
+    form.billing_terms.choices = [("", "The customer's terms")] + [
+        (terms.value, TERM_LABELS[terms]) for terms in BillingTerms
+    ]
     if request.method != "POST":
         if invoice is not None:
             form.customer_id.data = invoice.customer_id
             form.billing_terms.data = invoice.billing_terms.value
             form.po_number.data = invoice.po_number
             form.notes.data = invoice.notes
-            form.tax_percent.data = invoice.tax_rate_bp / 100
+            form.tax_percent.data = Decimal(invoice.tax_rate_bp) / 100
             form.fill_lines(invoice.lines)
         else:
-            form.tax_percent.data = g.company.tax_rate_bp / 100
-            form.billing_terms.data = g.company.default_billing_terms.value
+            form.tax_percent.data = Decimal(g.company.tax_rate_bp) / 100
             if customer_id:
                 form.customer_id.data = customer_id
             form.fill_lines([])
@@ -129,8 +140,8 @@ def invoice_new():
             tax_rate_bp=form.tax_rate_bp(),
             po_number=form.po_number.data or None,
             notes=form.notes.data or None,
+            billing_terms=form.chosen_terms(),
         )
-        invoice.billing_terms = BillingTerms(form.billing_terms.data)
         db.session.commit()
         flash(f"Draft invoice #{invoice.number} saved.", "success")
         return redirect_after_post(url_for("operator.invoice_detail", invoice_id=invoice.id))
@@ -155,7 +166,7 @@ def invoice_edit(invoice_id: int):
             tax_rate_bp=form.tax_rate_bp(),
             po_number=form.po_number.data or None,
             notes=form.notes.data or None,
-            billing_terms=BillingTerms(form.billing_terms.data),
+            billing_terms=form.chosen_terms() or invoice.customer.billing_terms,
         )
         db.session.commit()
         flash("Invoice saved.", "success")
@@ -169,7 +180,7 @@ def invoice_edit(invoice_id: int):
 def _detail(invoice: Invoice, status: int = 200, payment_form=None, void_form=None):
     payment_form = payment_form or PaymentForm(formdata=None)
     if payment_form.amount.data is None and invoice.balance_cents:
-        payment_form.amount.data = invoice.balance_cents / 100
+        payment_form.amount.data = Decimal(invoice.balance_cents) / 100
     return render(
         page="operator/invoices/detail.html",
         status=status,
@@ -190,9 +201,7 @@ def invoice_detail(invoice_id: int):
 def invoice_send(invoice_id: int):
     invoice = load_invoice_or_404(invoice_id)
     try:
-        address = invoices.send_invoice(
-            invoice, by=g.staff, link_lifetime=current_app.config["LOGIN_LINK_LIFETIME"]
-        )
+        address = invoices.send_invoice(invoice, by=g.staff)
     except invoices.InvoiceError as error:
         db.session.rollback()
         flash(str(error), "error")

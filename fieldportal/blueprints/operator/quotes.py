@@ -1,8 +1,10 @@
 """Quotes in the back office: list, author drafts, send, see the customer's decision
 record, convert an accepted quote to a job, PDF. Owners and dispatchers only."""
 
+from decimal import Decimal
+
 from flask import abort, flash, g, request, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
@@ -45,13 +47,10 @@ def quotes_index():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     today = company_today(g.company)
     query = select(Quote).where(Quote.company_id == g.company.id)
-    sent_but_lapsed = (Quote.status == QuoteStatus.SENT) & (Quote.valid_until < today)
     if status == QuoteStatus.EXPIRED.value:
-        query = query.where(or_(Quote.status == QuoteStatus.EXPIRED, sent_but_lapsed))
+        query = query.where(quotes.expired_clause(today))
     elif status == QuoteStatus.SENT.value:
-        query = query.where(
-            Quote.status == QuoteStatus.SENT, ~sent_but_lapsed | Quote.valid_until.is_(None)
-        )
+        query = query.where(quotes.awaiting_clause(today))
     elif status != "all":
         query = query.where(Quote.status == QuoteStatus(status))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -82,10 +81,10 @@ def _quote_form(quote: Quote | None = None, customer_id: int | None = None) -> Q
             form.title.data = quote.title
             form.valid_until.data = quote.valid_until
             form.notes.data = quote.notes
-            form.tax_percent.data = quote.tax_rate_bp / 100
+            form.tax_percent.data = Decimal(quote.tax_rate_bp) / 100
             form.fill_lines(quote.lines)
         else:
-            form.tax_percent.data = g.company.tax_rate_bp / 100
+            form.tax_percent.data = Decimal(g.company.tax_rate_bp) / 100
             form.customer_id.data = customer_id
             form.fill_lines([])
     return form

@@ -11,6 +11,7 @@ from ...models import Asset, Job, PortalPermission, Site, Vehicle
 from ...services.portal_records import HistoryFilters, job_history
 from . import bp
 from .access import customer_scope, require_permission
+from .tabs import may_see_tab
 
 
 def _filters() -> HistoryFilters:
@@ -36,7 +37,13 @@ def _date(value):
 def history():
     filters = _filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    result = job_history(g.company, customer_scope(select(Job), Job), filters, page)
+    result = job_history(
+        g.company,
+        customer_scope(select(Job), Job),
+        filters,
+        page,
+        with_totals=may_see_tab("portal.invoices"),  # no money for whom invoices are hidden
+    )
     # "Load more" asks for the next page's rows only; a search swaps the whole list.
     fragment = (
         "partials/portal/_history_rows.html"

@@ -4,7 +4,6 @@ partial amount, or several selected invoices at once. "Pay" is always a POST; am
 come from the server (a partial amount is checked against the balance)."""
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask import abort, current_app, flash, g, redirect, request
 from htmx_flask import make_response as htmx_make_response
@@ -13,6 +12,7 @@ from ...extensions import db
 from ...htmx import render
 from ...models import PortalPermission
 from ...services import documents, payments, portal_billing
+from ...services.billing import AmountError, parse_money, to_cents
 from ...services.clock import company_today
 from ...services.mailer import absolute_url
 from . import bp
@@ -109,16 +109,13 @@ def statement_pdf():
 
 def _parse_amount(raw: str | None) -> int | None:
     """A partial amount typed by the customer, in cents; None for 'the whole balance'."""
-    raw = (raw or "").strip().replace(",", "")
+    raw = (raw or "").strip().removeprefix("$")
     if not raw:
         return None
     try:
-        amount = Decimal(raw.lstrip("$"))
-    except InvalidOperation as error:
-        raise payments.PaymentError("Enter an amount like 125.00.") from error
-    if not amount.is_finite():
-        raise payments.PaymentError("Enter an amount like 125.00.")
-    return int((amount * 100).to_integral_value())
+        return to_cents(parse_money(raw))
+    except AmountError as error:
+        raise payments.PaymentError(str(error)) from error
 
 
 def _checkout(invoices: list, partial_cents: int | None, cancel_url: str):

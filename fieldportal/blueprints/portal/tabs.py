@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g
 
 from ...models import Company, PortalPermission
 
@@ -39,3 +39,9 @@ def tab_allowed(tab: Tab, company: Company, principal) -> bool:
 
 def visible_tabs(company: Company, principal) -> list[Tab]:
     return [tab for tab in TABS if tab_allowed(tab, company, principal)]
+
+
+def may_see_tab(endpoint: str) -> bool:
+    """Whether the signed-in principal sees this tab (and so its figures elsewhere)."""
+    tab = next(tab for tab in TABS if tab.endpoint == endpoint)
+    return tab_allowed(tab, g.company, g.principal)

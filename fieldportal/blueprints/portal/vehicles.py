@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ...htmx import render
 from ...models import Job, PortalPermission, Vehicle
+from ...services import documents
 from ...services.clock import company_today
 from ...services.intervals import vehicle_service_status
 from ...services.portal_records import forecast_due_date, vehicle_history, vehicles_with_status
@@ -41,3 +42,12 @@ def vehicle(vehicle_id):
         forecast=forecast_due_date(vehicle, status, today),
         history=vehicle_history(customer_scope(select(Job), Job), vehicle),
     )
+
+
+@bp.get("/vehicles/<int:vehicle_id>/history.pdf")
+@require_permission(PortalPermission.VEHICLES)
+def vehicle_history_pdf(vehicle_id):
+    """The vehicle's service history as a PDF to keep or share (resale, audit)."""
+    vehicle = get_for_customer_or_404(Vehicle, vehicle_id)
+    rendered = documents.vehicle_history_pdf(vehicle, customer_scope(select(Job), Job))
+    return documents.pdf_response(rendered, f"service-history-{vehicle.id}.pdf", download=True)
