@@ -98,7 +98,7 @@ class PageProblems:
         self.allowed: list[tuple[int, str]] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
-        page.on("requestfailed", lambda request: self.failed_requests.append(request.url))
+        page.on("requestfailed", self._failed)
         page.on("response", self._response)
 
     def allow(self, status: int, url_part: str) -> None:
@@ -116,6 +116,12 @@ class PageProblems:
         if status and self._expected(int(status.group(1)), message.location.get("url", "")):
             return
         self.console_errors.append(message.text)
+
+    def _failed(self, request) -> None:
+        # A navigation cancels what the previous page was still loading (its favicon, a
+        # poll): Chromium reports that as ERR_ABORTED, which is not a failure of ours.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed_requests.append(f"{request.url} ({request.failure})")
 
     def _response(self, response) -> None:
         if response.status >= 400 and not self._expected(response.status, response.url):

@@ -136,7 +136,7 @@ def test_the_html_version_is_shown_in_a_sandboxed_frame(staff_client, db, compan
     email = _email(
         db,
         company,
-        html_body='<p onclick="x()">Hi</p><script>alert(1)</script>',
+        html_body='<p style="color: red" onclick="x()">Hi &#34; style=&#34;x</p><script>alert(1)</script>',
         attempts=2,
         last_error="SMTPServerDisconnected: bye",
     )
@@ -145,6 +145,9 @@ def test_the_html_version_is_shown_in_a_sandboxed_frame(staff_client, db, compan
     assert 'sandbox=""' in frame and 'referrerpolicy="no-referrer"' in frame
     srcdoc = re.search(r'srcdoc="([^"]*)"', frame).group(1)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in srcdoc and "<" not in srcdoc
+    # the frame inherits the page's CSP: our inline styles are dropped, user text is kept
+    assert "color: red" not in srcdoc and "style=&amp;#34;x" in srcdoc
+    assert "color: red" in html  # the source view shows the message exactly as sent
     text = text_of(staff_client.get(f"/outbox/{email.id}"))
     for fact in (
         "To frank@metro.example",

@@ -7,6 +7,7 @@ from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import OutboxEmail, OutboxStatus, StaffRole
 from ...services import audit
+from ...services.mailer import without_inline_styles
 from ...services.outbox_delivery import retry
 from . import bp
 from .access import get_for_company_or_404, require_roles
@@ -68,7 +69,8 @@ def outbox():
 @require_roles(*OFFICE)
 def outbox_email(email_id):
     email = get_for_company_or_404(OutboxEmail, email_id)
-    return render("operator/outbox/show.html", email=email)
+    preview = email.html_for_staff and without_inline_styles(email.html_for_staff)
+    return render("operator/outbox/show.html", email=email, preview_html=preview)
 
 
 @bp.route("/outbox/<int:email_id>/retry", methods=["POST"])
