@@ -15,3 +15,9 @@ def demo(db):
     acme = db.session.scalar(select(Company).where(Company.slug == "acme"))
     northwind = db.session.scalar(select(Company).where(Company.slug == "northwind"))
     return acme, northwind
+
+
+@pytest.fixture(autouse=True)
+def _pdf_cache_in_tmp(app, monkeypatch, tmp_path):
+    """PDFs the walks render are cached in the test's own folder."""
+    monkeypatch.setitem(app.config, "PDF_CACHE_FOLDER", str(tmp_path / "pdf-cache"))
