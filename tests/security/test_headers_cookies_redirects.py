@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fieldportal import create_app
 from fieldportal.extensions import db as _db
 from fieldportal.models import JobStatus, LoginMethod
 from fieldportal.safe_redirect import safe_next_path
@@ -93,14 +92,9 @@ def test_no_hsts_over_plain_http(client):
 
 
 @pytest.fixture
-def production(monkeypatch, tmp_path):
-    """The app as deployed: production settings behind one HTTPS proxy, CSRF on."""
-    monkeypatch.setenv("FIELDPORTAL_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "production-secret-from-environment")
-    monkeypatch.setenv("PROXY_COUNT", "1")
-    monkeypatch.setenv("BASE_URL", "https://service.example.com")
-    monkeypatch.delenv("SECURE_COOKIES", raising=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+def production(production_app):
+    """The production app (CSRF on) with a staff user and a contact who has a password."""
+    app = production_app
     with app.app_context():
         _db.create_all()
         company = factories.create_company(slug="acme")

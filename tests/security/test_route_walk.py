@@ -135,6 +135,25 @@ def _expect_sent_to_portal_sign_in(client, method, path, rule, company):
         assert fragment.headers["HX-Redirect"] == f"/portal/{company.slug}/sign-in"
 
 
+def _expect_404_for_objects_of(app, client, prefix: str, ids: dict, owner: str) -> set[str]:
+    """Every route of ``prefix`` naming an object, with ``owner``'s ids → 404, by every
+    method, as a page and as htmx. Returns the endpoints walked."""
+    walked = set()
+    for rule in rules(app, prefix):
+        if not _names_an_object(rule):
+            continue
+        _assert_known_id_arguments(rule)
+        path = fill(rule, ids)
+        for method in methods_of(rule):
+            for headers in ({}, HX):
+                response = client.open(path, method=method, data={}, headers=headers)
+                assert response.status_code == 404, (
+                    f"{method} {rule.rule} {headers} with {owner}'s ids → {response.status_code}"
+                )
+        walked.add(rule.endpoint)
+    return walked
+
+
 def test_every_unsafe_method_requires_csrf(app, client, demo, db):
     acme, _ = demo
     sign_in(client, owner_of(db, acme))
@@ -197,20 +216,7 @@ def test_operator_routes_answer_404_for_another_companys_objects(app, client, de
     sign_in(client, owner_of(db, acme))
     foreign = ids_of(db, northwind)
     assert foreign["filename"] != "x.png", "the demo companies have logos"
-    walked = set()
-    for rule in rules(app, "operator."):
-        if not _names_an_object(rule):
-            continue
-        _assert_known_id_arguments(rule)
-        path = fill(rule, foreign)
-        for method in methods_of(rule):
-            for headers in ({}, HX):
-                response = client.open(path, method=method, data={}, headers=headers)
-                assert response.status_code == 404, (
-                    f"{method} {rule.rule} {headers} with another company's ids → "
-                    f"{response.status_code}"
-                )
-        walked.add(rule.endpoint)
+    walked = _expect_404_for_objects_of(app, client, "operator.", foreign, "another company")
     assert walked == _endpoints(app, "operator.", _names_an_object)
 
 
@@ -244,19 +250,8 @@ def test_portal_routes_answer_404_for_other_customers_and_companies(app, client,
         ("another customer", ids_of(db, acme, other_customer)),
         ("another company", ids_of(db, northwind)),
     ):
-        for rule in rules(app, "portal."):
-            if not _names_an_object(rule):
-                continue
-            _assert_known_id_arguments(rule)
-            path = fill(rule, {**ids, "company_slug": acme.slug})
-            for method in methods_of(rule):
-                for headers in ({}, HX):
-                    response = client.open(path, method=method, data={}, headers=headers)
-                    assert response.status_code == 404, (
-                        f"{method} {rule.rule} {headers} with {label}'s ids → "
-                        f"{response.status_code}"
-                    )
-            walked.add(rule.endpoint)
+        ids = {**ids, "company_slug": acme.slug}
+        walked |= _expect_404_for_objects_of(app, client, "portal.", ids, label)
     assert walked == _endpoints(app, "portal.", _names_an_object)
 
 
