@@ -94,6 +94,17 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture
+def production_app(monkeypatch, tmp_path):
+    """The app with production settings behind one HTTPS proxy, on its own SQLite file."""
+    monkeypatch.setenv("FIELDPORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "production-secret-from-environment")
+    monkeypatch.setenv("PROXY_COUNT", "1")
+    monkeypatch.setenv("BASE_URL", "https://service.example.com")
+    monkeypatch.delenv("SECURE_COOKIES", raising=False)
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+
+
+@pytest.fixture
 def db(app):
     """The database, with everything this test writes rolled back afterwards."""
     with app.app_context():

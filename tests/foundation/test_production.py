@@ -1,19 +1,5 @@
 """Production settings behind an HTTPS proxy: secure cookies, HSTS, the client's real IP."""
 
-import pytest
-
-from fieldportal import create_app
-
-
-@pytest.fixture
-def production_app(monkeypatch, tmp_path):
-    monkeypatch.setenv("FIELDPORTAL_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "production-secret-from-environment")
-    monkeypatch.setenv("PROXY_COUNT", "1")
-    monkeypatch.setenv("BASE_URL", "https://service.example.com")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
-    return app
-
 
 def test_https_behind_proxy_gets_hsts_and_secure_cookies(production_app):
     client = production_app.test_client()

@@ -86,11 +86,19 @@ def to_local(value: datetime | None) -> datetime | None:
     return value.astimezone(company_zone(g.company)).replace(tzinfo=None) if value else None
 
 
+def plausible_year(form, field):
+    """Refuse years no job is booked in (9999-12-31 would overflow converting to UTC)."""
+    if field.data and not 2000 <= field.data.year <= 2999:
+        raise ValidationError("Enter a date between the years 2000 and 2999.")
+
+
 class WindowMixin:
     window_start = DateTimeLocalField(
-        "Window starts", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+        "Window starts", format="%Y-%m-%dT%H:%M", validators=[Optional(), plausible_year]
     )
-    window_end = DateTimeLocalField("Window ends", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    window_end = DateTimeLocalField(
+        "Window ends", format="%Y-%m-%dT%H:%M", validators=[Optional(), plausible_year]
+    )
 
     def validate_window_end(self, field):
         start, end = self.window_start.data, field.data

@@ -168,7 +168,10 @@ def invoice_pay(invoice_id: int):
 @require_permission(PortalPermission.INVOICES)
 def invoices_pay_several():
     _require_payer()
-    ids = [int(v) for v in request.form.getlist("invoice_id") if v.isdigit()]
+    # isdigit() alone accepts "²"; a database integer holds ids below 2**31.
+    ids = [int(v) for v in request.form.getlist("invoice_id") if v.isascii() and v.isdigit()]
+    if not all(0 < invoice_id < 2**31 for invoice_id in ids):
+        abort(404)
     chosen = portal_billing.customer_invoices_by_ids(g.customer, ids, site_ids())
     try:
         if len(chosen) != len(set(ids)):

@@ -9,7 +9,7 @@ requests switched off for the company the form is gone (404) and My requests sta
 from flask import abort, flash, g, request, send_from_directory, url_for
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import NumberRange, Optional
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
@@ -34,16 +34,18 @@ MEGABYTE = 1024 * 1024
 # Four photos of up to 5 MB each, plus the text fields; every other route keeps 10 MB.
 REQUEST_FORM_MAX_BYTES = MAX_REQUEST_PHOTOS * MAX_PHOTO_BYTES + MEGABYTE
 PER_PAGE = 10
+# A larger number is no id of ours, and overflows the database's integer when looked up.
+ID_RANGE = NumberRange(min=1, max=2**31 - 1, message="Choose one from the list.")
 
 
 class ServiceRequestForm(FlaskForm):
     class Meta:
         csrf = False  # CSRFProtect already checks every POST
 
-    site_id = IntegerField(validators=[Optional()])
-    vehicle_id = IntegerField(validators=[Optional()])
-    asset_id = IntegerField(validators=[Optional()])
-    job_type_id = IntegerField(validators=[Optional()])
+    site_id = IntegerField(validators=[Optional(), ID_RANGE])
+    vehicle_id = IntegerField(validators=[Optional(), ID_RANGE])
+    asset_id = IntegerField(validators=[Optional(), ID_RANGE])
+    job_type_id = IntegerField(validators=[Optional(), ID_RANGE])
     description = TextAreaField()
     preferred_date = DateField(validators=[Optional()])
     urgency = StringField(default=Urgency.NORMAL.value)
