@@ -41,6 +41,18 @@ def test_active_jobs_in_customer_order_with_plain_labels(portal, company, fleet,
     assert "Old job" not in page
 
 
+def test_jobs_and_history_show_the_customer_note_never_the_internal_one(
+    portal, company, fleet, create
+):
+    notes = dict(customer_notes="Gate code 4411", internal_notes="Customer slow to pay")
+    create.job(fleet, status=JobStatus.SCHEDULED, title="Tyre rotation", **notes)
+    create.job(fleet, status=JobStatus.COMPLETED, title="Oil change", **notes)
+    for path in ("/jobs", "/history"):
+        page = text_of(portal.get(url(company, path)))
+        assert "Note: Gate code 4411" in page, path
+        assert "slow to pay" not in page, path
+
+
 def test_active_jobs_fragment_for_polling(portal, company, fleet, create):
     create.job(fleet, status=JobStatus.ARRIVED, title="Diagnostics")
     response = portal.get(url(company, "/jobs"), headers={"HX-Request": "true"})

@@ -46,7 +46,7 @@ FIELDS = [
     ("MD", "vehicle", "model", {"operator", "portal", "pdf"}),
     ("AD", "asset", "description", {"operator", "portal"}),
     ("JT", "job", "title", {"operator", "fragment", "portal", "pdf"}),
-    ("JC", "job", "customer_notes", {"operator", "pdf"}),
+    ("JC", "job", "customer_notes", {"operator", "portal", "pdf"}),
     ("JI", "job", "internal_notes", {"operator"}),
     # Its "request received" email: tests/requests/test_random_input.py.
     ("RD", "request", "description", {"operator", "fragment", "portal"}),
