@@ -1,5 +1,7 @@
 """The operator app: the back office staff use all day. One module per feature."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, g, redirect, request, url_for
 from flask_login import current_user
 
@@ -12,7 +14,7 @@ bp = Blueprint("operator", __name__)
 def require_staff():
     """Every operator page needs a signed-in staff user; g.company is their company."""
     if not (current_user.is_authenticated and current_user.is_staff):
-        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+        target = url_for("auth.login", next=_return_path())
         if is_fragment_request():
             from htmx_flask import make_response
 
@@ -20,6 +22,19 @@ def require_staff():
         return redirect(target)
     g.company = current_user.company
     g.staff = current_user
+
+
+def _return_path() -> str | None:
+    """Where signing in leads back to: this page, or for a form post the page the form was
+    on (the post's own URL would answer 405 to a GET). The sign-in view keeps only our own
+    paths, whatever this returns."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    source = request.headers.get("HX-Current-URL") or request.referrer
+    if not source:
+        return None
+    parts = urlsplit(source)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @bp.context_processor
