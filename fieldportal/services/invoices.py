@@ -110,15 +110,22 @@ def _needs_portal_access(contact: Contact) -> bool:
     )
 
 
-def _provision_login_url(contact: Contact, company: Company) -> str | None:
+def _provision_login_url(contact: Contact, company: Company, invoice: Invoice) -> str | None:
     """Give a contact who has never been into the portal access and a sign-in link (the
-    portal's own single-use magic link), or None when that is not needed or the company
-    does not let customers sign in by emailed link."""
+    portal's own single-use magic link) that leads on to the invoice, or None when that is
+    not needed or the company does not let customers sign in by emailed link."""
     if not _needs_portal_access(contact) or not company.allows_login(LoginMethod.MAGIC_LINK):
         return None
     contact.portal_access = True
     token = portal_auth.issue_login_link(contact)
-    return mailer.absolute_url("portal.open_link", company_slug=company.slug, token=token)
+    return mailer.absolute_url(
+        "portal.open_link",
+        company_slug=company.slug,
+        token=token,
+        next=mailer.site_path(
+            "portal.invoice_detail", company_slug=company.slug, invoice_id=invoice.id
+        ),
+    )
 
 
 def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
@@ -148,7 +155,7 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
         invoice.issued_on = today
         invoice.due_on = due_date(invoice.billing_terms, today)
     invoice.sent_at = utcnow()
-    login_url = _provision_login_url(contact, company) if contact is not None else None
+    login_url = _provision_login_url(contact, company, invoice) if contact is not None else None
     mailer.queue(
         to=address,
         kind="invoice_sent",
@@ -160,16 +167,13 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
         customer=customer,
         contact=contact,
         login_url=login_url,
-        portal_url=portal_home_url(company),
+        portal_url=mailer.absolute_url(
+            "portal.invoice_detail", company_slug=company.slug, invoice_id=invoice.id
+        ),
     )
     audit.record(invoice.company_id, "invoice.sent", actor=by, subject=invoice, to=address)
     db.session.flush()
     return address
-
-
-def portal_home_url(company: Company) -> str:
-    """The absolute URL of the company's portal (built from BASE_URL, never the Host)."""
-    return mailer.absolute_url("portal.dashboard", company_slug=company.slug)
 
 
 def apply_payment(invoice_id: int, amount_cents: int) -> bool:

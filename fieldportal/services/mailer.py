@@ -26,15 +26,17 @@ HIDDEN_ON_OUTBOX_PAGE = {
 }
 
 
-def absolute_url(endpoint: str, **values) -> str:
-    """A link for an email, built from BASE_URL and never from the request's Host header;
-    works outside a request too (CLI, outbox worker)."""
+def site_path(endpoint: str, **values) -> str:
+    """The path of one of our pages; works outside a request too (CLI, outbox worker)."""
     if has_request_context():
-        path = url_for(endpoint, _external=False, **values)
-    else:
-        with current_app.test_request_context():
-            path = url_for(endpoint, _external=False, **values)
-    return current_app.config["BASE_URL"] + path
+        return url_for(endpoint, _external=False, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, _external=False, **values)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A link for an email, built from BASE_URL and never from the request's Host header."""
+    return current_app.config["BASE_URL"] + site_path(endpoint, **values)
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ def send_quote(quote: Quote, *, by: StaffUser | None = None) -> str:
 
     Returns the address used; QuoteError when no email is on file (nothing is sent).
     """
-    from .invoices import invoice_recipient, portal_home_url
+    from .invoices import invoice_recipient
 
     if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.CHANGES_REQUESTED, QuoteStatus.SENT):
         raise QuoteError(f"A {quote.status.value.replace('_', ' ')} quote cannot be sent.")
@@ -134,7 +134,9 @@ def send_quote(quote: Quote, *, by: StaffUser | None = None) -> str:
         quote=quote,
         customer=quote.customer,
         contact=contact,
-        portal_url=portal_home_url(company),
+        portal_url=mailer.absolute_url(
+            "portal.quote_detail", company_slug=company.slug, quote_id=quote.id
+        ),
     )
     audit.record(quote.company_id, "quote.sent", actor=by, subject=quote, to=address)
     db.session.flush()

@@ -85,6 +85,33 @@ def test_the_invoice_email_link_signs_the_contact_in_once(client, db, company, c
     assert portal_auth.consume_link(company, token) is None
 
 
+def test_the_invoice_email_leads_to_the_invoice_through_sign_in(client, db, company, create, owner):
+    customer = create.customer(company, email=None)
+    create.contact(customer, email="new@pine.test", portal_access=False)
+    invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
+    invoices.send_invoice(invoice, by=owner)
+    email = db.session.scalar(select(OutboxEmail))
+    invoice_path = f"/portal/acme/invoices/{invoice.id}"
+    link = re.search(r"https://portal\.example\.test(/portal/acme/link/\S+)", email.text_body)
+    continue_page = client.get(link.group(1)).get_data(as_text=True)
+    assert f'name="next" value="{invoice_path}"' in continue_page
+    token = _link_token(email)
+    response = client.post(f"/portal/acme/link/{token}", data={"next": invoice_path})
+    assert response.headers["Location"] == invoice_path
+    # sent again to a contact who has access: a plain link to the invoice
+    invoices.send_invoice(invoice, by=owner)
+    again = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc())).first()
+    assert f"https://portal.example.test{invoice_path}\n" in again.text_body
+
+
+def test_quote_email_links_to_the_quote(db, company, create, owner):
+    customer = create.customer(company, email="fleet@pine.test")
+    quote = quotes.create_quote(customer, title="Brakes", by=owner, lines=[line()])
+    quotes.send_quote(quote, by=owner)
+    email = db.session.scalar(select(OutboxEmail))
+    assert f"https://portal.example.test/portal/acme/quotes/{quote.id}\n" in email.text_body
+
+
 def test_no_login_link_when_the_company_does_not_allow_emailed_links(db, company, create, owner):
     company.login_methods = [m.value for m in LoginMethod if m != LoginMethod.MAGIC_LINK]
     customer = create.customer(company, email=None)

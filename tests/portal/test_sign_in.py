@@ -210,6 +210,35 @@ def test_unknown_fleet_token_is_404(client):
 # Password, activation, PIN ------------------------------------------------------------
 
 
+def test_sign_in_returns_to_the_portal_page_first_asked_for(client, company, contact, db):
+    contact.password_hash = hash_secret("staff set this one")
+    db.session.flush()
+    asked = f"/portal/{company.slug}/history?page=2"
+    assert client.get(asked).headers["Location"] == f"/portal/{company.slug}/sign-in"
+    signed_in = client.post(
+        f"/portal/{company.slug}/sign-in/password",
+        data={"email": contact.email, "password": "staff set this one"},
+    )
+    assert signed_in.headers["Location"] == asked
+    client.post(f"/portal/{company.slug}/sign-out")
+    # used once: the next sign-in goes to the dashboard
+    again = client.post(
+        f"/portal/{company.slug}/sign-in/password",
+        data={"email": contact.email, "password": "staff set this one"},
+    )
+    assert again.headers["Location"] == f"/portal/{company.slug}/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/x", "/portal/rival/invoices", "/fleets", "/\\evil"],
+)
+def test_a_link_never_leads_outside_this_portal(client, company, contact, db, target):
+    token = portal_auth.issue_login_link(contact)
+    response = client.post(f"/portal/{company.slug}/link/{token}", data={"next": target})
+    assert response.headers["Location"] == f"/portal/{company.slug}/"
+
+
 def test_password_sign_in_and_wrong_password(client, company, contact, db):
     contact.password_hash = hash_secret("staff set this one")
     db.session.flush()

@@ -22,12 +22,14 @@ import importlib
 import pkgutil
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask import session as cookie_session  # the package has a session.py feature module
 from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
 from ...htmx import is_fragment_request
 from ...models import Company
+from ...safe_redirect import safe_next_path
 
 bp = Blueprint("portal", __name__, url_prefix="/portal/<company_slug>")
 
@@ -94,12 +96,31 @@ def require_portal_principal():
         if "portal.sign_in" not in current_app.view_functions:
             abort(404)
         target = url_for("portal.sign_in")
+        if request.method == "GET" and not is_fragment_request():
+            remember_return_path(request.full_path.rstrip("?"))
         if is_fragment_request():
             from htmx_flask import make_response
 
             return make_response("", 401, redirect=target)
         return redirect(target)
     return None
+
+
+RETURN_PATH_KEY = "portal_return_path"
+
+
+def remember_return_path(path: str | None) -> None:
+    """Where to go after signing in: a page of this company's portal, else nothing. Kept in
+    the (signed) session cookie, so it survives the trip through the sign-in email."""
+    if path and safe_next_path(path, "").startswith(f"/portal/{g.company.slug}/"):
+        cookie_session[RETURN_PATH_KEY] = path
+
+
+def return_path_after_sign_in() -> str:
+    path = cookie_session.pop(RETURN_PATH_KEY, None)
+    if path and safe_next_path(path, "").startswith(f"/portal/{g.company.slug}/"):
+        return path
+    return url_for("portal.dashboard")
 
 
 @bp.context_processor

@@ -14,7 +14,7 @@ from ...services import portal_auth as auth
 from ...services.auth_sessions import end_sessions, start_session
 from ...services.passwords import password_problem
 from ...services.throttle import link_request_allowed
-from . import bp, public
+from . import bp, public, remember_return_path, return_path_after_sign_in
 from .forms import ChoosePasswordForm, LinkRequestForm, PasswordSignInForm, PinSignInForm
 
 NEUTRAL_LINK_MESSAGE = (
@@ -52,7 +52,7 @@ def _signed_in(contact, via: LoginMethod):
     contact.last_login_at = utcnow()
     audit.record(g.company.id, "portal.signed_in", actor=contact, subject=contact, method=via.value)
     db.session.commit()
-    return redirect_after_post(url_for("portal.dashboard"))
+    return redirect_after_post(return_path_after_sign_in())
 
 
 @bp.route("/sign-in")
@@ -91,7 +91,14 @@ def open_link(token):
         return _no_store(
             make_response(render_template("portal/link_expired.html", token=token), 410)
         )
-    return _no_store(make_response(render_template("portal/link_continue.html", token=token)))
+    # An email may send the customer to a page (an invoice) through the link: ?next=
+    return _no_store(
+        make_response(
+            render_template(
+                "portal/link_continue.html", token=token, next_path=request.args.get("next")
+            )
+        )
+    )
 
 
 @bp.route("/link/<token>", methods=["POST"])
@@ -100,6 +107,7 @@ def open_link(token):
 def use_link(token):
     _require_method(LoginMethod.MAGIC_LINK)
     contact = auth.consume_link(g.company, token)
+    remember_return_path(request.form.get("next"))
     if contact is None:
         db.session.rollback()
         lookup = auth.look_up_link(g.company, token)
