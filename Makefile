@@ -31,9 +31,11 @@ test-unit: $(STAMP)
 test-e2e: $(STAMP)
 	$(BIN)/python -m pytest e2e
 
+# Needs the PostgreSQL on 127.0.0.1:5432 for the gunicorn throughput ratio.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.pdf
+	$(BIN)/python -m bench.load --ratio-only
 
 # Needs the PostgreSQL on 127.0.0.1:5432; about three minutes.
 load: $(STAMP)
