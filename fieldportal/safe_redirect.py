@@ -5,12 +5,15 @@ from urllib.parse import urlsplit
 
 def safe_next_path(target: str | None, fallback: str) -> str:
     """``target`` when it is a path on this site, else ``fallback``."""
-    if not target:
+    if not target or any(ord(char) < 32 for char in target):
         return fallback
     target = target.strip()
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return fallback
-    if "\\" in target or any(ord(char) < 32 for char in target):
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. an unbalanced "[" that urlsplit reads as an IPv6 host
+        return fallback
+    if parts.scheme or parts.netloc:
         return fallback
     return target

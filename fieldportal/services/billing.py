@@ -95,7 +95,9 @@ def month_to_date_bounds(today: date) -> tuple[date, date]:
 
 MAX_CENTS = 1_000_000_000  # $10,000,000.00: one price, line, document total or payment
 MAX_QUANTITY = Decimal("100000")
-_PLAIN_NUMBER = re.compile(r"[0-9]*(?:\.[0-9]*)?")
+# Commas only as thousands separators (1,250.50): "12,50" or "1,5" is refused, never
+# read as 1,250 or 15.
+_PLAIN_NUMBER = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?")
 
 
 class AmountError(ValueError):
@@ -103,12 +105,12 @@ class AmountError(ValueError):
 
 
 def _parse_plain(text: str | None, *, what: str, example: str, maximum: Decimal) -> Decimal:
-    raw = (text or "").strip().replace(",", "")
+    raw = (text or "").strip()
     if raw.startswith("-"):
         raise AmountError(f"Enter {what} of zero or more, like {example}.")
     if not raw.strip(".") or not _PLAIN_NUMBER.fullmatch(raw):
         raise AmountError(f"Enter {what} in digits, like {example}.")
-    value = Decimal(raw)
+    value = Decimal(raw.replace(",", ""))
     if value > maximum:
         raise AmountError(f"Enter {what} of at most {maximum:,}.")
     if value != value.quantize(Decimal("0.01")):

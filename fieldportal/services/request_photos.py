@@ -141,7 +141,10 @@ def store_photo(prepared: PreparedPhoto, session: Session | None = None) -> str:
 
 @event.listens_for(Session, "after_commit")
 def _keep_committed_files(session: Session) -> None:
-    session.info.pop(WRITTEN_IN_TRANSACTION, None)
+    # SQLAlchemy also calls this when a savepoint is released: only the outermost
+    # transaction's commit makes the files permanent.
+    if not session.in_nested_transaction():
+        session.info.pop(WRITTEN_IN_TRANSACTION, None)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -167,3 +167,23 @@ def test_parsers_accept_plain_amounts():
                 parse(value)
     with pytest.raises(AmountError, match="more than zero"):
         parse_quantity("0.00")
+
+
+def test_commas_only_as_thousands_separators():
+    assert parse_money("1,250,000.50") == Decimal("1250000.50")
+    assert parse_money("999") == Decimal("999.00")
+    # A decimal comma or a stray separator would multiply the amount: refused, not guessed.
+    for typed in ("12,50", "1,5", ",5", "1,,,0", "1,2345", "12,5.00"):
+        with pytest.raises(AmountError, match="in digits"):
+            parse_money(typed)
+    with pytest.raises(AmountError):
+        parse_quantity("1,5")
+
+
+def test_a_decimal_comma_quantity_is_refused_not_read_as_a_bigger_one(staff_client, customer):
+    response = staff_client.post(
+        "/invoices/new",
+        data=invoice_post(customer, **{"lines-0-quantity": "1,5"}),
+    )
+    assert response.status_code == 422
+    assert count(Invoice) == 0

@@ -160,6 +160,8 @@ def test_a_form_posted_after_the_session_ended_leads_back_to_its_page(client, ow
     )
     assert htmx.status_code == 401 and htmx.headers["HX-Redirect"] == "/login?next=/requests"
     assert client.post("/outbox/1/retry").headers["Location"] == "/login"
+    malformed = client.post("/outbox/1/retry", headers={"Referer": "http://[::1/outbox"})
+    assert malformed.status_code == 302 and malformed.headers["Location"] == "/login"
 
 
 def _sign_in_next(client, next_path: str) -> str:

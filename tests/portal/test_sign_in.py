@@ -231,12 +231,34 @@ def test_sign_in_returns_to_the_portal_page_first_asked_for(client, company, con
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/x", "/portal/rival/invoices", "/fleets", "/\\evil"],
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/portal/rival/invoices",
+        "/fleets",
+        "/\\evil",
+        "/portal/acme/invoices\r\n",
+        "//[::1/x",
+    ],
 )
 def test_a_link_never_leads_outside_this_portal(client, company, contact, db, target):
     token = portal_auth.issue_login_link(contact)
     response = client.post(f"/portal/{company.slug}/link/{token}", data={"next": target})
     assert response.headers["Location"] == f"/portal/{company.slug}/"
+
+
+def test_a_bad_next_on_a_dead_link_does_not_spoil_the_next_sign_in(client, company, contact, db):
+    contact.password_hash = hash_secret("staff set this one")
+    db.session.flush()
+    dead = client.post(
+        f"/portal/{company.slug}/link/{new_token()}", data={"next": "/portal/acme/jobs\n"}
+    )
+    assert dead.status_code == 404
+    signed_in = client.post(
+        f"/portal/{company.slug}/sign-in/password",
+        data={"email": contact.email, "password": "staff set this one"},
+    )
+    assert signed_in.headers["Location"] == f"/portal/{company.slug}/"
 
 
 def test_password_sign_in_and_wrong_password(client, company, contact, db):

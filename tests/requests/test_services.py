@@ -223,6 +223,15 @@ def test_photos_of_a_rolled_back_request_are_deleted(db, setup):
     assert db.session.get(ServiceRequest, request.id) is None
 
 
+def test_releasing_a_savepoint_does_not_make_the_photos_permanent(db, setup):
+    before = _photo_files()
+    submit_request(setup.contact, setup.company, _input(setup, photos=[upload(image_bytes())]))
+    with db.session.begin_nested():
+        pass
+    db.session.rollback()
+    assert _photo_files() == before
+
+
 def test_photos_of_a_committed_request_are_kept(db, setup):
     before = _photo_files()
     submit_request(setup.contact, setup.company, _input(setup, photos=[upload(image_bytes())]))

@@ -33,7 +33,10 @@ def _return_path() -> str | None:
     source = request.headers.get("HX-Current-URL") or request.referrer
     if not source:
         return None
-    parts = urlsplit(source)
+    try:
+        parts = urlsplit(source)
+    except ValueError:  # a malformed header: sign in, then start from home
+        return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 

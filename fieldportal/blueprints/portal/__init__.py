@@ -109,18 +109,23 @@ def require_portal_principal():
 RETURN_PATH_KEY = "portal_return_path"
 
 
+def _portal_path_or_empty(path: str | None) -> str:
+    target = safe_next_path(path, "")
+    return target if target.startswith(f"/portal/{g.company.slug}/") else ""
+
+
 def remember_return_path(path: str | None) -> None:
     """Where to go after signing in: a page of this company's portal, else nothing. Kept in
     the (signed) session cookie, so it survives the trip through the sign-in email."""
-    if path and safe_next_path(path, "").startswith(f"/portal/{g.company.slug}/"):
-        cookie_session[RETURN_PATH_KEY] = path
+    target = _portal_path_or_empty(path)
+    if target:
+        cookie_session[RETURN_PATH_KEY] = target
 
 
 def return_path_after_sign_in() -> str:
-    path = cookie_session.pop(RETURN_PATH_KEY, None)
-    if path and safe_next_path(path, "").startswith(f"/portal/{g.company.slug}/"):
-        return path
-    return url_for("portal.dashboard")
+    return _portal_path_or_empty(cookie_session.pop(RETURN_PATH_KEY, None)) or url_for(
+        "portal.dashboard"
+    )
 
 
 @bp.context_processor

@@ -107,7 +107,6 @@ def open_link(token):
 def use_link(token):
     _require_method(LoginMethod.MAGIC_LINK)
     contact = auth.consume_link(g.company, token)
-    remember_return_path(request.form.get("next"))
     if contact is None:
         db.session.rollback()
         lookup = auth.look_up_link(g.company, token)
@@ -116,6 +115,7 @@ def use_link(token):
         return _no_store(
             make_response(render_template("portal/link_expired.html", token=token), 410)
         )
+    remember_return_path(request.form.get("next"))
     return _no_store(_signed_in(contact, LoginMethod.MAGIC_LINK))
 
 
