@@ -47,7 +47,7 @@ def run(lines: int = 30, repeats: int = 50) -> dict:
     )
     with app.app_context():
         db.create_all()
-        company = Company(slug="bench", name="Bench Mobile Mechanics", tax_rate_bp=825)
+        company = Company(slug="bench", name="Bench Mobile Mechanics", tax_rate_ppm=82_500)
         db.session.add(company)
         db.session.flush()
         staff = StaffUser(

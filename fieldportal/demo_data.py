@@ -125,7 +125,7 @@ COMPANIES = [
         "currency": "USD",
         "locale": "en_US",
         "paper_size": "Letter",
-        "tax_rate_bp": 1025,
+        "tax_rate_ppm": 102_500,
         "brand_color": "#1d4ed8",
         "phone_prefix": "+1 312 555 ",
         "city": "Chicago",
@@ -141,7 +141,7 @@ COMPANIES = [
         "currency": "GBP",
         "locale": "en_GB",
         "paper_size": "A4",
-        "tax_rate_bp": 2000,
+        "tax_rate_ppm": 200_000,
         "brand_color": "#0f766e",
         "phone_prefix": "+44 20 7946 ",
         "city": "London",
@@ -418,7 +418,7 @@ class CompanyBuilder:
             currency=spec["currency"],
             locale=spec["locale"],
             paper_size=spec["paper_size"],
-            tax_rate_bp=spec["tax_rate_bp"],
+            tax_rate_ppm=spec["tax_rate_ppm"],
             brand_color=spec["brand_color"],
             logo_filename=_write_logo(spec["slug"], spec["name"], spec["brand_color"]),
             default_interval_miles=5000,
@@ -1029,7 +1029,7 @@ class CompanyBuilder:
             subtotal += amount
             if taxable:
                 taxable_total += amount
-        tax = (taxable_total * self.spec["tax_rate_bp"] + 5000) // 10000
+        tax = (taxable_total * self.spec["tax_rate_ppm"] + 500_000) // 1_000_000
         return subtotal, tax
 
     def _quotes(self) -> None:
@@ -1071,7 +1071,7 @@ class CompanyBuilder:
                 status=status,
                 revision=1,
                 valid_until=valid_until,
-                tax_rate_bp=self.spec["tax_rate_bp"],
+                tax_rate_ppm=self.spec["tax_rate_ppm"],
                 subtotal_cents=subtotal,
                 tax_cents=tax,
                 total_cents=subtotal + tax,
@@ -1159,7 +1159,7 @@ class CompanyBuilder:
                 billing_terms=terms,
                 issued_on=issued if status != InvoiceStatus.DRAFT else None,
                 due_on=due if status != InvoiceStatus.DRAFT else None,
-                tax_rate_bp=self.spec["tax_rate_bp"],
+                tax_rate_ppm=self.spec["tax_rate_ppm"],
                 subtotal_cents=subtotal,
                 tax_cents=tax,
                 total_cents=total,

@@ -75,6 +75,17 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _sqlite_pragma(connection, pragma):
+    """Run a PRAGMA on the raw DBAPI connection, outside any transaction (SQLAlchemy's
+    begin would emit BEGIN first, and foreign_keys is ignored inside a transaction)."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(f'PRAGMA {pragma}')
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -100,15 +111,36 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch mode rebuilds a SQLite table by copying it and dropping the original;
+            # with foreign keys enforced, dropping e.g. companies would cascade-delete
+            # every customer, quote and invoice. The pragma only takes effect outside a
+            # transaction, so it is switched off here, before the migrations' transaction,
+            # and every reference is checked before that transaction commits.
+            _sqlite_pragma(connection, 'foreign_keys=OFF')
+            if _sqlite_pragma(connection, 'foreign_keys') != [(0,)]:
+                raise RuntimeError('could not switch SQLite foreign keys off to migrate')
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            # SQLite DDL is transactional too: one transaction for the whole upgrade, so
+            # the foreign key check below can still roll everything back.
+            **({'transactional_ddl': True} if sqlite else {}),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').all()
+                    if broken:
+                        raise RuntimeError(f'migration broke foreign keys: {broken[:10]}')
+        finally:
+            if sqlite:
+                _sqlite_pragma(connection, 'foreign_keys=ON')
 
 
 if context.is_offline_mode():

@@ -96,7 +96,7 @@ class Quote(TenantMixin, CreatedAtMixin, db.Model):
     # Bumped each time the quote is re-sent after changes; one decision per revision.
     revision: Mapped[int] = mapped_column(Integer, default=1)
     valid_until: Mapped[date | None] = mapped_column(Date)
-    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
+    tax_rate_ppm: Mapped[int] = mapped_column(Integer, default=0)  # 88,750 = 8.875 %
     subtotal_cents: Mapped[int] = mapped_column(Integer, default=0)
     tax_cents: Mapped[int] = mapped_column(Integer, default=0)
     total_cents: Mapped[int] = mapped_column(Integer, default=0)
@@ -121,7 +121,7 @@ class Quote(TenantMixin, CreatedAtMixin, db.Model):
             "subtotal_cents >= 0 AND tax_cents >= 0 AND total_cents >= 0",
             name="amounts_non_negative",
         ),
-        CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate_range"),
+        CheckConstraint("tax_rate_ppm >= 0 AND tax_rate_ppm <= 1000000", name="tax_rate_range"),
         CheckConstraint("revision >= 1", name="revision_positive"),
         Index("ix_quotes_customer_status", "customer_id", "status"),
     )
@@ -168,7 +168,7 @@ class Invoice(TenantMixin, CreatedAtMixin, db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)
     po_number: Mapped[str | None] = mapped_column(String(60))
     notes: Mapped[str | None] = mapped_column(Text)
-    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
+    tax_rate_ppm: Mapped[int] = mapped_column(Integer, default=0)  # 88,750 = 8.875 %
     subtotal_cents: Mapped[int] = mapped_column(Integer, default=0)
     tax_cents: Mapped[int] = mapped_column(Integer, default=0)
     total_cents: Mapped[int] = mapped_column(Integer, default=0)
@@ -197,7 +197,7 @@ class Invoice(TenantMixin, CreatedAtMixin, db.Model):
         ),
         # Overpaying is refused by the database too.
         CheckConstraint("amount_paid_cents <= total_cents", name="paid_within_total"),
-        CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate_range"),
+        CheckConstraint("tax_rate_ppm >= 0 AND tax_rate_ppm <= 1000000", name="tax_rate_range"),
         CheckConstraint("(status = 'void') = (voided_at IS NOT NULL)", name="void_has_time"),
         Index("ix_invoices_customer_status", "customer_id", "status"),
         Index("ix_invoices_job", "job_id"),

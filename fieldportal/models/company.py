@@ -57,7 +57,8 @@ class Company(CreatedAtMixin, db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     locale: Mapped[str] = mapped_column(String(16), default="en_US")
     paper_size: Mapped[str] = mapped_column(String(6), default="Letter")
-    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)  # basis points: 825 = 8.25 %
+    # Parts per million of the taxable amount: 82,500 = 8.25 %, 88,750 = 8.875 %.
+    tax_rate_ppm: Mapped[int] = mapped_column(Integer, default=0)
 
     portal_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     requests_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -86,7 +87,7 @@ class Company(CreatedAtMixin, db.Model):
     next_report_number: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (
-        CheckConstraint("tax_rate_bp >= 0 AND tax_rate_bp <= 10000", name="tax_rate_range"),
+        CheckConstraint("tax_rate_ppm >= 0 AND tax_rate_ppm <= 1000000", name="tax_rate_range"),
         CheckConstraint("due_soon_percent >= 0 AND due_soon_percent <= 100", name="due_soon_range"),
     )
 

@@ -90,8 +90,8 @@ def month_to_date_bounds(today: date) -> tuple[date, date]:
 # Money columns are 32-bit integers of cents (PostgreSQL INTEGER tops out at
 # 2,147,483,647), quantities are NUMERIC(10, 2). So every amount a person types is
 # checked here before anything is computed or stored: plain digits only (no NaN,
-# Infinity, exponents or minus signs), at most 2 decimal places (never rounded
-# silently), and below limits that keep every line, total and payment inside the columns.
+# Infinity, exponents or minus signs), at most 2 decimal places (4 for a tax rate in
+# percent; never rounded silently), and below limits that keep every line, total and payment inside the columns.
 
 MAX_CENTS = 1_000_000_000  # $10,000,000.00: one price, line, document total or payment
 MAX_QUANTITY = Decimal("100000")
@@ -104,7 +104,10 @@ class AmountError(ValueError):
     """A typed amount was refused; the message is shown to the person as is."""
 
 
-def _parse_plain(text: str | None, *, what: str, example: str, maximum: Decimal) -> Decimal:
+def _parse_exact(
+    text: str | None, *, what: str, example: str, maximum: Decimal, places: int
+) -> Decimal:
+    """The typed number exactly as typed (never rounded), or AmountError."""
     raw = (text or "").strip()
     if raw.startswith("-"):
         raise AmountError(f"Enter {what} of zero or more, like {example}.")
@@ -113,8 +116,13 @@ def _parse_plain(text: str | None, *, what: str, example: str, maximum: Decimal)
     value = Decimal(raw.replace(",", ""))
     if value > maximum:
         raise AmountError(f"Enter {what} of at most {maximum:,}.")
-    if value != value.quantize(Decimal("0.01")):
-        raise AmountError("Use at most 2 decimal places.")
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        raise AmountError(f"Use at most {places} decimal places.")
+    return value
+
+
+def _parse_plain(text: str | None, *, what: str, example: str, maximum: Decimal) -> Decimal:
+    value = _parse_exact(text, what=what, example=example, maximum=maximum, places=2)
     return value.quantize(Decimal("0.01"))
 
 
@@ -132,9 +140,41 @@ def parse_quantity(text: str | None) -> Decimal:
     return value
 
 
+# Tax rates are stored as integer parts per million of the taxable amount (ppm):
+# 8.25 % = 82,500; New York City's 8.875 % = 88,750; 100 % = 1,000,000. A rate is typed
+# in percent with at most PERCENT_PLACES decimals, so every typed rate is stored exactly.
+PPM_PER_PERCENT = 10_000
+MAX_TAX_RATE_PPM = 1_000_000
+PERCENT_PLACES = 4
+
+
 def parse_percent(text: str | None) -> Decimal:
-    """A tax rate in percent: 0–100 with at most 2 decimal places (stored as basis points)."""
-    return _parse_plain(text, what="a rate", example="8.25", maximum=Decimal(100))
+    """A tax rate in percent: 0–100 with at most 4 decimal places (8.875 is fine; stored
+    exactly as parts per million by ``percent_to_ppm``). Raises AmountError."""
+    return _parse_exact(
+        text, what="a rate", example="8.875", maximum=Decimal(100), places=PERCENT_PLACES
+    )
+
+
+def percent_to_ppm(percent: Decimal) -> int:
+    """A rate in percent (at most 4 decimals, as ``parse_percent`` returns) as parts per
+    million: 8.875 → 88,750. Refuses a rate that would not be stored exactly."""
+    ppm = Decimal(percent) * PPM_PER_PERCENT
+    if ppm != ppm.to_integral_value():
+        raise ValueError(f"{percent} % has more than {PERCENT_PLACES} decimal places")
+    return int(ppm)
+
+
+def ppm_to_percent(ppm: int) -> Decimal:
+    """Parts per million as an exact percent with no trailing zeros: 88,750 → 8.875,
+    82,500 → 8.25, 0 → 0, 1,000,000 → 100."""
+    return Decimal(ppm) / PPM_PER_PERCENT
+
+
+def format_percent(ppm: int) -> str:
+    """A rate for people to read, trailing zeros trimmed: "8.875", "8.25", "10", "0"."""
+    text = format(ppm_to_percent(ppm), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def to_cents(amount: Decimal) -> int:
@@ -157,6 +197,9 @@ def within_limits(totals: "Totals") -> bool:
 #   * tax is computed ONCE on the sum of the taxable lines' amounts and rounded half-up
 #     (not per line), so the tax shown equals rate × taxable subtotal as a customer would
 #     check it with a calculator; per-line rounding can drift by up to half a cent a line.
+#     Exactly: tax_cents = round_half_up(taxable_cents × tax_rate_ppm / 1,000,000), in
+#     Decimal arithmetic (no floats): $1,234.56 at 8.875 % → 109.567... → $109.57, and an
+#     exact half cent goes up ($1.00 at 0.5 % → 0.5 cent → $0.01).
 #   * total = subtotal + tax.
 
 
@@ -190,11 +233,12 @@ class Totals:
     total_cents: int
 
 
-def compute_totals(lines, tax_rate_bp: int) -> Totals:
-    """Subtotal, tax and total of lines (anything with amount_cents and taxable)."""
+def compute_totals(lines, tax_rate_ppm: int) -> Totals:
+    """Subtotal, tax and total of lines (anything with amount_cents and taxable); the tax
+    rate is in parts per million (88,750 = 8.875 %). See the rounding rule above."""
     subtotal = sum(line.amount_cents for line in lines)
     taxable = sum(line.amount_cents for line in lines if line.taxable)
-    tax = round_half_up(Decimal(taxable) * tax_rate_bp / Decimal(10_000))
+    tax = round_half_up(Decimal(taxable) * tax_rate_ppm / Decimal(MAX_TAX_RATE_PPM))
     return Totals(subtotal, taxable, tax, subtotal + tax)
 
 
@@ -202,7 +246,7 @@ def replace_lines(document, lines: list[LineInput]) -> Totals:
     """Replace the line items of a quote or invoice and store its new totals."""
     from ..models import Invoice, LineItem
 
-    totals = compute_totals(lines, document.tax_rate_bp)
+    totals = compute_totals(lines, document.tax_rate_ppm)
     if not within_limits(totals):
         raise AmountError(TOTAL_TOO_LARGE)
     parent = "invoice_id" if isinstance(document, Invoice) else "quote_id"

@@ -32,7 +32,7 @@ from ..models import (
     Report,
     Vehicle,
 )
-from .billing import TERM_LABELS
+from .billing import TERM_LABELS, format_percent
 
 # Bump when a PDF template or pdf.css changes, so cached files are not served stale.
 TEMPLATE_VERSION = "2026-12-02.1"
@@ -154,7 +154,7 @@ def invoice_context(invoice: Invoice) -> dict:
         "lines": invoice.lines,
         "payments": [p for p in invoice.payments],
         "terms_label": TERM_LABELS[invoice.billing_terms],
-        "tax_percent": invoice.tax_rate_bp / 100,
+        "tax_percent": format_percent(invoice.tax_rate_ppm),
     }
 
 
@@ -178,7 +178,7 @@ def quote_context(quote: Quote) -> dict:
         "customer": quote.customer,
         "lines": quote.lines,
         "decisions": quote.decisions,
-        "tax_percent": quote.tax_rate_bp / 100,
+        "tax_percent": format_percent(quote.tax_rate_ppm),
     }
 
 

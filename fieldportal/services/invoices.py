@@ -45,7 +45,7 @@ def create_invoice(
     by: StaffUser | None = None,
     job: Job | None = None,
     lines: list[LineInput] = (),
-    tax_rate_bp: int | None = None,
+    tax_rate_ppm: int | None = None,
     po_number: str | None = None,
     notes: str | None = None,
     billing_terms: BillingTerms | None = None,
@@ -59,7 +59,7 @@ def create_invoice(
         number=next_number(customer.company_id, "invoice"),
         status=InvoiceStatus.DRAFT,
         billing_terms=billing_terms or customer.billing_terms,
-        tax_rate_bp=company.tax_rate_bp if tax_rate_bp is None else tax_rate_bp,
+        tax_rate_ppm=company.tax_rate_ppm if tax_rate_ppm is None else tax_rate_ppm,
         job_id=job.id if job else None,
         site_id=job.site_id if job else None,
         po_number=po_number or (job.po_number if job else None),
@@ -76,7 +76,7 @@ def update_draft(
     invoice: Invoice,
     *,
     lines: list[LineInput],
-    tax_rate_bp: int,
+    tax_rate_ppm: int,
     po_number: str | None,
     notes: str | None,
     billing_terms=None,
@@ -84,7 +84,7 @@ def update_draft(
     """Change a draft's lines, tax rate, PO and notes; only drafts can change."""
     if invoice.status != InvoiceStatus.DRAFT:
         raise InvoiceError("Only a draft invoice can be edited.")
-    invoice.tax_rate_bp = tax_rate_bp
+    invoice.tax_rate_ppm = tax_rate_ppm
     invoice.po_number = po_number
     invoice.notes = notes
     if billing_terms is not None:

@@ -58,7 +58,7 @@ def create_quote(
     by: StaffUser | None = None,
     lines: list[LineInput] = (),
     valid_until: date | None = None,
-    tax_rate_bp: int | None = None,
+    tax_rate_ppm: int | None = None,
     notes: str | None = None,
     site_id: int | None = None,
     vehicle_id: int | None = None,
@@ -71,7 +71,7 @@ def create_quote(
         title=title,
         status=QuoteStatus.DRAFT,
         valid_until=valid_until,
-        tax_rate_bp=customer.company.tax_rate_bp if tax_rate_bp is None else tax_rate_bp,
+        tax_rate_ppm=customer.company.tax_rate_ppm if tax_rate_ppm is None else tax_rate_ppm,
         notes=notes,
         site_id=site_id,
         vehicle_id=vehicle_id,
@@ -89,7 +89,7 @@ def update_quote(
     title: str,
     lines: list[LineInput],
     valid_until: date | None,
-    tax_rate_bp: int,
+    tax_rate_ppm: int,
     notes: str | None,
 ) -> Quote:
     """Edit a draft, or a quote the customer asked to change (it then needs re-sending)."""
@@ -97,7 +97,7 @@ def update_quote(
         raise QuoteError(f"A {quote.status.value.replace('_', ' ')} quote cannot be edited.")
     quote.title = title
     quote.valid_until = valid_until
-    quote.tax_rate_bp = tax_rate_bp
+    quote.tax_rate_ppm = tax_rate_ppm
     quote.notes = notes
     replace_lines(quote, lines)
     return quote
@@ -214,7 +214,14 @@ def quote_fingerprint(quote: Quote) -> str:
             ]
             for line in quote.lines
         ],
-        "tax_rate_bp": quote.tax_rate_bp,
+        # Rates that were storable in basis points keep their old key and value, so the
+        # fingerprints recorded with decisions before rates moved to parts per million
+        # (2026-12) still match; finer rates such as 8.875 % use the ppm key.
+        **(
+            {"tax_rate_bp": quote.tax_rate_ppm // 100}
+            if quote.tax_rate_ppm % 100 == 0
+            else {"tax_rate_ppm": quote.tax_rate_ppm}
+        ),
         "subtotal": quote.subtotal_cents,
         "tax": quote.tax_cents,
         "total": quote.total_cents,

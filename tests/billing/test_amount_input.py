@@ -38,6 +38,12 @@ BAD_NUMBERS = [
     ".",
     "1.2.3",
 ]
+# A tax rate may have 4 decimals of a percent (8.875 % is real), so 1.005 is a fine rate;
+# five decimals are not.
+BAD_RATES = [value for value in BAD_NUMBERS if value != "1.005"] + ["1.00005", "8.87501"]
+BAD_FIELD_VALUES = [
+    (field, value) for field in ("lines-0-quantity", "lines-0-unit_price") for value in BAD_NUMBERS
+] + [("tax_percent", value) for value in BAD_RATES]
 
 
 def count(model) -> int:
@@ -60,8 +66,7 @@ def invoice_post(customer, **overrides):
     return data
 
 
-@pytest.mark.parametrize("value", BAD_NUMBERS)
-@pytest.mark.parametrize("field", ["lines-0-quantity", "lines-0-unit_price", "tax_percent"])
+@pytest.mark.parametrize(("field", "value"), BAD_FIELD_VALUES)
 def test_bad_numbers_in_invoice_lines_are_422_and_write_nothing(
     staff_client, customer, field, value
 ):
@@ -161,10 +166,17 @@ def test_parsers_accept_plain_amounts():
     assert parse_money("0") == Decimal("0.00")
     assert parse_quantity("2.25") == Decimal("2.25")
     assert parse_percent("8.25") == Decimal("8.25")
+    assert parse_percent("8.875") == Decimal("8.875")
+    assert parse_percent("0.0001") == Decimal("0.0001")
     for parse in (parse_money, parse_quantity, parse_percent):
-        for value in ("NaN", "-0", "1E3", "1.001"):
+        for value in ("NaN", "-0", "1E3", "1.00001"):
             with pytest.raises(AmountError):
                 parse(value)
+    for parse in (parse_money, parse_quantity):
+        with pytest.raises(AmountError, match="at most 2 decimal places"):
+            parse("1.001")
+    with pytest.raises(AmountError, match="at most 4 decimal places"):
+        parse_percent("8.87501")
     with pytest.raises(AmountError, match="more than zero"):
         parse_quantity("0.00")
 

@@ -28,7 +28,7 @@ def render_ctx(app):
 
 @pytest.fixture
 def taxed_invoice(db, customer, owner, app, render_ctx):
-    customer.company.tax_rate_bp = 825
+    customer.company.tax_rate_ppm = 82_500
     invoice = invoices.create_invoice(
         customer,
         by=owner,

@@ -28,13 +28,13 @@ def test_tax_is_rounded_once_on_the_taxable_subtotal_not_per_line():
     # Three taxable lines of $0.05 at 10 %: per line 0.5¢ would round to 1¢ each (3¢);
     # on the total, 15¢ × 10 % = 1.5¢ → 2¢. The documented rule is on the total.
     lines = [line(unit_price_cents=5) for _ in range(3)]
-    totals = compute_totals(lines, 1000)
+    totals = compute_totals(lines, 100_000)
     assert (totals.subtotal_cents, totals.tax_cents, totals.total_cents) == (15, 2, 17)
 
 
 def test_untaxed_lines_are_not_taxed():
     lines = [line(unit_price_cents=10_000), line(unit_price_cents=5_000, taxable=False)]
-    totals = compute_totals(lines, 825)
+    totals = compute_totals(lines, 82_500)
     assert totals.subtotal_cents == 15_000
     assert totals.taxable_cents == 10_000
     assert totals.tax_cents == 825
@@ -43,9 +43,24 @@ def test_untaxed_lines_are_not_taxed():
 
 def test_tax_half_cent_rounds_up():
     # 8.25 % of $1.10 = 9.075¢ → 9¢; of $1.30 = 10.725¢ → 11¢; of $2.00 = 16.5¢ → 17¢
-    assert compute_totals([line(unit_price_cents=110)], 825).tax_cents == 9
-    assert compute_totals([line(unit_price_cents=130)], 825).tax_cents == 11
-    assert compute_totals([line(unit_price_cents=200)], 825).tax_cents == 17
+    assert compute_totals([line(unit_price_cents=110)], 82_500).tax_cents == 9
+    assert compute_totals([line(unit_price_cents=130)], 82_500).tax_cents == 11
+    assert compute_totals([line(unit_price_cents=200)], 82_500).tax_cents == 17
+
+
+def test_tax_at_three_decimals_of_a_percent():
+    # New York City: 8.875 % = 88,750 ppm. $1,234.56 → 10,956.72¢ → $109.57;
+    # $100.00 → 887.5¢ exactly half → up to $8.88; $0.40 → 3.55¢ → 4¢.
+    totals = compute_totals([line(unit_price_cents=123_456)], 88_750)
+    assert (totals.tax_cents, totals.total_cents) == (10_957, 134_413)
+    assert compute_totals([line(unit_price_cents=10_000)], 88_750).tax_cents == 888
+    assert compute_totals([line(unit_price_cents=40)], 88_750).tax_cents == 4
+    # Four decimals: 0.0001 % (1 ppm) of $10,000.00 is 1¢, of $5,000.00 half a cent → 1¢,
+    # of $4,999.99 just under → 0¢; 100 % doubles.
+    assert compute_totals([line(unit_price_cents=1_000_000)], 1).tax_cents == 1
+    assert compute_totals([line(unit_price_cents=500_000)], 1).tax_cents == 1
+    assert compute_totals([line(unit_price_cents=499_999)], 1).tax_cents == 0
+    assert compute_totals([line(unit_price_cents=12_345)], 1_000_000).tax_cents == 12_345
 
 
 @pytest.mark.parametrize(
@@ -61,7 +76,7 @@ def test_due_date_from_terms(terms, expected):
 
 
 def test_created_invoice_is_a_draft_with_stored_totals(db, customer, owner):
-    customer.company.tax_rate_bp = 1000
+    customer.company.tax_rate_ppm = 100_000
     invoice = invoices.create_invoice(
         customer, by=owner, lines=[line(quantity="2", unit_price_cents=1_250), line(taxable=False)]
     )
@@ -172,4 +187,4 @@ def test_invoice_with_payments_cannot_be_voided(db, customer, owner, app):
 def test_only_drafts_can_be_edited(db, customer, owner, app):
     invoice = _sent_invoice(customer, owner, app)
     with pytest.raises(invoices.InvoiceError):
-        invoices.update_draft(invoice, lines=[line()], tax_rate_bp=0, po_number=None, notes=None)
+        invoices.update_draft(invoice, lines=[line()], tax_rate_ppm=0, po_number=None, notes=None)

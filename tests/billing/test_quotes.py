@@ -88,7 +88,7 @@ def test_request_changes_needs_a_message_then_resend_is_a_new_revision(db, sent_
         title="Brake job (OEM)",
         lines=[line(quantity="2", unit_price_cents=15_000)],
         valid_until=None,
-        tax_rate_bp=0,
+        tax_rate_ppm=0,
         notes=None,
     )
     quotes.send_quote(sent_quote, by=owner)
@@ -205,7 +205,7 @@ def test_accepted_quote_converts_to_one_unscheduled_job(db, sent_quote, owner):
 def test_sent_or_accepted_quote_cannot_be_edited(db, sent_quote):
     with pytest.raises(quotes.QuoteError):
         quotes.update_quote(
-            sent_quote, title="x", lines=[line()], valid_until=None, tax_rate_bp=0, notes=None
+            sent_quote, title="x", lines=[line()], valid_until=None, tax_rate_ppm=0, notes=None
         )
 
 

@@ -2,15 +2,18 @@
 
 import os
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from fieldportal import create_app
 from fieldportal.extensions import db
@@ -67,4 +70,122 @@ def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path):
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences = compare_metadata(context, db.metadata)
         assert differences == []
+        db.engine.dispose()
+
+
+BEFORE_PPM = "e2b8bb4cde26"  # the last revision with tax rates in basis points
+
+
+def _insert(connection, table_name: str, **values) -> int:
+    table = sa.Table(table_name, sa.MetaData(), autoload_with=connection)
+    return connection.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+
+def _old_rows(connection) -> dict:
+    """A company at 8.25 %, its customer, a quote at 10 % and an invoice at 8.25 % with a
+    line each, typed into the basis-point schema."""
+    now = datetime(2026, 11, 30, 12, 0)
+    company = _insert(
+        connection, "companies", slug="nyc", name="NYC Mobile", brand_color="#1d4ed8",
+        time_zone="America/New_York", currency="USD", locale="en_US", paper_size="Letter",
+        tax_rate_bp=825, portal_enabled=True, requests_enabled=True, login_methods=[],
+        show_quotes=True, show_invoices=True, show_reports=True, asset_id_label="Unit",
+        asset_portal_fields=[], default_job_status="unscheduled", due_soon_percent=10,
+        default_billing_terms="net_30", next_job_number=1, next_quote_number=2,
+        next_invoice_number=2, next_report_number=1, created_at=now,
+    )  # fmt: skip
+    customer = _insert(
+        connection, "customers", kind="consumer", name="Ada", billing_terms="net_30",
+        portal_enabled=True, company_id=company, created_at=now,
+    )  # fmt: skip
+    common = dict(
+        number=1, customer_id=customer, subtotal_cents=10000, total_cents=10825,
+        tax_cents=825, updated_at=now, company_id=company, created_at=now,
+    )  # fmt: skip
+    quote = _insert(
+        connection, "quotes", title="Brakes", status="sent", revision=1, tax_rate_bp=1000,
+        **common,
+    )  # fmt: skip
+    invoice = _insert(
+        connection, "invoices", status="sent", billing_terms="net_30", tax_rate_bp=825,
+        amount_paid_cents=0, **common,
+    )  # fmt: skip
+    for parent in ({"quote_id": quote}, {"invoice_id": invoice}):
+        _insert(
+            connection, "line_items", position=0, description="Pads", quantity=1,
+            unit_price_cents=10000, taxable=True, amount_cents=10000, company_id=company,
+            **parent,
+        )  # fmt: skip
+    return {"company": company, "customer": customer, "quote": quote, "invoice": invoice}
+
+
+def _rates(connection, column: str) -> dict:
+    return {
+        table: connection.execute(text(f"SELECT {column} FROM {table}")).scalars().all()
+        for table in ("companies", "quotes", "invoices")
+    }
+
+
+def test_upgrade_converts_basis_points_to_ppm_and_keeps_every_row(empty_database_url):
+    """825 bp becomes 82,500 ppm; rebuilding the tables (SQLite batch mode) must not
+    cascade-delete the customers, line items or anything else that refers to them."""
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "m", "TESTING": True}
+    )
+    with app.app_context():
+        upgrade(revision=BEFORE_PPM)
+        with db.engine.begin() as connection:
+            ids = _old_rows(connection)
+        upgrade()
+        with db.engine.begin() as connection:
+            assert _rates(connection, "tax_rate_ppm") == {
+                "companies": [82_500],
+                "quotes": [100_000],
+                "invoices": [82_500],
+            }
+            counts = {
+                table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("companies", "customers", "quotes", "invoices", "line_items")
+            }
+            assert counts == {
+                "companies": 1,
+                "customers": 1,
+                "quotes": 1,
+                "invoices": 1,
+                "line_items": 2,
+            }
+            assert (
+                connection.execute(text("SELECT company_id FROM customers")).scalar()
+                == (ids["company"])
+            )
+            if connection.dialect.name == "sqlite":
+                assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        # The new CHECK constraints allow 8.875 % and 100 % and refuse more than 100 %;
+        # the constraints that were not touched survived the rebuild.
+        for statement, allowed in (
+            ("UPDATE companies SET tax_rate_ppm = 88750", True),
+            ("UPDATE invoices SET tax_rate_ppm = 1000000", True),
+            ("UPDATE quotes SET tax_rate_ppm = 1000001", False),
+            ("UPDATE invoices SET tax_rate_ppm = -1", False),
+            ("UPDATE companies SET due_soon_percent = 101", False),
+            ("UPDATE invoices SET amount_paid_cents = 99999", False),
+            ("UPDATE quotes SET revision = 0", False),
+        ):
+            try:
+                with db.engine.begin() as connection:
+                    connection.execute(text(statement))
+            except IntegrityError:
+                assert not allowed, statement
+            else:
+                assert allowed, statement
+        # And back: the downgrade restores basis points (rounding finer rates half up).
+        downgrade(revision=BEFORE_PPM)
+        with db.engine.begin() as connection:
+            assert _rates(connection, "tax_rate_bp") == {
+                "companies": [888],
+                "quotes": [1000],
+                "invoices": [10000],
+            }
+            assert connection.execute(text("SELECT count(*) FROM line_items")).scalar() == 2
         db.engine.dispose()

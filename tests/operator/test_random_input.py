@@ -63,6 +63,7 @@ FORMS = {
             "brand_color",
             "login_methods",
             "default_interval_miles",
+            "default_tax_percent",
             "due_soon_percent",
         ],
     ),

@@ -26,6 +26,7 @@ VALID = {
     "default_interval_miles": "7500",
     "default_interval_days": "",
     "default_billing_terms": "net_15",
+    "default_tax_percent": "8.875",
     "due_soon_percent": "15",
 }
 
@@ -52,8 +53,11 @@ def test_owner_saves_every_setting(staff_client, company):
     assert company.asset_id_label == "Tag" and company.asset_portal_fields == ["serial_number"]
     assert company.default_interval_miles == 7_500 and company.default_interval_days is None
     assert company.default_billing_terms.value == "net_15" and company.due_soon_percent == 15
+    assert company.tax_rate_ppm == 88_750  # New York City's 8.875 %
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "settings.updated"))
-    assert "time_zone" in event.summary
+    assert "time_zone" in event.summary and "tax_rate_ppm" in event.summary
+    # Shown again exactly as the rate it is, not rounded to 2 places.
+    assert 'value="8.875"' in staff_client.get("/settings").get_data(as_text=True)
 
 
 def test_portal_off_and_on_keeps_everything(staff_client, company):
@@ -75,6 +79,12 @@ def test_portal_off_and_on_keeps_everything(staff_client, company):
         ({"login_methods": ["carrier_pigeon"]}, "Choose one of the options listed."),
         ({"brand_color": "red;}"}, "Use a colour like #1d4ed8."),
         ({"name": ""}, "This field is required."),
+        ({"default_tax_percent": "8.87501"}, "Use at most 4 decimal places."),
+        ({"default_tax_percent": "NaN"}, "Enter a rate in digits, like 8.875."),
+        ({"default_tax_percent": "1E2"}, "Enter a rate in digits, like 8.875."),
+        ({"default_tax_percent": "-1"}, "Enter a rate of zero or more, like 8.875."),
+        ({"default_tax_percent": "100.0001"}, "Enter a rate of at most 100."),
+        ({"default_tax_percent": ""}, "Enter a rate, like 8.875 (0 for no tax)."),
     ],
 )
 def test_bad_settings_are_refused_whole(staff_client, company, change, message):
@@ -83,6 +93,7 @@ def test_bad_settings_are_refused_whole(staff_client, company, change, message):
     assert message in text_of(response)
     db.session.refresh(company)
     assert company.time_zone == "America/Chicago" and company.currency == "USD"
+    assert company.tax_rate_ppm == 0
 
 
 def test_logo_upload_is_reencoded_under_a_random_name_and_served(staff_client, company, app):

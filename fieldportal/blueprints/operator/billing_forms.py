@@ -32,6 +32,7 @@ from ...services.billing import (
     parse_money,
     parse_percent,
     parse_quantity,
+    percent_to_ppm,
     to_cents,
     within_limits,
 )
@@ -68,11 +69,12 @@ MAX_LINES = 200
 class TypedDecimalField(DecimalField):
     """A number typed in plain digits and checked by one of the services' parsers
     (``parse_money``, ``parse_quantity``, ``parse_percent``): NaN, Infinity, exponents,
-    minus signs, more than 2 decimal places and out-of-range values get the parser's
-    message on the field instead of reaching the database."""
+    minus signs, too many decimal places and out-of-range values get the parser's
+    message on the field instead of reaching the database. ``places=None`` shows the
+    value as it is (a tax rate of 8.875 must not be shown rounded to 8.88)."""
 
-    def __init__(self, label=None, validators=None, *, parse, **kwargs):
-        super().__init__(label, validators, places=2, **kwargs)
+    def __init__(self, label=None, validators=None, *, parse, places=2, **kwargs):
+        super().__init__(label, validators, places=places, **kwargs)
         self.parse = parse
 
     def process_formdata(self, valuelist):
@@ -95,7 +97,7 @@ class LineForm(Form):
 
 class LinesFormMixin:
     lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
-    tax_percent = TypedDecimalField("Tax rate (%)", parse=parse_percent)
+    tax_percent = TypedDecimalField("Tax rate (%)", parse=parse_percent, places=None)
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
 
     def line_inputs(self) -> list[LineInput]:
@@ -116,9 +118,10 @@ class LinesFormMixin:
             )
         return result
 
-    def tax_rate_bp(self) -> int:
-        """The tax rate in basis points (8.25 % → 825; exact, at most 2 decimals typed)."""
-        return int((self.tax_percent.data or Decimal(0)) * 100)
+    def tax_rate_ppm(self) -> int:
+        """The tax rate in parts per million (8.875 % → 88,750; exact: at most 4 decimals
+        can be typed)."""
+        return percent_to_ppm(self.tax_percent.data or Decimal(0))
 
     def validate_lines(self, field):
         unpriced = [
@@ -136,7 +139,7 @@ class LinesFormMixin:
             raise ValidationError("Add at least one line with a description and a price.")
         if self.tax_percent.process_errors or any(entry.form.errors for entry in self.lines):
             return  # the totals of invalid rows mean nothing
-        if not within_limits(compute_totals(self.line_inputs(), self.tax_rate_bp())):
+        if not within_limits(compute_totals(self.line_inputs(), self.tax_rate_ppm())):
             raise ValidationError(TOTAL_TOO_LARGE)
 
     def fill_lines(self, lines, blank_rows: int = BLANK_LINE_ROWS) -> None:

@@ -25,6 +25,7 @@ from ...services.billing import (
     invoiced_cents,
     month_to_date_bounds,
     open_ar_cents,
+    ppm_to_percent,
     to_cents,
 )
 from ...services.clock import company_today
@@ -111,10 +112,10 @@ def _invoice_form(invoice: Invoice | None = None, customer_id: int | None = None
             form.billing_terms.data = invoice.billing_terms.value
             form.po_number.data = invoice.po_number
             form.notes.data = invoice.notes
-            form.tax_percent.data = Decimal(invoice.tax_rate_bp) / 100
+            form.tax_percent.data = ppm_to_percent(invoice.tax_rate_ppm)
             form.fill_lines(invoice.lines)
         else:
-            form.tax_percent.data = Decimal(g.company.tax_rate_bp) / 100
+            form.tax_percent.data = ppm_to_percent(g.company.tax_rate_ppm)
             if customer_id:
                 form.customer_id.data = customer_id
             form.fill_lines([])
@@ -137,7 +138,7 @@ def invoice_new():
             by=g.staff,
             job=job if job and job.customer_id == customer.id else None,
             lines=form.line_inputs(),
-            tax_rate_bp=form.tax_rate_bp(),
+            tax_rate_ppm=form.tax_rate_ppm(),
             po_number=form.po_number.data or None,
             notes=form.notes.data or None,
             billing_terms=form.chosen_terms(),
@@ -163,7 +164,7 @@ def invoice_edit(invoice_id: int):
         invoices.update_draft(
             invoice,
             lines=form.line_inputs(),
-            tax_rate_bp=form.tax_rate_bp(),
+            tax_rate_ppm=form.tax_rate_ppm(),
             po_number=form.po_number.data or None,
             notes=form.notes.data or None,
             billing_terms=form.chosen_terms() or invoice.customer.billing_terms,

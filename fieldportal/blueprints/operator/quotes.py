@@ -1,8 +1,6 @@
 """Quotes in the back office: list, author drafts, send, see the customer's decision
 record, convert an accepted quote to a job, PDF. Owners and dispatchers only."""
 
-from decimal import Decimal
-
 from flask import abort, flash, g, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -11,6 +9,7 @@ from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import Customer, Quote, QuoteDecision, QuoteStatus, StaffRole
 from ...services import documents, quotes
+from ...services.billing import ppm_to_percent
 from ...services.clock import company_today
 from . import bp
 from .access import get_for_company_or_404, require_roles
@@ -81,10 +80,10 @@ def _quote_form(quote: Quote | None = None, customer_id: int | None = None) -> Q
             form.title.data = quote.title
             form.valid_until.data = quote.valid_until
             form.notes.data = quote.notes
-            form.tax_percent.data = Decimal(quote.tax_rate_bp) / 100
+            form.tax_percent.data = ppm_to_percent(quote.tax_rate_ppm)
             form.fill_lines(quote.lines)
         else:
-            form.tax_percent.data = Decimal(g.company.tax_rate_bp) / 100
+            form.tax_percent.data = ppm_to_percent(g.company.tax_rate_ppm)
             form.customer_id.data = customer_id
             form.fill_lines([])
     return form
@@ -102,7 +101,7 @@ def quote_new():
             by=g.staff,
             lines=form.line_inputs(),
             valid_until=form.valid_until.data,
-            tax_rate_bp=form.tax_rate_bp(),
+            tax_rate_ppm=form.tax_rate_ppm(),
             notes=form.notes.data or None,
         )
         db.session.commit()
@@ -126,7 +125,7 @@ def quote_edit(quote_id: int):
             title=form.title.data,
             lines=form.line_inputs(),
             valid_until=form.valid_until.data,
-            tax_rate_bp=form.tax_rate_bp(),
+            tax_rate_ppm=form.tax_rate_ppm(),
             notes=form.notes.data or None,
         )
         db.session.commit()

@@ -16,11 +16,20 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import ASSET_PORTAL_FIELDS, BillingTerms, LoginMethod, StaffRole, StaffUser
+from ...services.billing import parse_percent, percent_to_ppm, ppm_to_percent
 from ...services.settings import (
     SettingsError,
     create_staff,
@@ -30,6 +39,7 @@ from ...services.settings import (
 )
 from . import bp
 from .access import get_for_company_or_404, require_roles
+from .billing_forms import TypedDecimalField
 from .customer_forms import TERMS_LABELS, MultiCheckboxField, interval_field, none_if_blank, strip
 
 OWNER = (StaffRole.OWNER,)
@@ -83,6 +93,12 @@ class CompanySettingsForm(FlaskForm):
     default_billing_terms = SelectField(
         "Default billing terms", choices=[(t.value, label) for t, label in TERMS_LABELS.items()]
     )
+    default_tax_percent = TypedDecimalField(
+        "Default tax rate (%)",
+        [InputRequired(message="Enter a rate, like 8.875 (0 for no tax).")],
+        parse=parse_percent,
+        places=None,
+    )
     due_soon_percent = IntegerField(
         "“Due soon” within (% of the interval)",
         validators=[
@@ -110,12 +126,14 @@ class CompanySettingsForm(FlaskForm):
         "default_interval_miles",
         "default_interval_days",
         "default_billing_terms",
+        "default_tax_percent",
         "due_soon_percent",
     )
 
     def values(self) -> dict:
         values = {name: getattr(self, name).data for name in self.FIELDS}
         values["default_billing_terms"] = BillingTerms(values["default_billing_terms"])
+        values["tax_rate_ppm"] = percent_to_ppm(values.pop("default_tax_percent"))
         values["login_methods"] = list(values["login_methods"] or [])
         values["asset_portal_fields"] = list(values["asset_portal_fields"] or [])
         values["brand_color"] = values["brand_color"].lower()
@@ -147,6 +165,7 @@ def _settings_page(form=None, logo_form=None, status=200):
     if form is None:
         form = CompanySettingsForm(obj=g.company)
         form.default_billing_terms.data = g.company.default_billing_terms.value
+        form.default_tax_percent.data = ppm_to_percent(g.company.tax_rate_ppm)
     staff = db.session.scalars(
         select(StaffUser).where(StaffUser.company_id == g.company.id).order_by(StaffUser.name)
     ).all()
