@@ -105,7 +105,9 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
         "DATABASE_URL": url,
         "SECRET_KEY": SECRET,
         "PYTHONPATH": f"{ROOT}{os.pathsep}{module.parent}",
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        # as in production (README): dashboards kept while their company's data is unchanged
+        "PAGE_CACHE_URL": "redis://127.0.0.1:6379/0",
     }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = subprocess.Popen(
@@ -135,12 +137,28 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def _fetch(connection, path: str, cookie: str | None) -> int:
-    headers = {"Cookie": cookie} if cookie else {}
-    connection.request("GET", path, headers=headers)
-    response = connection.getresponse()
-    response.read()
-    return response.status
+class Client:
+    """One keep-alive connection that, like a browser, sends back the session cookie the
+    server last set (the first answer adds Flask-Login's session-protection id to it)."""
+
+    def __init__(self, port: int, cookie: str | None):
+        self.port, self.cookie = port, cookie
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def get(self, path: str) -> int:
+        try:
+            self.connection.request(
+                "GET", path, headers={"Cookie": self.cookie} if self.cookie else {}
+            )
+            response = self.connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            if header.startswith("session="):
+                self.cookie = header.split(";", 1)[0]
+        return response.status
 
 
 def _hammer(port: int, path: str, cookie: str | None, seconds: float, threads: int, queue) -> None:
@@ -148,11 +166,11 @@ def _hammer(port: int, path: str, cookie: str | None, seconds: float, threads: i
     counts = []
 
     def loop():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        client = Client(port, cookie)
         done = 0
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
-            if _fetch(connection, path, cookie) == 200:
+            if client.get(path) == 200:
                 done += 1
         counts.append(done)
 
@@ -192,14 +210,13 @@ def simulate_users(port: int, staff_cookies, portal_cookies, users: int, seconds
         cookie = (staff_cookies if staff else portal_cookies)[n // 2]
         pages = STAFF_PAGES if staff else PORTAL_PAGES
         rng = random.Random(n)
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        client = Client(port, cookie)
         while time.perf_counter() < end:
             started = time.perf_counter()
             try:
-                ok = _fetch(connection, rng.choice(pages), cookie) == 200
+                ok = client.get(rng.choice(pages)) == 200
             except (OSError, http.client.HTTPException):
                 ok = False
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)

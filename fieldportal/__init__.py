@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
         )
 
     from . import database, request_log, web
+    from .services import page_cache
 
     database.init_app(app)
     db.init_app(app)
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx_ext.init_app(app)
     limiter.init_app(app)
+    page_cache.init_app(app)
     web.init_app(app)
     request_log.init_app(app)
 

@@ -65,6 +65,8 @@ def load_config(instance_path: str) -> dict:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         # Throttles
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Redis shared by every app process; unset = portal dashboards are not cached.
+        "PAGE_CACHE_URL": os.environ.get("PAGE_CACHE_URL"),
         "RATELIMIT_HEADERS_ENABLED": False,
         # Sessions (QUALITY.md 14-16)
         "STAFF_IDLE_TIMEOUT": timedelta(hours=8),

@@ -30,6 +30,7 @@ from ...extensions import db
 from ...htmx import is_fragment_request
 from ...models import Company
 from ...safe_redirect import safe_next_path
+from ...services import page_cache
 
 bp = Blueprint("portal", __name__, url_prefix="/portal/<company_slug>")
 
@@ -49,9 +50,15 @@ def company_by_slug(slug: str) -> Company | None:
 
 @bp.url_value_preprocessor
 def load_company(endpoint, values):
-    g.company = company_by_slug(values.pop("company_slug", ""))
+    slug = values.pop("company_slug", "")
+    cached = page_cache.try_cached(endpoint, slug)
+    if cached is not None:
+        g.page_cache_hit = cached  # answered by require_portal_principal, reading nothing
+        return
+    g.company = company_by_slug(slug)
     if g.company is None:
         abort(404)
+    page_cache.learn_company(slug, g.company.id)
 
 
 @bp.url_defaults
@@ -78,6 +85,8 @@ def portal_principal():
 def require_portal_principal():
     from .unavailable import portal_unavailable_response
 
+    if "page_cache_hit" in g:
+        return g.pop("page_cache_hit")
     if not g.company.portal_enabled:
         return portal_unavailable_response()
     g.view_as = False

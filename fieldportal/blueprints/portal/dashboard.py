@@ -5,17 +5,19 @@ from pathlib import Path
 from flask import abort, current_app, g, send_from_directory
 
 from ...htmx import render
+from ...services import page_cache
 from ...services.portal_dashboard import dashboard_summary
 from . import bp, public
 
 
 @bp.route("/")
 def dashboard():
-    return render(
+    response = render(
         "portal/dashboard.html",
         fragment="partials/portal/_dashboard.html",
         summary=dashboard_summary(g.company, g.customer, g.principal),
     )
+    return page_cache.store(response, g.principal)
 
 
 @bp.route("/logo")
