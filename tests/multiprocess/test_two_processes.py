@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fieldportal.models import (
     AuthSession,
@@ -62,6 +62,7 @@ def two_servers(app):
         "BASE_URL": "http://127.0.0.1",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "FIELDPORTAL_ENV": "development",
+        "PAGE_CACHE_URL": "redis://127.0.0.1:6379/0",
     }
     ports = [_free_port(), _free_port()]
     root = Path(__file__).resolve().parents[2]
@@ -112,6 +113,18 @@ def _form_post(port: int, path: str, fields: dict, user_token: str | None = None
         "X-CSRFToken": URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(CSRF_RAW),
     }
     return _post(port, path, urlencode(fields).encode(), headers)
+
+
+def _get(port: int, path: str, cookie: str) -> tuple[int, str, str]:
+    """(status, body, the session cookie to send next: the server's if it set one)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers={"Cookie": cookie})
+    response = connection.getresponse()
+    body = response.read().decode()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        if header.startswith("session="):
+            cookie = header.split(";", 1)[0]
+    return response.status, body, cookie
 
 
 def _together(count: int, work) -> list:
@@ -221,3 +234,46 @@ def test_single_use_and_exactly_once_hold_across_two_processes(app, committed_db
         assert database.session.scalar(select(func.count(QuoteDecision.id))) == 1
         assert database.session.scalar(select(func.count(Payment.id))) == 1
         database.session.remove()
+
+
+def test_a_dashboard_copy_in_one_process_ends_with_a_commit_in_the_other(
+    app, committed_db, two_servers
+):
+    db = committed_db
+    company = factories.create_company(slug="twin")
+    customer = factories.create_customer(company)
+    contact = factories.create_contact(customer)
+    job = factories.create_job(customer, title="Tyre rotation")
+    quote = factories.create_quote(customer, status=QuoteStatus.SENT)
+    fingerprint = quote_fingerprint(quote)
+    token = new_token()
+    db.session.add(
+        AuthSession(
+            token_hash=token_hash(token),
+            company_id=company.id,
+            contact_id=contact.id,
+            customer_id=customer.id,
+            method=SignInMethod.MAGIC_LINK,
+            expires_at=utcnow() + app.config["PORTAL_ABSOLUTE_TIMEOUT"],
+        )
+    )
+    job_id, quote_id = job.id, quote.id
+    db.session.commit()
+    first, second = two_servers
+    cookie = _cookie({"_user_id": token, "_fresh": True, "csrf_token": CSRF_RAW})
+    for _ in range(3):  # learn the company, then render and keep a copy
+        status, page, cookie = _get(first, "/portal/twin/", cookie)
+        assert status == 200 and "Tyre rotation" in page
+
+    # Written behind the app's back (this test process has no PAGE_CACHE_URL): the copy
+    # stays in use, which shows the first process really serves a copy.
+    db.session.execute(
+        text("UPDATE jobs SET title = 'Brake service' WHERE id = :id"), {"id": job_id}
+    )
+    db.session.commit()
+    assert "Tyre rotation" in _get(first, "/portal/twin/", cookie)[1]
+
+    # A real change through the second process ends the first process's copy at once.
+    answer = {"signed_name": "Frank Delgado", "quote_sha256": fingerprint}
+    assert _form_post(second, f"/portal/twin/quotes/{quote_id}/accept", answer, token) == 303
+    assert "Brake service" in _get(first, "/portal/twin/", cookie)[1]
