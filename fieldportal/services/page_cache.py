@@ -23,6 +23,7 @@ an in-process version could not see the writes of other processes.
 """
 
 import logging
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 CACHED_ENDPOINTS = {"portal.dashboard"}
 BUCKET_SECONDS = 60
-MAX_ENTRIES = 5_000
+MAX_ENTRIES = 1_000  # about 15 MB of pages per process at most
 EVERYTHING = "all"
 CHANGED = "page_cache_changed"  # Session.info key: company ids (or EVERYTHING) written
 
@@ -62,6 +63,7 @@ class PageCache:
     def __init__(self, url: str):
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.lock = threading.Lock()  # threaded servers: one request at a time reorders
         self.company_ids: dict[str, int] = {}
 
     def versions(self, company_id: int) -> tuple | None:
@@ -83,10 +85,11 @@ class PageCache:
             self.entries.clear()
 
     def put(self, key: tuple, entry: Entry) -> None:
-        self.entries[key] = entry
-        self.entries.move_to_end(key)
-        while len(self.entries) > MAX_ENTRIES:
-            self.entries.popitem(last=False)
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
 
 
 def _cache() -> PageCache | None:
