@@ -46,10 +46,6 @@ EVERYTHING = "all"
 CHANGED = "page_cache_changed"  # Session.info key: company ids (or EVERYTHING) written
 
 
-def _version_key(company_id) -> str:
-    return f"fieldportal:data-version:{company_id}"
-
-
 @dataclass(frozen=True)
 class Entry:
     company_id: int
@@ -60,15 +56,16 @@ class Entry:
 
 
 class PageCache:
-    def __init__(self, url: str):
+    def __init__(self, url: str, namespace: str = "fieldportal"):
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.namespace = namespace
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
         self.lock = threading.Lock()  # threaded servers: one request at a time reorders
         self.company_ids: dict[str, int] = {}
 
     def versions(self, company_id: int) -> tuple | None:
         try:
-            return tuple(self.redis.mget(_version_key(company_id), _version_key(EVERYTHING)))
+            return tuple(self.redis.mget(self._key(company_id), self._key(EVERYTHING)))
         except redis.RedisError:
             log.warning("page cache: Redis unavailable, serving uncached")
             return None
@@ -77,12 +74,15 @@ class PageCache:
         try:
             with self.redis.pipeline(transaction=False) as pipe:
                 for company_id in changed:
-                    pipe.incr(_version_key(company_id))
+                    pipe.incr(self._key(company_id))
                 pipe.execute()
         except redis.RedisError:
             # Other processes may serve copies up to a minute old; ours we drop now.
             log.error("page cache: could not record a change; copies may be a minute stale")
             self.entries.clear()
+
+    def _key(self, company_id) -> str:
+        return f"{self.namespace}:data-version:{company_id}"
 
     def put(self, key: tuple, entry: Entry) -> None:
         with self.lock:

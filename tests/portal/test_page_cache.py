@@ -2,6 +2,8 @@
 while nothing of the company changed, never after a committed change, a minute, a new
 session or the end of one. Needs the Redis at 127.0.0.1:6379 (CI has it)."""
 
+import uuid
+
 import pytest
 import redis
 from sqlalchemy import update
@@ -17,13 +19,16 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 @pytest.fixture
 def cache(app, monkeypatch):
-    cache = PageCache(REDIS_URL)
+    # Its own version keys: another test run sharing this Redis cannot touch them.
+    cache = PageCache(REDIS_URL, namespace=f"test-{uuid.uuid4().hex}")
     try:
         cache.redis.ping()
     except redis.RedisError:
         pytest.skip("needs Redis on 127.0.0.1:6379")
     monkeypatch.setitem(app.extensions, "page_cache", cache)
-    return cache
+    yield cache
+    for key in cache.redis.scan_iter(f"{cache.namespace}:*"):
+        cache.redis.delete(key)
 
 
 @pytest.fixture
