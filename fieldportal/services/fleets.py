@@ -20,6 +20,7 @@ from ..models import (
     Vehicle,
     utcnow,
 )
+from ..query_args import page_number
 from . import audit
 from .auth_sessions import end_sessions
 from .billing import invoiced_of_customer, month_to_date_bounds, open_ar_of_customer
@@ -48,10 +49,7 @@ class FleetQuery:
         if sort not in SORT_COLUMNS or (sort in MONEY_SORTS and not money):
             sort = "name"
         direction = "desc" if args.get("dir") == "desc" else "asc"
-        try:
-            page = max(1, min(int(args.get("page", 1)), 100_000))
-        except ValueError:
-            page = 1
+        page = page_number(args)
         q = (args.get("q") or "").replace("\x00", "").strip()[:100]
         return cls(
             q=q, overdue=args.get("overdue") == "1", sort=sort, direction=direction, page=page

@@ -23,6 +23,7 @@ from ..models import (
     Vehicle,
     utcnow,
 )
+from ..query_args import database_id, page_number
 from . import audit
 from .clock import company_today, day_bounds_utc
 from .numbering import next_number
@@ -273,13 +274,6 @@ class JobQuery:
 
     @classmethod
     def from_args(cls, args) -> "JobQuery":
-        def as_int(name):
-            try:
-                value = int(args.get(name, ""))
-            except ValueError:
-                return None
-            return value if 0 < value < 2**31 else None
-
         def as_date(name):
             try:
                 return date.fromisoformat(args.get(name, ""))
@@ -292,12 +286,12 @@ class JobQuery:
             status=status if status in JobStatus._value2member_map_ else "",
             date_from=as_date("from"),
             date_to=as_date("to"),
-            technician_id=as_int("technician"),
-            customer_id=as_int("customer"),
-            site_id=as_int("site"),
+            technician_id=database_id(args, "technician"),
+            customer_id=database_id(args, "customer"),
+            site_id=database_id(args, "site"),
             sort=sort if sort in JOB_SORTS else "when",
             direction="asc" if args.get("dir") == "asc" else "desc",
-            page=min(as_int("page") or 1, 100_000),
+            page=page_number(args),
         )
 
     def params(self, **changes) -> dict:

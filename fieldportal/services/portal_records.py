@@ -6,7 +6,7 @@ of queries.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -23,7 +23,7 @@ from ..models import (
     OdometerReading,
     Vehicle,
 )
-from .clock import company_zone
+from .clock import day_bounds_utc
 from .intervals import ServiceStatus, vehicle_service_status
 
 # The order a customer cares about: what is happening now first.
@@ -78,15 +78,11 @@ def job_history(
 ) -> HistoryPage:
     """Completed jobs, newest first, one page at a time, with each job's invoice total
     (none when ``with_totals`` is False: the viewer may not see invoices)."""
-    zone = company_zone(company)
     query = scoped_jobs.where(Job.status == JobStatus.COMPLETED)
     if filters.date_from:
-        query = query.where(
-            Job.completed_at >= datetime.combine(filters.date_from, time.min, tzinfo=zone)
-        )
+        query = query.where(Job.completed_at >= day_bounds_utc(company, filters.date_from)[0])
     if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=zone)
-        query = query.where(Job.completed_at < end)
+        query = query.where(Job.completed_at < day_bounds_utc(company, filters.date_to)[1])
     for column, value in (
         (Job.site_id, filters.site_id),
         (Job.vehicle_id, filters.vehicle_id),

@@ -305,3 +305,8 @@ def test_nul_bytes_and_random_text_never_500(office, setup, db):
         assert response.status_code == 422, data
     db.session.refresh(request)
     assert request.status == RequestStatus.PENDING
+
+
+def test_inbox_filters_past_any_id_or_page_are_ignored_not_a_500(office, setup):
+    for query in ("customer_id=" + "9" * 30, "job_type_id=" + "9" * 30, "page=" + "9" * 30):
+        assert office.get(f"/requests?{query}").status_code == 200, query

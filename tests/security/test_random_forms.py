@@ -248,6 +248,7 @@ FOUND = [
     ("portal.new_request", {"description": "Brakes", "vehicle_id": "9" * 30}, 422),
     ("portal.invoices_pay_several", {"invoice_id": "²"}, 422),  # isdigit() but not int()
     ("portal.invoices_pay_several", {"invoice_id": "9" * 30}, 404),
+    ("operator.request_approve", {"technician_id": "9" * 23}, 422),  # found on PostgreSQL
     (
         "operator.new_job",
         {"window_start": "9999-12-31T22:00", "window_end": "9999-12-31T23:59"},

@@ -18,6 +18,7 @@ from ...models import (
     StaffRole,
     Vehicle,
 )
+from ...query_args import page_number
 from ...services.clock import company_today
 from ...services.customers import (
     CustomerRuleError,
@@ -56,13 +57,6 @@ CUSTOMERS_PER_PAGE = 25
 HISTORY_LIMIT = 50
 
 
-def _page_arg() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        return 1
-
-
 @bp.route("/customers")
 @require_roles(*OFFICE)
 def customers():
@@ -82,7 +76,7 @@ def customers():
         conditions.append(Customer.kind == CustomerKind(kind))
     total = db.session.scalar(select(func.count(Customer.id)).where(*conditions))
     pages = max(1, -(-total // CUSTOMERS_PER_PAGE))
-    page = min(_page_arg(), pages)
+    page = min(page_number(request.args), pages)
     rows = db.session.scalars(
         select(Customer)
         .where(*conditions)

@@ -10,6 +10,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 from ...extensions import db
 from ...htmx import is_fragment_request, redirect_after_post, render
 from ...models import ACTIVE_JOB_STATUSES, Customer, CustomerKind, Job, StaffRole, utcnow
+from ...query_args import page_number
 from ...services.fleets import (
     FleetQuery,
     fleet_index,
@@ -101,10 +102,7 @@ def _primary_email(fleet: Customer, contacts) -> str | None:
 def _detail_context(
     fleet: Customer, portal_token: str | None = None, share_form: FleetLinkEmailForm | None = None
 ) -> dict:
-    try:
-        page = int(request.args.get("page", 1))
-    except ValueError:
-        page = 1
+    page = page_number(request.args)
     upcoming = db.session.scalars(
         select(Job)
         .where(
@@ -137,10 +135,7 @@ def _detail_context(
 def fleet_detail(customer_id: int):
     fleet = _fleet_or_404(customer_id)
     if is_fragment_request():
-        try:
-            page = int(request.args.get("page", 1))
-        except ValueError:
-            page = 1
+        page = page_number(request.args)
         return render(
             page="operator/fleets/detail.html",
             fragment="partials/operator/_fleet_history.html",

@@ -19,6 +19,7 @@ from ...models import (
     PaymentMethod,
     StaffRole,
 )
+from ...query_args import page_number
 from ...services import documents, invoices
 from ...services.billing import (
     TERM_LABELS,
@@ -69,7 +70,7 @@ def invoices_index():
     status = request.args.get("status", "all")
     if status not in STATUS_FILTERS:
         status = "all"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args)
     query = select(Invoice).where(Invoice.company_id == g.company.id)
     today = company_today(g.company)
     if status == "open":

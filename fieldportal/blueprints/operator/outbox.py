@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import OutboxEmail, OutboxStatus, StaffRole
+from ...query_args import page_number
 from ...services import audit
 from ...services.mailer import without_inline_styles
 from ...services.outbox_delivery import retry
@@ -45,7 +46,7 @@ def outbox():
         "kind": args.get("kind", "")[:40],
         "recipient": args.get("recipient", "").strip()[:254],
     }
-    page = max(1, args.get("page", 1, type=int) or 1)
+    page = page_number(args)
     emails, has_more = _listing(filters["status"], filters["kind"], filters["recipient"], page)
     kinds = db.session.scalars(
         select(OutboxEmail.kind)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import Customer, Quote, QuoteDecision, QuoteStatus, StaffRole
+from ...query_args import page_number
 from ...services import documents, quotes
 from ...services.billing import ppm_to_percent
 from ...services.clock import company_today
@@ -43,7 +44,7 @@ def quotes_index():
     status = request.args.get("status", "all")
     if status not in STATUS_FILTERS:
         status = "all"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args)
     today = company_today(g.company)
     query = select(Quote).where(Quote.company_id == g.company.id)
     if status == QuoteStatus.EXPIRED.value:

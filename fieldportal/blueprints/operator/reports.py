@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import Customer, Job, Report, ReportKind, ReportStatus, StaffRole, Vehicle
+from ...query_args import page_number
 from ...services import documents, reports
 from ...services.clock import company_today
 from . import bp
@@ -56,7 +57,7 @@ def load_report_or_404(report_id: int) -> Report:
 @require_roles(*EVERYONE)
 def reports_index():
     status = request.args.get("status", "all")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args)
     query = select(Report).where(Report.company_id == g.company.id)
     if status in ("draft", "approved"):
         query = query.where(Report.status == ReportStatus(status))

@@ -39,6 +39,7 @@ from ...services.requests import (
     load_request_row,
     pending_panel,
 )
+from ..validators import DATABASE_ID, PAGE_NUMBER
 from . import bp
 from .access import get_for_company_or_404, require_roles
 
@@ -54,9 +55,9 @@ class InboxFilters(FlaskForm):
 
     status = StringField(default="pending")
     urgency = StringField()
-    customer_id = IntegerField(validators=[Optional()])
-    job_type_id = IntegerField(validators=[Optional()])
-    page = IntegerField(default=1, validators=[Optional()])
+    customer_id = IntegerField(validators=[Optional(), DATABASE_ID])
+    job_type_id = IntegerField(validators=[Optional(), DATABASE_ID])
+    page = IntegerField(default=1, validators=[Optional(), PAGE_NUMBER])
 
 
 class ApproveForm(FlaskForm):
@@ -66,7 +67,7 @@ class ApproveForm(FlaskForm):
     date = DateField(validators=[Optional()])
     start = TimeField(validators=[Optional()])
     end = TimeField(validators=[Optional()])
-    technician_id = IntegerField(validators=[Optional()])
+    technician_id = IntegerField(validators=[Optional(), DATABASE_ID])
 
 
 class DeclineForm(FlaskForm):

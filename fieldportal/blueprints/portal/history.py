@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...htmx import render
 from ...models import Asset, Job, PortalPermission, Site, Vehicle
+from ...query_args import database_id, page_number
 from ...services.portal_records import HistoryFilters, job_history
 from . import bp
 from .access import customer_scope, require_permission
@@ -19,9 +20,9 @@ def _filters() -> HistoryFilters:
     return HistoryFilters(
         date_from=_date(args.get("from")),
         date_to=_date(args.get("to")),
-        site_id=args.get("site_id", type=int),
-        vehicle_id=args.get("vehicle_id", type=int),
-        asset_id=args.get("asset_id", type=int),
+        site_id=database_id(args, "site_id"),
+        vehicle_id=database_id(args, "vehicle_id"),
+        asset_id=database_id(args, "asset_id"),
     )
 
 
@@ -36,7 +37,7 @@ def _date(value):
 @require_permission(PortalPermission.HISTORY)
 def history():
     filters = _filters()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args)
     result = job_history(
         g.company,
         customer_scope(select(Job), Job),

@@ -9,12 +9,13 @@ requests switched off for the company the form is gone (404) and My requests sta
 from flask import abort, flash, g, request, send_from_directory, url_for
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Optional
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import MAX_REQUEST_PHOTOS, PortalPermission, RequestPhoto, ServiceRequest, Urgency
 from ...models import Vehicle as VehicleModel
+from ...query_args import database_id, page_number
 from ...services.request_photos import MAX_PHOTO_BYTES, photo_folder, thumb_name
 from ...services.requests import (
     RequestInput,
@@ -27,6 +28,7 @@ from ...services.requests import (
     scoped_site_ids,
     submit_request,
 )
+from ..validators import DATABASE_ID
 from . import bp
 from .access import get_for_customer_or_404, require_permission
 
@@ -34,18 +36,16 @@ MEGABYTE = 1024 * 1024
 # Four photos of up to 5 MB each, plus the text fields; every other route keeps 10 MB.
 REQUEST_FORM_MAX_BYTES = MAX_REQUEST_PHOTOS * MAX_PHOTO_BYTES + MEGABYTE
 PER_PAGE = 10
-# A larger number is no id of ours, and overflows the database's integer when looked up.
-ID_RANGE = NumberRange(min=1, max=2**31 - 1, message="Choose one from the list.")
 
 
 class ServiceRequestForm(FlaskForm):
     class Meta:
         csrf = False  # CSRFProtect already checks every POST
 
-    site_id = IntegerField(validators=[Optional(), ID_RANGE])
-    vehicle_id = IntegerField(validators=[Optional(), ID_RANGE])
-    asset_id = IntegerField(validators=[Optional(), ID_RANGE])
-    job_type_id = IntegerField(validators=[Optional(), ID_RANGE])
+    site_id = IntegerField(validators=[Optional(), DATABASE_ID])
+    vehicle_id = IntegerField(validators=[Optional(), DATABASE_ID])
+    asset_id = IntegerField(validators=[Optional(), DATABASE_ID])
+    job_type_id = IntegerField(validators=[Optional(), DATABASE_ID])
     description = TextAreaField()
     preferred_date = DateField(validators=[Optional()])
     urgency = StringField(default=Urgency.NORMAL.value)
@@ -81,7 +81,7 @@ def may_request_service() -> bool:
 @require_permission(PortalPermission.REQUESTS)
 def requests():
     """My requests: newest first, paginated; visible even when new requests are off."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args)
     listing = customer_requests(
         g.customer.id, site_ids=scoped_site_ids(g.principal), page=page, per_page=PER_PAGE
     )
@@ -109,7 +109,7 @@ def _form_context(form: ServiceRequestForm, **extra) -> dict:
 
 def _prefill(form: ServiceRequestForm) -> None:
     """``?vehicle_id=`` from a vehicle's "Request this service": that vehicle, its site."""
-    vehicle_id = request.args.get("vehicle_id", type=int)
+    vehicle_id = database_id(request.args, "vehicle_id")
     if vehicle_id is None:
         return
     vehicle = get_for_customer_or_404(VehicleModel, vehicle_id)
