@@ -31,13 +31,14 @@ test-unit: $(STAMP)
 test-e2e: $(STAMP)
 	$(BIN)/python -m pytest e2e
 
-# Needs the PostgreSQL on 127.0.0.1:5432 for the gunicorn throughput ratio.
+# Needs the PostgreSQL on 127.0.0.1:5432 and the Redis on 127.0.0.1:6379 for the gunicorn
+# throughput ratio (the dashboard cache runs as in production).
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.pdf
 	$(BIN)/python -m bench.load --ratio-only
 
-# Needs the PostgreSQL on 127.0.0.1:5432; about three minutes.
+# Needs the PostgreSQL on 127.0.0.1:5432 and the Redis on 127.0.0.1:6379; about three minutes.
 load: $(STAMP)
 	$(BIN)/python -m bench.load
 
