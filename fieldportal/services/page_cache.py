@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from ..htmx import is_fragment_request
 from ..models import AuthSession, Company, utcnow
+from . import transaction_state
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +174,14 @@ def store(response: Response, principal) -> Response:
 # ---------------------------------------------------------------- what changed
 
 
+def _caching() -> bool:
+    return has_app_context() and _cache() is not None
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changed_rows(session: Session, flush_context) -> None:
+    if not _caching():
+        return
     changed = session.info.setdefault(CHANGED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, AuthSession) and obj in session.dirty:
@@ -185,23 +192,17 @@ def _note_changed_rows(session: Session, flush_context) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_statements(orm_execute_state) -> None:
-    if orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete:
-        orm_execute_state.session.info.setdefault(CHANGED, set()).add(EVERYTHING)
+    state = orm_execute_state
+    if (state.is_insert or state.is_update or state.is_delete) and _caching():
+        state.session.info.setdefault(CHANGED, set()).add(EVERYTHING)
 
 
-@event.listens_for(Session, "after_commit")
-def _publish_changes(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a released savepoint: the outer transaction may still roll back
-    changed = session.info.pop(CHANGED, None)
-    if changed and has_app_context() and (cache := _cache()) is not None:
-        cache.bump(changed)
+def _publish_changes(changed: set) -> None:
+    if _caching():
+        _cache().bump(changed)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_uncommitted_changes(session: Session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(CHANGED, None)
+transaction_state.track(CHANGED, on_commit=_publish_changes)
 
 
 def init_app(app: Flask) -> None:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from . import transaction_state
 
 MEGABYTE = 1024 * 1024
 MAX_PHOTO_BYTES = 5 * MEGABYTE
@@ -139,17 +140,9 @@ def store_photo(prepared: PreparedPhoto, session: Session | None = None) -> str:
     return filename
 
 
-@event.listens_for(Session, "after_commit")
-def _keep_committed_files(session: Session) -> None:
-    # SQLAlchemy also calls this when a savepoint is released: only the outermost
-    # transaction's commit makes the files permanent.
-    if not session.in_nested_transaction():
-        session.info.pop(WRITTEN_IN_TRANSACTION, None)
+def _remove_files(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _remove_uncommitted_files(session: Session, transaction) -> None:
-    # after_commit has already emptied the list when the outermost transaction committed.
-    if transaction.parent is None:
-        for path in session.info.pop(WRITTEN_IN_TRANSACTION, []):
-            path.unlink(missing_ok=True)
+transaction_state.track(WRITTEN_IN_TRANSACTION, on_rollback=_remove_files)
