@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, false, func, select
+from sqlalchemy import and_, func, select
 
 from ..extensions import db
 from ..models import BillingTerms, Invoice, InvoiceStatus
+from .site_scope import site_condition
 
 
 def open_balance_expression():
@@ -34,8 +35,8 @@ def _scope(company_id: int, customer_id: int | None, site_ids: set[int] | None):
     conditions = [Invoice.company_id == company_id]
     if customer_id is not None:
         conditions.append(Invoice.customer_id == customer_id)
-    if site_ids is not None:  # a site-scoped portal contact: only its sites' invoices
-        conditions.append(Invoice.site_id.in_(site_ids) if site_ids else false())
+    if (sites := site_condition(Invoice, site_ids)) is not None:  # a site-scoped contact
+        conditions.append(sites)
     return conditions
 
 

@@ -6,7 +6,7 @@ a draft report. Every function is scoped to one customer of one company.
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -22,16 +22,10 @@ from ..models import (
     ReportStatus,
 )
 from .quotes import awaiting_clause, expired_clause
+from .site_scope import limit_to_sites as _sites
 
 PORTAL_QUOTE_FILTERS = ("all", "awaiting", "accepted", "rejected", "changes_requested", "expired")
 PORTAL_INVOICE_FILTERS = ("open", "paid", "all")
-
-
-def _sites(query, model, site_ids: set[int] | None):
-    """A site-scoped contact sees only documents of its sites (None = every site)."""
-    if site_ids is None:
-        return query
-    return query.where(model.site_id.in_(site_ids)) if site_ids else query.where(false())
 
 
 def _day_start(day: date) -> datetime:

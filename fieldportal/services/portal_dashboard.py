@@ -20,6 +20,7 @@ from .billing import open_ar_cents
 from .clock import company_today
 from .intervals import ServiceStatus, vehicle_service_status
 from .quotes import awaiting_clause
+from .site_scope import limit_to_sites, scoped_site_ids
 
 UPCOMING_LIMIT = 5
 
@@ -32,16 +33,8 @@ class DashboardSummary:
     quotes_awaiting: int | None
 
 
-def _site_ids(principal) -> set[int] | None:
-    """None when the principal sees every site, else the ids of its sites."""
-    if getattr(principal, "all_sites", True):
-        return None
-    return {site.id for site in principal.sites}
-
-
 def _site_filter(query, model, principal):
-    site_ids = _site_ids(principal)
-    return query if site_ids is None else query.where(model.site_id.in_(site_ids))
+    return limit_to_sites(query, model, scoped_site_ids(principal))
 
 
 def dashboard_summary(company: Company, customer: Customer, principal) -> DashboardSummary:
@@ -80,7 +73,7 @@ def dashboard_summary(company: Company, customer: Customer, principal) -> Dashbo
 
     balance = None
     if company.show_invoices and principal.may(PortalPermission.INVOICES):
-        balance = open_ar_cents(company.id, customer.id, _site_ids(principal))
+        balance = open_ar_cents(company.id, customer.id, scoped_site_ids(principal))
 
     quotes = None
     if company.show_quotes and principal.may(PortalPermission.QUOTES):

@@ -36,6 +36,7 @@ from . import audit, mailer
 from .clock import company_today
 from .numbering import next_number
 from .request_photos import PhotoRejected, prepare_photo, store_photo
+from .site_scope import scoped_site_ids
 
 MAX_DESCRIPTION = 4000
 MAX_REASON = 1000
@@ -119,13 +120,6 @@ def requestable_assets(principal) -> list[Asset]:
         .order_by(Asset.asset_code)
     )
     return [asset for asset in assets if _in_scope(asset, site_ids)]
-
-
-def scoped_site_ids(principal) -> set[int] | None:
-    """None when the principal sees every site of its customer, else its site ids."""
-    if getattr(principal, "all_sites", True):
-        return None
-    return {site.id for site in principal.sites}
 
 
 # ---------------------------------------------------------------- submitting

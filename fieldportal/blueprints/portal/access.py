@@ -3,27 +3,20 @@
 from functools import wraps
 
 from flask import abort, g
-from sqlalchemy import false
 
 from ...extensions import db
 from ...models import PortalPermission
+from ...services.site_scope import limit_to_sites, scoped_site_ids
 
 
 def _site_ids():
-    """None when the principal sees every site of its customer, else the allowed site ids."""
-    principal = g.principal
-    if getattr(principal, "all_sites", True):
-        return None
-    return {site.id for site in principal.sites}
+    return scoped_site_ids(g.principal)
 
 
 def customer_scope(query, model):
     """Limit a select() over ``model`` to the signed-in customer (and the contact's sites)."""
     query = query.where(model.company_id == g.company.id, model.customer_id == g.customer.id)
-    site_ids = _site_ids()
-    if site_ids is not None and hasattr(model, "site_id"):
-        query = query.where(model.site_id.in_(site_ids)) if site_ids else query.where(false())
-    return query
+    return limit_to_sites(query, model, _site_ids()) if hasattr(model, "site_id") else query
 
 
 def get_for_customer_or_404(model, object_id, *options):

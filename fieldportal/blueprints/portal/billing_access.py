@@ -2,7 +2,7 @@
 
 from flask import g
 
-from .access import _site_ids
+from ...services.site_scope import scoped_site_ids
 
 
 def acting_contact():
@@ -16,4 +16,4 @@ def acting_contact():
 
 def site_ids():
     """None when the principal sees every site, else the ids of its sites."""
-    return _site_ids()
+    return scoped_site_ids(g.principal)

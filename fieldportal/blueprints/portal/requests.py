@@ -25,9 +25,9 @@ from ...services.requests import (
     customer_requests,
     requestable_assets,
     requestable_vehicles,
-    scoped_site_ids,
     submit_request,
 )
+from ...services.site_scope import scoped_site_ids
 from ..validators import DATABASE_ID
 from . import bp
 from .access import get_for_customer_or_404, require_permission
