@@ -127,6 +127,22 @@ def _get(port: int, path: str, cookie: str) -> tuple[int, str, str]:
     return response.status, body, cookie
 
 
+def _portal_session(app, db, contact) -> str:
+    """A live portal session of ``contact`` (as a sign-in link makes); its cookie token."""
+    token = new_token()
+    db.session.add(
+        AuthSession(
+            token_hash=token_hash(token),
+            company_id=contact.company_id,
+            contact_id=contact.id,
+            customer_id=contact.customer_id,
+            method=SignInMethod.MAGIC_LINK,
+            expires_at=utcnow() + app.config["PORTAL_ABSOLUTE_TIMEOUT"],
+        )
+    )
+    return token
+
+
 def _together(count: int, work) -> list:
     barrier = threading.Barrier(count)
     results = []
@@ -165,20 +181,7 @@ def test_single_use_and_exactly_once_hold_across_two_processes(app, committed_db
     db.session.add(
         CheckoutAllocation(checkout_id=checkout.id, invoice_id=invoice.id, amount_cents=20_000)
     )
-    user_tokens = []
-    for _ in range(10):
-        token = new_token()
-        db.session.add(
-            AuthSession(
-                token_hash=token_hash(token),
-                company_id=company.id,
-                contact_id=contact.id,
-                customer_id=customer.id,
-                method=SignInMethod.MAGIC_LINK,
-                expires_at=utcnow() + app.config["PORTAL_ABSOLUTE_TIMEOUT"],
-            )
-        )
-        user_tokens.append(token)
+    user_tokens = [_portal_session(app, db, contact) for _ in range(10)]
     ids = {"quote": quote.id, "checkout": checkout.id, "company": company.id, "contact": contact.id}
     db.session.commit()
     db.session.remove()
@@ -246,17 +249,7 @@ def test_a_dashboard_copy_in_one_process_ends_with_a_commit_in_the_other(
     job = factories.create_job(customer, title="Tyre rotation")
     quote = factories.create_quote(customer, status=QuoteStatus.SENT)
     fingerprint = quote_fingerprint(quote)
-    token = new_token()
-    db.session.add(
-        AuthSession(
-            token_hash=token_hash(token),
-            company_id=company.id,
-            contact_id=contact.id,
-            customer_id=customer.id,
-            method=SignInMethod.MAGIC_LINK,
-            expires_at=utcnow() + app.config["PORTAL_ABSOLUTE_TIMEOUT"],
-        )
-    )
+    token = _portal_session(app, db, contact)
     job_id, quote_id = job.id, quote.id
     db.session.commit()
     first, second = two_servers

@@ -118,7 +118,8 @@ def require_portal_principal():
 RETURN_PATH_KEY = "portal_return_path"
 
 
-def _portal_path_or_empty(path: str | None) -> str:
+def portal_path_or_empty(path: str | None) -> str:
+    """``path`` when it is a page of this company's portal, else ""."""
     target = safe_next_path(path, "")
     return target if target.startswith(f"/portal/{g.company.slug}/") else ""
 
@@ -126,13 +127,13 @@ def _portal_path_or_empty(path: str | None) -> str:
 def remember_return_path(path: str | None) -> None:
     """Where to go after signing in: a page of this company's portal, else nothing. Kept in
     the (signed) session cookie, so it survives the trip through the sign-in email."""
-    target = _portal_path_or_empty(path)
+    target = portal_path_or_empty(path)
     if target:
         cookie_session[RETURN_PATH_KEY] = target
 
 
 def return_path_after_sign_in() -> str:
-    return _portal_path_or_empty(cookie_session.pop(RETURN_PATH_KEY, None)) or url_for(
+    return portal_path_or_empty(cookie_session.pop(RETURN_PATH_KEY, None)) or url_for(
         "portal.dashboard"
     )
 

@@ -14,7 +14,13 @@ from ...services import portal_auth as auth
 from ...services.auth_sessions import end_sessions, start_session
 from ...services.passwords import password_problem
 from ...services.throttle import link_request_allowed
-from . import bp, public, remember_return_path, return_path_after_sign_in
+from . import (
+    bp,
+    portal_path_or_empty,
+    public,
+    remember_return_path,
+    return_path_after_sign_in,
+)
 from .forms import ChoosePasswordForm, LinkRequestForm, PasswordSignInForm, PinSignInForm
 
 NEUTRAL_LINK_MESSAGE = (
@@ -95,7 +101,9 @@ def open_link(token):
     return _no_store(
         make_response(
             render_template(
-                "portal/link_continue.html", token=token, next_path=request.args.get("next")
+                "portal/link_continue.html",
+                token=token,
+                next_path=portal_path_or_empty(request.args.get("next")),
             )
         )
     )
