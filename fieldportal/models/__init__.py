@@ -34,7 +34,7 @@ from .company import (
 from .customer import Contact, Customer, CustomerKind, PortalPermission, Site, contact_sites
 from .fleet import OdometerReading, Vehicle
 from .job import ACTIVE_JOB_STATUSES, CUSTOMER_STATUS_LABELS, Job, JobStatus, JobStatusChange
-from .outbox import OutboxEmail, OutboxStatus
+from .outbox import OutboxEmail, OutboxStatus, SecretKind
 from .portal_access import AuthSession, LoginLink, LoginLinkPurpose, SignInMethod
 from .request import MAX_REQUEST_PHOTOS, RequestPhoto, RequestStatus, ServiceRequest, Urgency
 

@@ -167,6 +167,7 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
         customer=customer,
         contact=contact,
         login_url=login_url,
+        secrets_expire_at=portal_auth.login_link_expiry(),
         portal_url=mailer.absolute_url(
             "portal.invoice_detail", company_slug=company.slug, invoice_id=invoice.id
         ),

@@ -6,24 +6,31 @@ nothing. Delivery is a separate step (``flask outbox deliver`` / ``flask outbox 
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, render_template, url_for
 
 from ..extensions import db
-from ..models import Company, OutboxEmail
+from ..models import Company, OutboxEmail, SecretKind, utcnow
+from . import outbox_secrets
 
 DEFAULT_BRAND_COLOR = "#1d4ed8"
 
-# Context values that let whoever reads them in: the email carries them, the Outbox page
-# shows a placeholder instead, so staff browsing the outbox cannot sign in as a customer.
-HIDDEN_ON_OUTBOX_PAGE = {
-    "magic_link": {"link": "sign-in link"},
-    "fresh_link": {"link": "sign-in link"},
-    "activation": {"temporary_password": "temporary password"},
-    "pin_credentials": {"pin": "PIN"},
-    "invoice_sent": {"login_url": "sign-in link"},
-    "fleet_link": {"link": "portal link"},
+# Context values that let whoever reads them in. The stored email holds a marker in their
+# place and the values only encrypted (services/outbox_secrets.py), so neither the Outbox
+# page nor anyone reading the database sees them.
+SECRETS_IN_TEMPLATE = {
+    "magic_link": {"link": SecretKind.SIGN_IN_LINK},
+    "fresh_link": {"link": SecretKind.SIGN_IN_LINK},
+    "activation": {"temporary_password": SecretKind.TEMPORARY_PASSWORD},
+    "pin_credentials": {"pin": SecretKind.PIN},
+    "invoice_sent": {"login_url": SecretKind.SIGN_IN_LINK},
+    "fleet_link": {"link": SecretKind.PORTAL_LINK},
 }
+# How long a secret that does not expire by itself (a PIN, a fleet link) stays sendable:
+# the retry schedule gives up after about two hours, so this leaves a working day to fix
+# the mail server and press Retry, and bounds what a copy of the database holds.
+UNDATED_SECRET_LIFETIME = timedelta(hours=24)
 
 
 def site_path(endpoint: str, **values) -> str:
@@ -83,14 +90,22 @@ def queue(
     template: str,
     company: Company | None = None,
     related=None,
+    secrets_expire_at: datetime | None = None,
     **context,
 ) -> OutboxEmail:
     """Render ``emails/<template>.txt`` and ``.html`` and add the message to the outbox.
 
-    Secrets named in HIDDEN_ON_OUTBOX_PAGE are rendered a second time as placeholders,
-    for the Outbox page. The subject is kept to one line (it becomes a mail header)."""
+    Secrets named in SECRETS_IN_TEMPLATE are rendered as markers and sealed until
+    ``secrets_expire_at`` (default UNDATED_SECRET_LIFETIME from now). The subject is kept
+    to one line (it becomes a mail header)."""
     subject = " ".join(subject.split())[:300]
     context.update(company=company, subject=subject, brand=branding(company))
+    secret_values = {}
+    for name, secret_kind in SECRETS_IN_TEMPLATE.get(template, {}).items():
+        if context.get(name):
+            marker = outbox_secrets.new_marker(secret_kind)
+            secret_values[marker] = context[name]
+            context[name] = marker
     text_body, html_body = _render(template, context)
     email = OutboxEmail(
         company_id=company.id if company else None,
@@ -102,13 +117,10 @@ def queue(
         related_type=type(related).__name__ if related is not None else None,
         related_id=getattr(related, "id", None),
     )
-    hidden = {
-        name: f"[{label} hidden]"
-        for name, label in HIDDEN_ON_OUTBOX_PAGE.get(template, {}).items()
-        if context.get(name)
-    }
-    if hidden:
-        email.shown_text_body, email.shown_html_body = _render(template, {**context, **hidden})
+    if secret_values:
+        outbox_secrets.seal(
+            email, secret_values, expires_at=secrets_expire_at or utcnow() + UNDATED_SECRET_LIFETIME
+        )
     db.session.add(email)
     return email
 

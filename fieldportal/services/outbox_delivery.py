@@ -20,6 +20,8 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import OutboxEmail, OutboxStatus, utcnow
+from . import outbox_secrets
+from .outbox_secrets import SecretUnavailable
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
@@ -63,15 +65,18 @@ class SmtpTransport:
 
 
 def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
+    """The message as the recipient gets it, secrets filled in; SecretUnavailable when
+    they are gone."""
+    text_body, html_body = outbox_secrets.reveal(email)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = email.to_address
     message["Subject"] = email.subject
     message["Message-ID"] = make_msgid(domain="fieldportal.local")
     message["X-Fieldportal-Email"] = str(email.id)
-    message.set_content(email.text_body)
-    if email.html_body:
-        message.add_alternative(email.html_body, subtype="html")
+    message.set_content(text_body)
+    if html_body:
+        message.add_alternative(html_body, subtype="html")
     return message
 
 
@@ -161,6 +166,7 @@ def deliver_pending(
     config = current_app.config
     report = DeliveryReport()
     release_stale_claims()
+    report.failed += outbox_secrets.erase_expired()
     db.session.commit()
     ids = claim_batch(worker)
     if not ids:
@@ -171,14 +177,21 @@ def deliver_pending(
         )
     )
     if not config["SMTP_HOST"] and transport_factory is None:
+        # The console stands in for the mail server, but the message is not delivered: its
+        # secrets stay sealed (until they expire) so Retry can still send it once a server
+        # is configured.
         for email in emails:
+            try:
+                text_body, _ = outbox_secrets.reveal(email)
+            except SecretUnavailable as error:
+                _record_failure(email, error, report, permanent=True)
+                continue
             email.status = OutboxStatus.NOT_SENT
             email.last_error = NO_SERVER
             email.claimed_at = email.claimed_by = None
             report.not_sent += 1
             report.links.extend(
-                f"{email.to_address}: {link}"
-                for link in re.findall(r"https?://\S+", email.text_body)
+                f"{email.to_address}: {link}" for link in re.findall(r"https?://\S+", text_body)
             )
         db.session.commit()
         return report
@@ -192,9 +205,10 @@ def deliver_pending(
                     continue
                 try:
                     message = build_message(email, config["MAIL_FROM"])
-                except ValueError as error:
-                    # A header no server would take (a line break in the address): retrying
-                    # cannot help, and letting it escape would stop the worker on every run.
+                except (ValueError, SecretUnavailable) as error:
+                    # A header no server would take (a line break in the address) or a secret
+                    # that is gone: retrying cannot help, and letting it escape would stop the
+                    # worker on every run.
                     _record_failure(email, error, report, permanent=True)
                     db.session.commit()
                     continue
@@ -204,6 +218,7 @@ def deliver_pending(
                     _record_failure(email, error, report)
                 else:
                     email.status = OutboxStatus.SENT
+                    outbox_secrets.erase(email)
                     email.sent_at = utcnow()
                     email.attempts += 1
                     email.last_error = None
@@ -220,7 +235,9 @@ def deliver_pending(
 
 
 def retry(email: OutboxEmail) -> None:
-    """Put a failed (or not sent) message back in the queue for the next delivery run."""
+    """Put a failed (or not sent) message back in the queue for the next delivery run;
+    SecretUnavailable (nothing changed) when a secret it carries is gone."""
+    outbox_secrets.ensure_available(email)
     _release(email)
     email.attempts = 0
     email.next_attempt_at = utcnow()

@@ -8,7 +8,7 @@ import enum
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -83,6 +83,11 @@ def contact_for_phone(company: Company, phone: str) -> Contact | None:
     return None
 
 
+def login_link_expiry() -> datetime:
+    """When a sign-in link issued now stops working."""
+    return utcnow() + current_app.config["LOGIN_LINK_LIFETIME"]
+
+
 def issue_login_link(contact: Contact, *, requested_ip: str | None = None) -> str:
     """A new single-use sign-in link token for the contact; every earlier one stops working.
     Returns the raw token (for the email); only its hash is stored."""
@@ -102,7 +107,7 @@ def issue_login_link(contact: Contact, *, requested_ip: str | None = None) -> st
             company_id=contact.company_id,
             contact_id=contact.id,
             token_hash=token_hash(token),
-            expires_at=now + current_app.config["LOGIN_LINK_LIFETIME"],
+            expires_at=login_link_expiry(),
             requested_ip=requested_ip,
         )
     )
@@ -126,6 +131,7 @@ def send_login_link(
         related=contact,
         contact=contact,
         link=mailer.absolute_url("portal.open_link", company_slug=company.slug, token=token),
+        secrets_expire_at=login_link_expiry(),
         minutes=int(current_app.config["LOGIN_LINK_LIFETIME"].total_seconds() // 60),
     )
     audit.record(company.id, "portal.link_sent", subject=contact, customer_id=contact.customer_id)
@@ -342,6 +348,7 @@ def send_activation(contact: Contact, *, by=None) -> None:
         related=contact,
         contact=contact,
         temporary_password=temporary,
+        secrets_expire_at=contact.temporary_password_expires_at,
         link=mailer.absolute_url("portal.sign_in", company_slug=company.slug),
     )
     audit.record(

@@ -1,6 +1,6 @@
 """Every email template renders, text and HTML, branded, with hostile user text escaped in
-the HTML and left plain in the text, links from BASE_URL only, and sign-in secrets hidden
-from the Outbox page's copy."""
+the HTML and left plain in the text, links from BASE_URL only, and sign-in secrets only in
+the delivered message: the stored bodies and the Outbox page's copy hold a placeholder."""
 
 import re
 from pathlib import Path
@@ -9,6 +9,7 @@ import pytest
 
 from fieldportal.models import JobStatus, RequestStatus, utcnow
 from fieldportal.services import mailer
+from fieldportal.services.outbox_secrets import reveal
 
 # No spaces, so first_name (the name's first word) carries all of it.
 HOSTILE = "<script>alert(1)</script><img/src/onerror=x>{{7*7}}\"'&amp;"
@@ -136,7 +137,7 @@ def test_every_template_is_branded_and_escapes_user_text(
         subject=f"Subject{HOSTILE}\r\nBcc: victim@example.com",
         base_url="http://evil.example",
     )
-    html, text = email.html_body, email.text_body
+    text, html = reveal(email)
 
     # HTML: no live markup from user text, and the text is there, escaped.
     assert "<script" not in html and "<img/src" not in html
@@ -161,21 +162,24 @@ def test_every_template_is_branded_and_escapes_user_text(
     assert "\n" not in email.subject and "\r" not in email.subject
 
 
-@pytest.mark.parametrize("template", sorted(mailer.HIDDEN_ON_OUTBOX_PAGE))
+@pytest.mark.parametrize("template", sorted(mailer.SECRETS_IN_TEMPLATE))
 def test_secrets_are_in_the_email_but_not_in_the_outbox_copy(app, db, create, company, template):
     context = _contexts(create, company)[template]
     email = _queued(app, company, template, context)
-    for name, label in mailer.HIDDEN_ON_OUTBOX_PAGE[template].items():
+    text, html = reveal(email)
+    for name, kind in mailer.SECRETS_IN_TEMPLATE[template].items():
         secret = context[name]
-        assert secret in email.text_body and secret in email.html_body
+        assert secret in text and secret in html
+        assert secret not in email.text_body and secret not in email.html_body
         assert secret not in email.text_for_staff and secret not in email.html_for_staff
-        assert f"[{label} hidden]" in email.text_for_staff
-        assert f"[{label} hidden]" in email.html_for_staff
+        assert f"[{kind.label} hidden]" in email.text_for_staff
+        assert f"[{kind.label} hidden]" in email.html_for_staff
 
 
 def test_emails_without_secrets_keep_one_copy(app, db, create, company):
     email = _queued(app, company, "quote_sent", _contexts(create, company)["quote_sent"])
-    assert email.shown_text_body is None and email.text_for_staff == email.text_body
+    assert email.secrets_ciphertext is None and email.text_for_staff == email.text_body
+    assert reveal(email) == (email.text_body, email.html_body)
 
 
 def test_a_company_without_logo_or_details_gets_a_plain_header(app, db, create, company):

@@ -56,7 +56,7 @@ def test_sigterm_finishes_the_message_in_flight_and_hands_back_the_rest(
             **os.environ,
             "FLASK_APP": "wsgi:app",
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SECRET_KEY": "worker-test-secret",
+            "SECRET_KEY": app.config["SECRET_KEY"],  # it opens the secrets the app sealed
             "BASE_URL": app.config["BASE_URL"],
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(port),

@@ -10,6 +10,7 @@ from ...query_args import page_number
 from ...services import audit
 from ...services.mailer import without_inline_styles
 from ...services.outbox_delivery import retry
+from ...services.outbox_secrets import SecretUnavailable
 from . import bp
 from .access import get_for_company_or_404, require_roles
 
@@ -66,12 +67,21 @@ def outbox():
     )
 
 
+def _show(email: OutboxEmail, status: int = 200, problem: str | None = None):
+    preview = email.html_for_staff and without_inline_styles(email.html_for_staff)
+    return render(
+        "operator/outbox/show.html",
+        email=email,
+        preview_html=preview,
+        problem=problem,
+        status=status,
+    )
+
+
 @bp.route("/outbox/<int:email_id>")
 @require_roles(*OFFICE)
 def outbox_email(email_id):
-    email = get_for_company_or_404(OutboxEmail, email_id)
-    preview = email.html_for_staff and without_inline_styles(email.html_for_staff)
-    return render("operator/outbox/show.html", email=email, preview_html=preview)
+    return _show(get_for_company_or_404(OutboxEmail, email_id))
 
 
 @bp.route("/outbox/<int:email_id>/retry", methods=["POST"])
@@ -80,7 +90,10 @@ def retry_outbox_email(email_id):
     email = get_for_company_or_404(OutboxEmail, email_id)
     if email.status not in (OutboxStatus.FAILED, OutboxStatus.NOT_SENT):
         abort(409)
-    retry(email)
+    try:
+        retry(email)
+    except SecretUnavailable as error:
+        return _show(email, 409, problem=str(error))
     audit.record(
         g.company.id, "outbox.retried", actor=g.staff, subject=email, summary=email.to_address
     )

@@ -1,0 +1,113 @@
+"""Secrets an email carries (sign-in links, fleet links, temporary passwords, PINs) are
+never stored in the clear, before sending, after sending or after a failure.
+
+The email is rendered once with a random marker in place of each secret (``new_marker``);
+``seal`` keeps the secrets only encrypted — Fernet, with a key derived by HKDF from
+SECRET_KEY for this one purpose — together with the moment they stop being any use.
+The worker fills them in at send time (``reveal``) and ``erase``s them as soon as the
+message is sent; ``erase_expired`` drops expired ones and fails their unsent messages
+instead of mailing a dead link. After a SECRET_KEY rotation old ciphertexts cannot be
+read: those messages fail with a reason saying so.
+"""
+
+import base64
+import json
+import secrets
+from datetime import datetime
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from markupsafe import escape
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import OutboxEmail, OutboxStatus, SecretKind, utcnow
+from ..models.outbox import SECRET_MARKER
+
+HKDF_INFO = b"fieldportal outbox email secrets v1"
+EXPIRED = "not sent: its secret expired before it could be delivered; send a new one"
+
+
+class SecretUnavailable(Exception):
+    """The email's secrets are gone (sent, expired or sealed under another SECRET_KEY), so
+    it cannot be sent; the message says where staff make a new one."""
+
+    def __init__(self, email: OutboxEmail, why: str):
+        kinds = email.secret_kinds
+        what = " and ".join(kind.label for kind in kinds)
+        renew = "; ".join(kind.renewal for kind in kinds)
+        super().__init__(f"The {what} in this email {why}, so it cannot be sent: {renew}.")
+
+
+def new_marker(kind: SecretKind) -> str:
+    return f"fp-secret-{kind}-{secrets.token_hex(16)}"
+
+
+def _fernet() -> Fernet:
+    secret_key = current_app.config["SECRET_KEY"]
+    if isinstance(secret_key, str):
+        secret_key = secret_key.encode()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(secret_key)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(email: OutboxEmail, values: dict[str, str], *, expires_at: datetime) -> None:
+    """Keep ``{marker: secret}`` encrypted on the email until ``expires_at``."""
+    email.secrets_ciphertext = _fernet().encrypt(json.dumps(values).encode()).decode()
+    email.secrets_expire_at = expires_at
+
+
+def _open(email: OutboxEmail) -> dict[str, str]:
+    if email.secrets_ciphertext is None:
+        raise SecretUnavailable(email, "is no longer kept (it is erased once sent or expired)")
+    if email.secrets_expire_at <= utcnow():
+        raise SecretUnavailable(email, "has expired")
+    try:
+        return json.loads(_fernet().decrypt(email.secrets_ciphertext.encode()))
+    except InvalidToken:
+        raise SecretUnavailable(
+            email, "was encrypted with an earlier SECRET_KEY and cannot be read"
+        ) from None
+
+
+def ensure_available(email: OutboxEmail) -> None:
+    """Raise SecretUnavailable unless every secret of the email can still be sent."""
+    if email.secret_kinds:
+        _open(email)
+
+
+def _fill(body: str, values: dict[str, str], quote) -> str:
+    # Only this email's own markers are replaced: one a user typed stays as it is.
+    return SECRET_MARKER.sub(lambda m: quote(values[m[0]]) if m[0] in values else m[0], body)
+
+
+def reveal(email: OutboxEmail) -> tuple[str, str | None]:
+    """The text and HTML bodies as the recipient gets them, secrets in place (escaped in
+    the HTML); raises SecretUnavailable when they are gone."""
+    if not email.secret_kinds:
+        return email.text_body, email.html_body
+    values = _open(email)
+    html = email.html_body and _fill(email.html_body, values, lambda value: str(escape(value)))
+    return _fill(email.text_body, values, str), html
+
+
+def erase(email: OutboxEmail) -> None:
+    email.secrets_ciphertext = None
+    email.secrets_expire_at = None
+
+
+def erase_expired() -> int:
+    """Drop every expired secret; a queued message that needed one fails instead of
+    carrying a dead link. Returns how many messages failed that way."""
+    expired = OutboxEmail.secrets_expire_at <= utcnow()
+    failed = db.session.execute(
+        update(OutboxEmail)
+        .where(expired, OutboxEmail.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.FAILED, last_error=EXPIRED)
+    ).rowcount
+    db.session.execute(
+        update(OutboxEmail).where(expired).values(secrets_ciphertext=None, secrets_expire_at=None)
+    )
+    return failed
