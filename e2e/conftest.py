@@ -68,9 +68,10 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{server.server_port}"
 
     def outbox_text(self, to_address: str) -> str:
-        """The plain-text body of the newest email queued to ``to_address``."""
+        """The plain-text body, as delivered, of the newest email queued to ``to_address``."""
         from fieldportal.extensions import db
         from fieldportal.models import OutboxEmail
+        from fieldportal.services.outbox_secrets import reveal
 
         with self.app.app_context():
             email = db.session.scalars(
@@ -79,7 +80,7 @@ class LiveServer:
                 .order_by(OutboxEmail.id.desc())
             ).first()
             assert email is not None, f"no email queued to {to_address}"
-            return email.text_body
+            return reveal(email)[0]
 
     def outbox_link(self, to_address: str, marker: str = "/portal/") -> str:
         """The newest link containing ``marker`` in an email queued to ``to_address``."""

@@ -3,6 +3,7 @@ import re
 import pytest
 
 from fieldportal.models import OutboxEmail
+from fieldportal.services.outbox_secrets import reveal
 
 
 @pytest.fixture
@@ -24,6 +25,7 @@ def link_token_from_outbox(db, to_address: str) -> str:
         .order_by(OutboxEmail.id.desc())
     ).first()
     assert email is not None, f"no email to {to_address}"
-    match = re.search(r"/link/([A-Za-z0-9_\-]{43})", email.text_body)
-    assert match, email.text_body
+    text, _ = reveal(email)
+    match = re.search(r"/link/([A-Za-z0-9_\-]{43})", text)
+    assert match, text
     return match.group(1)

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from fieldportal.models import AuditEvent, AuthSession, LoginLink, OutboxEmail, StaffRole
+from fieldportal.services.outbox_secrets import reveal
 from fieldportal.services.passwords import verify_secret
 from fieldportal.services.portal_auth import issue_login_link
 from tests.helpers import sign_in, text_of
@@ -38,7 +39,7 @@ def test_no_email_on_file_sends_nothing_with_a_clear_message(staff_client, creat
 def test_activation_email_sets_a_temporary_password(staff_client, contact, db):
     staff_client.post(access_url(contact, "/activation"))
     email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "activation"))
-    temporary = email.text_body.split("temporary password:")[1].split()[0]
+    temporary = reveal(email)[0].split("temporary password:")[1].split()[0]
     db.session.refresh(contact)
     assert contact.password_is_temporary and verify_secret(contact.password_hash, temporary)
 
@@ -52,7 +53,7 @@ def test_set_pin_and_send_with_custom_message(staff_client, contact, db):
     db.session.refresh(contact)
     assert verify_secret(contact.pin_hash, "2468")
     email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "pin_credentials"))
-    assert "Welcome <b>aboard</b>" in email.text_body and "2468" in email.text_body
+    assert "Welcome <b>aboard</b>" in email.text_body and "2468" in reveal(email)[0]
     assert "Welcome &lt;b&gt;aboard&lt;/b&gt;" in email.html_body
     assert "2468" not in staff_client.get(access_url(contact)).get_data(as_text=True)
 
