@@ -189,3 +189,71 @@ def test_upgrade_converts_basis_points_to_ppm_and_keeps_every_row(empty_database
             }
             assert connection.execute(text("SELECT count(*) FROM line_items")).scalar() == 2
         db.engine.dispose()
+
+
+def test_upgrade_drops_the_secrets_kept_in_outbox_bodies(empty_database_url):
+    """Messages queued before the outbox sealed its secrets keep only the copy without
+    them; the ones not yet sent cannot carry a working link any more, so they fail."""
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "m", "TESTING": True}
+    )
+    raw = "https://portal.example.test/portal/acme/link/RAW-TOKEN-kept-before-upgrade"
+    insert = text(
+        "INSERT INTO outbox_emails (to_address, kind, subject, text_body, html_body,"
+        " shown_text_body, shown_html_body, status, attempts, next_attempt_at, created_at)"
+        " VALUES (:to, :kind, 's', :text, :html, :shown_text, :shown_html, :status, 0,"
+        " :now, :now)"
+    )
+    rows = [
+        ("queued@x.example", "magic_link", "Sign in: " + raw, f'<a href="{raw}">in</a>', "queued"),
+        ("sent@x.example", "magic_link", "Sign in: " + raw, f'<a href="{raw}">in</a>', "sent"),
+    ]
+    with app.app_context():
+        upgrade(revision="5b1f0c8e2a47")
+        with db.engine.begin() as connection:
+            for to, kind, body, html, status in rows:
+                connection.execute(
+                    insert,
+                    {
+                        "to": to,
+                        "kind": kind,
+                        "text": body,
+                        "html": html,
+                        "shown_text": "Sign in: [sign-in link hidden]",
+                        "shown_html": '<a href="[sign-in link hidden]">in</a>',
+                        "status": status,
+                        "now": datetime(2026, 12, 1, 9, 0),
+                    },
+                )
+            connection.execute(
+                insert,
+                {
+                    "to": "quote@x.example",
+                    "kind": "quote_sent",
+                    "text": "Your quote",
+                    "html": None,
+                    "shown_text": None,
+                    "shown_html": None,
+                    "status": "queued",
+                    "now": datetime(2026, 12, 1, 9, 0),
+                },
+            )
+        upgrade()
+        from fieldportal.models import OutboxEmail, OutboxStatus
+        from fieldportal.services.outbox_delivery import retry
+        from fieldportal.services.outbox_secrets import SecretUnavailable
+
+        emails = {e.to_address: e for e in db.session.scalars(sa.select(OutboxEmail))}
+        for address in ("queued@x.example", "sent@x.example"):
+            email = emails[address]
+            assert "RAW-TOKEN" not in email.text_body + email.html_body
+            assert email.text_for_staff == "Sign in: [sign-in link hidden]"
+            assert email.secrets_ciphertext is None
+        assert emails["queued@x.example"].status == OutboxStatus.FAILED
+        assert "send a new one" in emails["queued@x.example"].last_error
+        assert emails["sent@x.example"].status == OutboxStatus.SENT
+        with pytest.raises(SecretUnavailable, match="send a new sign-in link"):
+            retry(emails["queued@x.example"])
+        quote = emails["quote@x.example"]
+        assert (quote.status, quote.text_body) == (OutboxStatus.QUEUED, "Your quote")
+        db.session.remove()
