@@ -1,6 +1,7 @@
 """Throttles for requests that send email (QUALITY.md 8), on the app's limiter storage
 (memory by default, Redis when RATELIMIT_STORAGE_URI says so)."""
 
+from flask import current_app
 from limits import parse
 
 from ..extensions import limiter
@@ -11,8 +12,12 @@ LINKS_PER_IP = parse("20 per hour")
 
 def link_request_allowed(email: str, ip_address: str | None, strategy=None) -> bool:
     """Count one sign-in link request; False once the address or the IP is over its limit.
-    The caller answers the same way either way. ``strategy`` defaults to the app's limiter."""
-    strategy = strategy or limiter.limiter
+    The caller answers the same way either way. ``strategy`` defaults to the app's limiter;
+    with RATELIMIT_ENABLED off that has no storage at all, and every request is allowed."""
+    if strategy is None:
+        if not current_app.config.get("RATELIMIT_ENABLED", True):
+            return True
+        strategy = limiter.limiter
     address_ok = strategy.hit(LINKS_PER_ADDRESS, "link-address", email.strip().lower())
     ip_ok = strategy.hit(LINKS_PER_IP, "link-ip", ip_address or "unknown")
     return address_ok and ip_ok

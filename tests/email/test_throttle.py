@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy import func, select
 
+from fieldportal import create_app
+from fieldportal.extensions import db, limiter
+from fieldportal.models import OutboxEmail
 from fieldportal.services.throttle import link_request_allowed
+from tests import factories
+from tests.conftest import BrowserLikeClient
 
 
 def _redis_or_skip():
@@ -63,3 +69,45 @@ def test_with_redis_storage_every_app_process_shares_one_count():
 
     assert run_app_process() == ["True", "True", "True"]
     assert run_app_process() == ["True", "True", "False"]
+
+
+@pytest.fixture
+def unthrottled_app(tmp_path):
+    """An app created with RATELIMIT_ENABLED=False, on its own SQLite file."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "RATELIMIT_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'unthrottled.db'}",
+            "SECRET_KEY": "unthrottled-test",
+            "BASE_URL": "https://portal.example.test",
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        }
+    )
+    app.test_client_class = BrowserLikeClient
+    with app.app_context():
+        db.create_all()
+        fleet = factories.create_fleet(factories.create_company(slug="acme"), vehicles=0)
+        factories.create_contact(fleet, email="frank@metro.example")
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    limiter.enabled = True  # Flask-Limiter keeps the switch on its one shared object
+
+
+def test_link_requests_work_with_rate_limits_switched_off(unthrottled_app):
+    """RATELIMIT_ENABLED=False leaves the limiter without storage: "email me a link" still
+    answers the neutral page and sends every link (none is throttled)."""
+    client = unthrottled_app.test_client()
+    for email in ["frank@metro.example"] * 7 + ["nobody@nowhere.example"]:
+        response = client.post("/portal/acme/sign-in/link", data={"email": email})
+        assert response.status_code == 200
+        assert "a sign-in link is on its way" in response.get_data(as_text=True)
+    with unthrottled_app.app_context():
+        sent = db.session.scalar(
+            select(func.count(OutboxEmail.id)).where(
+                OutboxEmail.to_address == "frank@metro.example"
+            )
+        )
+    assert sent == 7
