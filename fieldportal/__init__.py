@@ -27,11 +27,12 @@ def create_app(config: dict | None = None) -> Flask:
             x_host=app.config["PROXY_COUNT"],
         )
 
-    from . import database, request_log, web
+    from . import database, request_log, transaction, web
     from .services import page_cache
 
     database.init_app(app)
     db.init_app(app)
+    transaction.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

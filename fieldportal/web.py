@@ -4,8 +4,9 @@ from flask import Flask, abort, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import formatting
+from . import formatting, transaction
 from .htmx import add_vary_header, is_fragment_request
+from .services.errors import RuleError
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -70,6 +71,13 @@ def handle_csrf_error(error: CSRFError):
     )
 
 
+def handle_rule_error(error: RuleError):
+    """A rule error no view caught: its changes rolled back, its message shown."""
+    transaction.discard()
+    message = None if error.status == 404 else error.message
+    return render_error(error.status, message or None)
+
+
 def handle_unexpected_error(error: Exception):
     from .extensions import db
 
@@ -97,6 +105,7 @@ def init_app(app: Flask) -> None:
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(RuleError, handle_rule_error)
     if not app.debug:
         app.register_error_handler(Exception, handle_unexpected_error)
 
