@@ -174,8 +174,11 @@ def end_current_session(principal) -> None:
     logout_user()
 
 
-def end_sessions(*, staff_user_id=None, contact_id=None, customer_id=None, method=None) -> int:
-    """End every live session of a principal (revocation); returns how many ended."""
+def end_sessions(
+    *, staff_user_id=None, contact_id=None, customer_id=None, method=None, keep=None
+) -> int:
+    """End every live session of a principal (revocation) but ``keep``, an AuthSession to
+    leave signed in; returns how many ended."""
     statement = delete(AuthSession)
     if staff_user_id is not None:
         statement = statement.where(AuthSession.staff_user_id == staff_user_id)
@@ -187,4 +190,6 @@ def end_sessions(*, staff_user_id=None, contact_id=None, customer_id=None, metho
         raise ValueError("say whose sessions to end")
     if method is not None:
         statement = statement.where(AuthSession.method == method)
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep.id)
     return db.session.execute(statement).rowcount

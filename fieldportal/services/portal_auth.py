@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import (
+    AuthSession,
     Company,
     Contact,
     Customer,
@@ -321,8 +322,11 @@ def method_for(contact: Contact, via: LoginMethod) -> SignInMethod:
     return SignInMethod(via.value)
 
 
-def set_password(contact: Contact, password: str, *, temporary: bool = False) -> None:
-    """Store a new password; every other session of the contact ends (QUALITY.md 15)."""
+def set_password(
+    contact: Contact, password: str, *, temporary: bool = False, keep: AuthSession | None = None
+) -> None:
+    """Store a new password and end every session of the contact (QUALITY.md 15) except
+    ``keep``: the session of the contact who chose it, which stays signed in."""
     contact.password_hash = hash_secret(password)
     contact.password_is_temporary = temporary
     contact.temporary_password_expires_at = (
@@ -330,13 +334,13 @@ def set_password(contact: Contact, password: str, *, temporary: bool = False) ->
     )
     contact.failed_attempts = 0
     contact.locked_until = None
+    end_sessions(contact_id=contact.id, keep=keep)
 
 
 def send_activation(contact: Contact, *, by=None) -> None:
     """A temporary password (24 h, single use) emailed to the contact."""
     temporary = secrets.token_urlsafe(9)
     set_password(contact, temporary, temporary=True)
-    end_sessions(contact_id=contact.id)
     contact.invited_at = contact.invited_at or utcnow()
     company = contact.company
     mailer.queue(

@@ -392,12 +392,55 @@ def test_revocation_ends_live_sessions(client, company, contact, db, revoke):
     elif revoke == "access_off":
         contact.portal_access = False
     else:
-        from fieldportal.services.auth_sessions import end_sessions
-
         portal_auth.set_password(contact, "brand new password")
-        end_sessions(contact_id=contact.id)
     db.session.flush()
     assert client.get(f"/portal/{company.slug}/").status_code in (302, 404)
+
+
+def test_a_new_password_ends_every_session_of_the_contact(app, company, contact, create, db):
+    colleague = create.contact(contact.customer, email="colleague@metro.example")
+    phone, laptop, theirs = app.test_client(), app.test_client(), app.test_client()
+    sign_in(phone, contact)
+    sign_in(laptop, contact, SignInMethod.PIN)
+    sign_in(theirs, colleague)
+    portal_auth.set_password(contact, "brand new password")
+    db.session.flush()
+    for browser in (phone, laptop):
+        response = browser.get(f"/portal/{company.slug}/")
+        assert response.headers["Location"] == f"/portal/{company.slug}/sign-in"
+    assert theirs.get(f"/portal/{company.slug}/").status_code == 200
+    assert (
+        db.session.scalar(
+            select(func.count(AuthSession.id)).where(AuthSession.contact_id == contact.id)
+        )
+        == 0
+    )
+
+
+def test_choosing_a_password_keeps_this_browser_and_ends_the_others(app, company, contact, db):
+    portal_auth.set_password(contact, "temporary-pass-1", temporary=True)
+    db.session.flush()
+    here, elsewhere = app.test_client(), app.test_client()
+    for browser in (here, elsewhere):
+        signed_in = browser.post(
+            f"/portal/{company.slug}/sign-in/password",
+            data={"email": contact.email, "password": "temporary-pass-1"},
+        )
+        assert signed_in.status_code == 303
+    chosen = here.post(
+        f"/portal/{company.slug}/choose-password",
+        data={"password": "a much better one", "confirm": "a much better one"},
+    )
+    assert chosen.headers["Location"] == f"/portal/{company.slug}/"
+    assert "Hello, Frank" in text_of(here.get(f"/portal/{company.slug}/"))
+    response = elsewhere.get(f"/portal/{company.slug}/")
+    assert response.headers["Location"] == f"/portal/{company.slug}/sign-in"
+    assert (
+        db.session.scalar(
+            select(func.count(AuthSession.id)).where(AuthSession.contact_id == contact.id)
+        )
+        == 1
+    )
 
 
 def test_every_sign_in_input_has_its_own_label(client, company):

@@ -8,10 +8,10 @@ from flask import abort, g, make_response, redirect, render_template, request, u
 
 from ...extensions import db, limiter
 from ...htmx import redirect_after_post
-from ...models import LoginMethod, SignInMethod, utcnow
+from ...models import LoginMethod, utcnow
 from ...services import audit
 from ...services import portal_auth as auth
-from ...services.auth_sessions import end_sessions, start_session
+from ...services.auth_sessions import start_session
 from ...services.passwords import password_problem
 from ...services.throttle import link_request_allowed
 from . import (
@@ -195,11 +195,8 @@ def choose_password():
             form.password.errors.append(problem)
             status = 422
         else:
-            auth.set_password(contact, form.password.data)
-            # A changed password ends every session, this one included; sign in afresh.
-            end_sessions(contact_id=contact.id)
+            auth.set_password(contact, form.password.data, keep=contact.auth_session)
             audit.record(g.company.id, "portal.password_changed", actor=contact, subject=contact)
-            start_session(contact, SignInMethod.PASSWORD)
             db.session.commit()
             return redirect_after_post(url_for("portal.dashboard"))
     elif request.method == "POST":
