@@ -80,9 +80,10 @@ def handle_rule_error(error: RuleError):
 
 def handle_unexpected_error(error: Exception):
     from .extensions import db
+    from .request_log import log_unhandled_error
 
     db.session.rollback()
-    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    log_unhandled_error(error)
     return render_error(500)
 
 

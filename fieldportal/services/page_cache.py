@@ -34,6 +34,7 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .. import request_log
 from ..htmx import is_fragment_request
 from ..models import AuthSession, Company, utcnow
 from . import transaction_state
@@ -50,6 +51,7 @@ CHANGED = "page_cache_changed"  # Session.info key: company ids (or EVERYTHING) 
 @dataclass(frozen=True)
 class Entry:
     company_id: int
+    principal_kind: str  # for the request log line of a copy served
     versions: tuple
     session_expires_at: datetime
     body: bytes
@@ -131,6 +133,7 @@ def try_cached(endpoint: str, slug: str) -> Response | None:
         and entry.versions == versions
         and utcnow() < entry.session_expires_at
     ):
+        request_log.note_principal(entry.principal_kind, entry.company_id)
         return Response(entry.body, mimetype=entry.mimetype)
     g.page_cache_fill = (key, company_id, versions)
     return None
@@ -162,6 +165,7 @@ def store(response: Response, principal) -> Response:
         key,
         Entry(
             company_id=company_id,
+            principal_kind=request_log.principal_kind(principal),
             versions=versions,
             session_expires_at=auth_session.expires_at,
             body=response.get_data(),

@@ -73,9 +73,11 @@ def test_a_second_visit_is_served_without_a_query(cache, portal, company, count_
 
     # every header still comes from the app (security headers, Vary) as on a rendered page
     def comparable(headers):
-        return sorted((k, v) for k, v in headers.items() if k not in ("Date", "Set-Cookie"))
+        per_response = ("Date", "Set-Cookie", "X-Request-ID")
+        return sorted((k, v) for k, v in headers.items() if k not in per_response)
 
     assert comparable(again.headers) == comparable(first.headers)
+    assert again.headers["X-Request-ID"] != first.headers["X-Request-ID"]
     assert "HX-Request" in again.headers["Vary"]
 
 
@@ -157,3 +159,22 @@ def test_without_a_shared_redis_nothing_is_stored(portal, company, app, count_qu
     assert "page_cache" not in app.extensions
     visit_until_stored(portal, company)
     assert not served_from_copy(portal, company, count_queries)
+
+
+def test_a_copy_served_is_logged_with_its_principal_and_company(
+    cache, portal, company, count_queries, caplog
+):
+    import json
+    import logging
+
+    from fieldportal.log_config import json_formatter
+
+    visit_until_stored(portal, company)
+    path = f"/portal/{company.slug}/"
+    with count_queries() as queries, caplog.at_level(logging.INFO, "fieldportal.requests"):
+        response = portal.get(path)
+    assert queries == [], "served from the copy"
+    [line] = [json.loads(json_formatter().format(r)) for r in caplog.records]
+    assert line["request_id"] == response.headers["X-Request-ID"]
+    assert (line["route"], line["status"]) == ("/portal/<company_slug>/", 200)
+    assert (line["principal"], line["company_id"]) == ("contact", company.id)
