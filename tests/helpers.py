@@ -1,6 +1,7 @@
 """Helpers tests import: sign a client in, read a response's visible text."""
 
 import re
+from datetime import timedelta
 
 from fieldportal.extensions import db
 from fieldportal.models import AuthSession, Contact, SignInMethod, StaffUser, utcnow
@@ -31,6 +32,15 @@ def sign_in(client, principal, method: SignInMethod | None = None) -> AuthSessio
         session["_user_id"] = token
         session["_fresh"] = True
     return row
+
+
+def age_session(row: AuthSession, *, signed_in_ago: timedelta, idle_for: timedelta) -> None:
+    """Make a session look as if it began ``signed_in_ago`` (its absolute expiry moves
+    with it) and was last used ``idle_for`` ago."""
+    row.created_at -= signed_in_ago
+    row.expires_at -= signed_in_ago
+    row.last_seen_at = utcnow() - idle_for
+    db.session.flush()
 
 
 def text_of(response) -> str:

@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+import pytest
+
 from fieldportal.models import AuditEvent, AuthSession, StaffRole, utcnow
 from tests.factories import DEFAULT_PASSWORD
-from tests.helpers import sign_in, text_of
+from tests.helpers import age_session, sign_in, text_of
 
 
 def _sign_in(client, email="olivia@acme.test", password=DEFAULT_PASSWORD, **extra):
@@ -120,6 +122,47 @@ def test_sign_in_sets_absolute_limit_of_seven_days(client, owner, db):
     row = db.session.scalar(db.select(AuthSession).where(AuthSession.staff_user_id == owner.id))
     assert row.remember is True
     assert timedelta(days=6, hours=23) < row.expires_at - row.created_at <= timedelta(days=7)
+
+
+def _signed_in(client, owner, db, remember: bool) -> AuthSession:
+    """A session opened through the sign-in form, so its limits are the ones it sets."""
+    assert _sign_in(client, **({"remember": "y"} if remember else {})).status_code == 303
+    return db.session.scalar(db.select(AuthSession).where(AuthSession.staff_user_id == owner.id))
+
+
+def _home_answer(client) -> str:
+    response = client.get("/")
+    if response.status_code == 200 and "Today at Acme Mobile Mechanics" in text_of(response):
+        return "home"
+    return f"{response.status_code} {response.headers.get('Location')}"
+
+
+SIGNED_OUT = "302 /login?next=/"
+
+
+@pytest.mark.parametrize(
+    ("idle", "answer"),
+    [(timedelta(hours=7, minutes=59), "home"), (timedelta(hours=8, minutes=1), SIGNED_OUT)],
+)
+def test_staff_idle_limit_from_both_sides(client, owner, db, idle, answer):
+    row = _signed_in(client, owner, db, remember=False)
+    age_session(row, signed_in_ago=idle, idle_for=idle)
+    assert _home_answer(client) == answer
+
+
+@pytest.mark.parametrize(
+    ("signed_in_ago", "answer"),
+    [
+        (timedelta(days=6, hours=23, minutes=59), "home"),
+        (timedelta(days=7, minutes=1), SIGNED_OUT),
+    ],
+)
+def test_staff_absolute_limit_is_seven_days_even_with_remember_me(
+    client, owner, db, signed_in_ago, answer
+):
+    row = _signed_in(client, owner, db, remember=True)
+    age_session(row, signed_in_ago=signed_in_ago, idle_for=timedelta(days=2))
+    assert _home_answer(client) == answer
 
 
 def test_deactivated_staff_is_signed_out_at_next_request(client, owner, db):

@@ -19,7 +19,7 @@ from fieldportal.services import portal_auth
 from fieldportal.services.outbox_secrets import reveal
 from fieldportal.services.passwords import hash_secret
 from fieldportal.services.tokens import new_token, token_hash
-from tests.helpers import sign_in, text_of
+from tests.helpers import age_session, sign_in, text_of
 
 from .conftest import link_token_from_outbox
 
@@ -199,7 +199,7 @@ def test_fleet_token_url_opens_read_only_portal_and_regeneration_revokes(
 
     portal_auth.regenerate_fleet_token(fleet)
     db.session.flush()
-    assert client.get(f"/portal/{company.slug}/").status_code in (302, 404)
+    assert _dashboard_answer(client, company) == f"redirect to /portal/{company.slug}/sign-in"
     assert client.get(f"/portal/t/{token}").status_code == 404
 
 
@@ -376,11 +376,73 @@ def test_pin_hash_is_slow_and_never_the_pin(contact, db):
 # Sessions -----------------------------------------------------------------------------
 
 
+def _signed_in_by_link(client, company, contact, db) -> AuthSession:
+    """A session opened the real way, so its limits are the ones sign-in sets."""
+    token = portal_auth.issue_login_link(contact)
+    assert client.post(f"/portal/{company.slug}/link/{token}").status_code == 303
+    return db.session.scalar(select(AuthSession).where(AuthSession.contact_id == contact.id))
+
+
+def _dashboard_answer(client, company) -> str:
+    response = client.get(f"/portal/{company.slug}/")
+    if response.status_code == 200 and "Hello, Frank" in text_of(response):
+        return "dashboard"
+    if response.status_code == 302:
+        return f"redirect to {response.headers['Location']}"
+    return f"{response.status_code}"
+
+
 def test_portal_idle_timeout_is_thirty_minutes(client, company, contact, db):
     row = sign_in(client, contact)
     row.last_seen_at = utcnow() - timedelta(minutes=31)
     db.session.flush()
-    assert client.get(f"/portal/{company.slug}/").status_code in (302, 404)
+    assert _dashboard_answer(client, company) == f"redirect to /portal/{company.slug}/sign-in"
+    assert db.session.scalar(select(func.count(AuthSession.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("idle", "answer"),
+    [(timedelta(minutes=29), "dashboard"), (timedelta(minutes=31), "sign-in")],
+)
+def test_portal_idle_limit_from_both_sides(client, company, contact, db, idle, answer):
+    row = _signed_in_by_link(client, company, contact, db)
+    age_session(row, signed_in_ago=idle, idle_for=idle)
+    expected = (
+        "dashboard" if answer == "dashboard" else f"redirect to /portal/{company.slug}/sign-in"
+    )
+    assert _dashboard_answer(client, company) == expected
+
+
+@pytest.mark.parametrize(
+    ("signed_in_ago", "answer"),
+    [
+        (timedelta(hours=11, minutes=59), "dashboard"),
+        (timedelta(hours=12, minutes=1), "sign-in"),
+    ],
+)
+def test_portal_absolute_limit_is_twelve_hours_of_use(
+    client, company, contact, db, signed_in_ago, answer
+):
+    """Used every few minutes since signing in, a session still ends 12 hours after it."""
+    row = _signed_in_by_link(client, company, contact, db)
+    age_session(row, signed_in_ago=signed_in_ago, idle_for=timedelta(minutes=2))
+    expected = (
+        "dashboard" if answer == "dashboard" else f"redirect to /portal/{company.slug}/sign-in"
+    )
+    assert _dashboard_answer(client, company) == expected
+
+
+def test_fleet_token_sessions_have_the_portal_limits(client, company, fleet, db):
+    token = new_token()
+    fleet.portal_token_hash = token_hash(token)
+    db.session.flush()
+    assert client.get(f"/portal/t/{token}").status_code == 302
+    row = db.session.scalar(select(AuthSession).where(AuthSession.customer_id == fleet.id))
+    lifetime = row.expires_at - row.created_at
+    assert timedelta(hours=11, minutes=59, seconds=59) < lifetime <= timedelta(hours=12)
+    age_session(row, signed_in_ago=timedelta(minutes=31), idle_for=timedelta(minutes=31))
+    response = client.get(f"/portal/{company.slug}/")
+    assert response.headers["Location"] == f"/portal/{company.slug}/sign-in"
 
 
 @pytest.mark.parametrize("revoke", ["remove", "access_off", "password"])
@@ -394,7 +456,7 @@ def test_revocation_ends_live_sessions(client, company, contact, db, revoke):
     else:
         portal_auth.set_password(contact, "brand new password")
     db.session.flush()
-    assert client.get(f"/portal/{company.slug}/").status_code in (302, 404)
+    assert _dashboard_answer(client, company) == f"redirect to /portal/{company.slug}/sign-in"
 
 
 def test_a_new_password_ends_every_session_of_the_contact(app, company, contact, create, db):
