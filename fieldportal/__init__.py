@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
             x_host=app.config["PROXY_COUNT"],
         )
 
-    from . import database, request_log, transaction, web
+    from . import database, error_reporting, request_log, transaction, web
     from .services import page_cache
 
     database.init_app(app)
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     page_cache.init_app(app)
     web.init_app(app)
     request_log.init_app(app)
+    error_reporting.init_app(app)
 
     from . import cli
     from .blueprints import register_blueprints

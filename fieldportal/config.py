@@ -82,6 +82,8 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": _flag("SECURE_COOKIES", environment == "production"),
         "REMEMBER_COOKIE_DURATION": timedelta(days=7),
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
+        # Unhandled errors also go to Sentry (or a Sentry-compatible server); unset = off.
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
         "WTF_CSRF_TIME_LIMIT": None,
         # Token pages send Referrer-Policy: no-referrer, so their HTTPS POSTs carry no
         # Referer; the CSRF token alone protects them.

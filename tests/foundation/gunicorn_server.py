@@ -16,10 +16,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "gunicorn-test-secret"
 FAILING_APP = """
+from flask import request
 from wsgi import app
+from fieldportal.extensions import csrf
 
-@app.route("/__fail/<secret>")
+@app.route("/__fail/<secret>", methods=["GET", "POST"])
+@csrf.exempt
 def fail(secret):
+    request.form  # read, as a real view would, before it fails
     raise RuntimeError("the view failed")
 """
 
