@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import flask
 import pytest
 
 from fieldportal.models import (
@@ -230,13 +231,42 @@ def test_without_permission_the_tab_is_404_and_unlinked(
     )
 
 
+# Every tab, and whether a fleet-token viewer (read-only link) may open it.
+FLEET_TOKEN_TABS = {
+    "/": True,
+    "/jobs": True,
+    "/history": True,
+    "/vehicles": True,
+    "/assets": False,
+    "/quotes": False,
+    "/invoices": False,
+    "/reports": False,
+    "/requests": False,
+    "/account": True,
+}
+
+
 def test_fleet_token_viewer_cannot_see_money_tabs(client, company, fleet, db):
+    from fieldportal.blueprints.portal.tabs import TABS
     from fieldportal.services.tokens import new_token, token_hash
 
+    company.show_quotes = company.show_invoices = company.show_reports = True
     fleet.portal_token_hash = token_hash(new_token())
     sign_in(client, fleet)
     assert client.get(url(company, "/jobs")).status_code == 200
     assert client.get(url(company, "/assets")).status_code == 404
+    with client.application.test_request_context():
+        paths = {
+            flask.url_for(tab.endpoint, company_slug=company.slug)[len(url(company)) :]
+            for tab in TABS
+        }
+    assert paths == set(FLEET_TOKEN_TABS), "say what a fleet link gets for every tab"
+    dashboard = client.get(url(company, "/")).get_data(as_text=True)
+    for path, allowed in FLEET_TOKEN_TABS.items():
+        status = client.get(url(company, path)).status_code
+        assert status == (200 if allowed else 404), f"fleet link {path} → {status}"
+        linked = f'href="{url(company, path)}"' in dashboard
+        assert linked == allowed, f"fleet link: {path} {'not ' if allowed else ''}in the tabs"
 
 
 @pytest.mark.parametrize("path", ["/jobs", "/history", "/vehicles", "/assets"])

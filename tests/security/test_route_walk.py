@@ -311,3 +311,55 @@ def test_gets_as_staff_and_contact_never_fail_and_change_nothing(app, client, de
             walked.add(rule.endpoint)
     assert snapshot(db) == before
     assert walked == _endpoints(app, "operator.", _has_get) | _endpoints(app, "portal.", _has_get)
+
+
+# What a fleet-token viewer (the fleet's read-only link) may open, by portal section: the
+# work on its vehicles. Money (quotes, invoices, payments, statement), reports, requests,
+# assets and choosing a password are refused. Written out, not derived from the code.
+FLEET_TOKEN_SECTIONS = {"jobs": True, "history": True, "vehicles": True}
+FLEET_TOKEN_FREE = {"portal.dashboard": True, "portal.account": True, "portal.sign_out": True}
+FLEET_TOKEN_REFUSED_FREE = {"portal.choose_password"}
+
+
+def test_fleet_token_viewer_is_refused_every_money_tab_and_route(app, client, demo, db):
+    """Every portal route with the fleet's own ids: allowed → 200 (sign-out 303), refused
+    → 404 by every method; each refused GET opens for the fleet's own admin contact, so
+    the refusal is the fleet link's and not a missing object or a company setting."""
+    acme, _ = demo
+    admin = contact_by_email(db, "fleet@acme.example")
+    fleet = db.session.get(Customer, admin.customer_id)
+    assert fleet.kind == CustomerKind.FLEET and fleet.portal_token_hash
+    own = ids_of(db, acme, fleet.id)
+    as_admin = app.test_client()
+    sign_in(as_admin, admin)
+    walked, refused_sections = set(), set()
+    for rule in rules(app, "portal."):
+        if rule.endpoint in SIGNED_OUT:
+            continue
+        if rule.endpoint in FLEET_TOKEN_FREE or rule.endpoint in FLEET_TOKEN_REFUSED_FREE:
+            allowed = rule.endpoint in FLEET_TOKEN_FREE
+        else:
+            section = _section(rule)
+            assert section in PERMISSION_OF_SECTION, f"{rule.rule}: say what a fleet link gets"
+            allowed = FLEET_TOKEN_SECTIONS.get(section, False)
+            if not allowed:
+                refused_sections.add(section)
+        path = fill(rule, own)
+        for method in methods_of(rule):
+            sign_in(client, fleet)  # afresh each time: sign-out ends the session
+            response = client.open(path, method=method, data={})
+            where = f"fleet link {method} {rule.rule}"
+            if not allowed:
+                assert response.status_code == 404, f"{where} → {response.status_code}"
+                if method == "GET" and MISSING_ID not in [own.get(n) for n in rule.arguments]:
+                    if rule.endpoint not in FLEET_TOKEN_REFUSED_FREE:
+                        assert as_admin.get(path).status_code == 200, f"admin GET {rule.rule}"
+            elif rule.endpoint == "portal.sign_out":
+                assert response.status_code == 303, f"{where} → {response.status_code}"
+            else:
+                assert method == "GET" and MISSING_ID not in [own.get(n) for n in rule.arguments]
+                assert response.status_code == 200, f"{where} → {response.status_code}"
+        walked.add(rule.endpoint)
+    assert walked == _endpoints(app, "portal.") - set(SIGNED_OUT)
+    money = {"quotes", "invoices", "payments", "statement.pdf"}
+    assert money <= refused_sections
