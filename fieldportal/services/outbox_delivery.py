@@ -2,14 +2,18 @@
 
 Each message is claimed before it is sent — ``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 an atomic ``UPDATE … WHERE status = 'queued'`` on SQLite — so two workers never send the
-same one. A claim left behind by a crashed worker is released after STALE_CLAIM.
+same one. A claim left behind by a crashed worker is released after STALE_CLAIM. Each
+attempt is one log line (outcome, email id, company, duration), never an address or body.
 """
 
+import logging
 import re
 import signal
 import smtplib
 import ssl
 import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -20,6 +24,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import OutboxEmail, OutboxStatus, utcnow
+from ..request_log import log_task
 from . import outbox_secrets
 from .outbox_secrets import SecretUnavailable
 
@@ -28,6 +33,8 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 STALE_CLAIM = timedelta(minutes=10)
 NO_SERVER = "not sent: no mail server configured"
+
+log = logging.getLogger(__name__)
 
 
 class SmtpTransport:
@@ -179,21 +186,24 @@ def deliver_pending(
     if not config["SMTP_HOST"] and transport_factory is None:
         # The console stands in for the mail server, but the message is not delivered: its
         # secrets stay sealed (until they expire) so Retry can still send it once a server
-        # is configured.
+        # is configured. Production logs never carry the links.
         for email in emails:
-            try:
-                text_body, _ = outbox_secrets.reveal(email)
-            except SecretUnavailable as error:
-                _record_failure(email, error, report, permanent=True)
-                continue
-            email.status = OutboxStatus.NOT_SENT
-            email.last_error = NO_SERVER
-            email.claimed_at = email.claimed_by = None
-            report.not_sent += 1
-            report.links.extend(
-                f"{email.to_address}: {link}" for link in re.findall(r"https?://\S+", text_body)
-            )
-        db.session.commit()
+            with _task_line(email):
+                try:
+                    text_body, _ = outbox_secrets.reveal(email)
+                except SecretUnavailable as error:
+                    _record_failure(email, error, report, permanent=True)
+                else:
+                    email.status = OutboxStatus.NOT_SENT
+                    email.last_error = NO_SERVER
+                    email.claimed_at = email.claimed_by = None
+                    report.not_sent += 1
+                    if config["ENV_NAME"] != "production":
+                        report.links.extend(
+                            f"{email.to_address}: {link}"
+                            for link in re.findall(r"https?://\S+", text_body)
+                        )
+                db.session.commit()
         return report
     factory = transport_factory or (lambda: SmtpTransport(config))
     try:
@@ -203,35 +213,58 @@ def deliver_pending(
                     _release(email)
                     db.session.commit()
                     continue
-                try:
-                    message = build_message(email, config["MAIL_FROM"])
-                except (ValueError, SecretUnavailable) as error:
-                    # A header no server would take (a line break in the address) or a secret
-                    # that is gone: retrying cannot help, and letting it escape would stop the
-                    # worker on every run.
-                    _record_failure(email, error, report, permanent=True)
+                with _task_line(email):
+                    _send_one(email, transport, config["MAIL_FROM"], report)
                     db.session.commit()
-                    continue
-                try:
-                    transport.send(message)
-                except (smtplib.SMTPException, OSError) as error:
-                    _record_failure(email, error, report)
-                else:
-                    email.status = OutboxStatus.SENT
-                    outbox_secrets.erase(email)
-                    email.sent_at = utcnow()
-                    email.attempts += 1
-                    email.last_error = None
-                    email.claimed_at = email.claimed_by = None
-                    report.sent += 1
-                db.session.commit()
     except (smtplib.SMTPException, OSError) as error:
         # The server could not be reached at all: every claimed message waits for a retry.
         for email in emails:
             if email.status == OutboxStatus.SENDING:
-                _record_failure(email, error, report)
-        db.session.commit()
+                with _task_line(email):
+                    _record_failure(email, error, report)
+                    db.session.commit()
     return report
+
+
+def _send_one(email: OutboxEmail, transport, sender: str, report: DeliveryReport) -> None:
+    try:
+        message = build_message(email, sender)
+    except (ValueError, SecretUnavailable) as error:
+        # A header no server would take (a line break in the address) or a secret that is
+        # gone: retrying cannot help, and letting it escape would stop the worker on every
+        # run.
+        _record_failure(email, error, report, permanent=True)
+        return
+    try:
+        transport.send(message)
+    except (smtplib.SMTPException, OSError) as error:
+        _record_failure(email, error, report)
+    else:
+        email.status = OutboxStatus.SENT
+        outbox_secrets.erase(email)
+        email.sent_at = utcnow()
+        email.attempts += 1
+        email.last_error = None
+        email.claimed_at = email.claimed_by = None
+        report.sent += 1
+
+
+@contextmanager
+def _task_line(email: OutboxEmail):
+    """One log line for one delivery attempt, once its outcome is decided (no address, no
+    body: the id finds the email on the Outbox page)."""
+    started = time.perf_counter()
+    yield
+    log_task(
+        "outbox.send",
+        started,
+        email_id=email.id,
+        company_id=email.company_id,
+        kind=email.kind,
+        outcome="retrying" if email.status == OutboxStatus.QUEUED else email.status.value,
+        attempts=email.attempts,
+        error=email.last_error,
+    )
 
 
 def retry(email: OutboxEmail) -> None:
@@ -260,19 +293,15 @@ class Worker:
         previous = {
             signum: signal.signal(signum, self.stop) for signum in (signal.SIGTERM, signal.SIGINT)
         }
+        log.info("outbox worker started", extra={"worker": name})
         try:
             while not self.stopping.is_set():
                 report = deliver_pending(worker=name, stop=self.stopping)
                 for line in report.links:
                     self.echo(f"[outbox, not sent] {line}")
-                if report.sent or report.failed or report.retrying:
-                    self.echo(
-                        f"[outbox] sent {report.sent}, retrying {report.retrying}, "
-                        f"failed {report.failed}"
-                    )
                 db.session.remove()
                 self.stopping.wait(self.interval)
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-            self.echo("[outbox] worker stopped")
+            log.info("outbox worker stopped", extra={"worker": name})

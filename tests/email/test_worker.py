@@ -1,12 +1,17 @@
 """``flask outbox work``: a clean shutdown on SIGTERM (the message being sent is finished,
-the rest of the batch goes back to the queue, exit code 0) and signal handlers restored."""
+the rest of the batch goes back to the queue, exit code 0), signal handlers restored, and
+one JSON log line per email it attempts, with no secret in its output."""
 
 import asyncio
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
+import time
+from email import message_from_bytes, policy
 from pathlib import Path
 
 from sqlalchemy import select
@@ -80,8 +85,12 @@ def test_sigterm_finishes_the_message_in_flight_and_hands_back_the_rest(
                 worker.communicate()
 
     assert worker.returncode == 0, output
-    assert "[outbox] worker stopped" in output
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert lines[-1]["message"] == "outbox worker stopped"
     [delivered] = slow.messages
+    # one task line: the message finished; the two handed back were not attempted
+    [task] = [line for line in lines if line.get("task") == "outbox.send"]
+    assert task["outcome"] == "sent"
     rows = _rows(committed_db)
     sent = [row for row in rows if row.status == OutboxStatus.SENT]
     assert [row.to_address for row in sent] == delivered.rcpt_tos
@@ -119,3 +128,95 @@ def test_the_worker_restores_the_signal_handlers_it_replaced(app, db):
     finally:
         timer.cancel()
         signal.signal(signal.SIGTERM, original)
+
+
+def _worker_env(app, **extra) -> dict:
+    return {
+        **os.environ,
+        "FLASK_APP": "wsgi:app",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "BASE_URL": app.config["BASE_URL"],
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
+def test_the_worker_writes_one_json_line_per_email_and_no_secret(app, committed_db):
+    company = factories.create_company(slug="tasklines")
+    customer = factories.create_customer(company)
+    with app.test_request_context():
+        send_login_link(factories.create_contact(customer, email="ok@tasklines.example"))
+        # a line break in the address: no server would take it, so it fails at once
+        send_login_link(factories.create_contact(customer, email="bad@tasklines.example"))
+    committed_db.session.flush()
+    bad = committed_db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.to_address == "bad@tasklines.example")
+    ).one()
+    bad.to_address = "bad@tasklines.example\nBcc: x@example.com"
+    committed_db.session.commit()
+    emails = {row.to_address[:2]: row.id for row in _rows(committed_db)}
+    company_id = company.id
+    committed_db.session.remove()
+
+    inbox = Inbox()
+    with running_smtp(inbox) as port:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "outbox", "work", "--interval", "0.2"],
+            cwd=ROOT,
+            env=_worker_env(app, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.time() + 60
+            while not inbox.messages and time.time() < deadline:
+                time.sleep(0.1)
+            time.sleep(0.5)  # the failed one is in the same batch
+            worker.send_signal(signal.SIGTERM)
+            out, err = worker.communicate(timeout=30)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.communicate()
+
+    assert worker.returncode == 0 and err == "", err
+    lines = [json.loads(line) for line in out.splitlines()]  # every line is one object
+    tasks = [line for line in lines if line.get("task") == "outbox.send"]
+    assert [(t["email_id"], t["outcome"]) for t in tasks] == sorted(
+        [(emails["ok"], "sent"), (emails["ba"], "failed")]
+    )
+    assert all(t["company_id"] == company_id and t["kind"] == "magic_link" for t in tasks)
+    assert all(t["level"] == "INFO" and isinstance(t["duration_ms"], float) for t in tasks)
+    assert len({t["request_id"] for t in tasks}) == 2
+    assert [line["message"] for line in lines if "task" not in line] == [
+        "outbox worker started",
+        "outbox worker stopped",
+    ]
+    [delivered] = inbox.messages
+    text = message_from_bytes(delivered.content, policy=policy.default).get_body(("plain",))
+    token = re.search(r"/link/([A-Za-z0-9_-]{40,})", text.get_content())[1]
+    assert token not in out and "ok@tasklines.example" not in out
+
+
+def test_in_production_without_a_mail_server_no_link_reaches_the_output(app, committed_db):
+    customer = factories.create_customer(factories.create_company(slug="prodconsole"))
+    with app.test_request_context():
+        send_login_link(factories.create_contact(customer, email="c@prodconsole.example"))
+    committed_db.session.commit()
+    committed_db.session.remove()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "outbox", "deliver"],
+        cwd=ROOT,
+        env=_worker_env(app, FIELDPORTAL_ENV="production", SMTP_HOST=""),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "not sent 1" in result.stdout
+    assert "http" not in result.stdout + result.stderr
+    [task] = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert task["outcome"] == "not_sent"
