@@ -53,8 +53,7 @@ PORTAL_PAGES = [
 STAFF_EMAILS = ["owner@acme.example", "dispatcher@acme.example"]
 CONTACT_EMAILS = ["fleet@acme.example", "consumer@acme.example", "account@acme.example"]
 HELLO_APP = """
-from fieldportal import create_app
-app = create_app()
+from wsgi import app
 
 @app.route("/__hello")
 def hello():
@@ -108,19 +107,14 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         # as in production (README): dashboards kept while their company's data is unchanged
         "PAGE_CACHE_URL": "redis://127.0.0.1:6379/0",
+        # the production settings and JSON logs (gunicorn.conf.py), warnings and errors only
+        "WEB_CONCURRENCY": str(workers),
+        "BIND": f"127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
     }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = subprocess.Popen(
-        [
-            gunicorn,
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "hello_app:app",
-        ],
+        [gunicorn, "-c", "gunicorn.conf.py", "--log-level", "warning", "hello_app:app"],
         env=env,
         cwd=ROOT,
     )
