@@ -88,5 +88,7 @@ def load_config(instance_path: str) -> dict:
         # Token pages send Referrer-Policy: no-referrer, so their HTTPS POSTs carry no
         # Referer; the CSRF token alone protects them.
         "WTF_CSRF_SSL_STRICT": False,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A failed statement's message (in tracebacks, logs and error reports) shows its SQL
+        # but not the values bound to it, which can be what a user typed.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     }

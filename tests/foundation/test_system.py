@@ -202,3 +202,23 @@ def test_an_unhandled_error_is_one_line_with_traceback_and_request_id(
     [request_line] = json_lines(caplog, "fieldportal.requests")
     assert request_line["status"] == 500
     assert "query-secret" not in caplog.text
+
+
+def _fail_in_sql():
+    from sqlalchemy import text
+
+    from fieldportal.extensions import db
+
+    typed = "-".join(["typed", "value"])  # not spelled out in the traceback's source lines
+    db.session.execute(text("SELECT * FROM no_such_table WHERE x = :v"), {"v": typed})
+
+
+def test_a_failed_statement_is_logged_without_the_values_bound_to_it(
+    app, client, monkeypatch, caplog
+):
+    monkeypatch.setitem(app.view_functions, "auth.login", _fail_in_sql)
+    with caplog.at_level(logging.INFO):
+        assert client.get("/login").status_code == 500
+    [error] = json_lines(caplog, "fieldportal.errors")
+    assert "no_such_table" in error["traceback"]
+    assert "typed-value" not in error["traceback"]
