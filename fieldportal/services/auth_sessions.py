@@ -175,12 +175,23 @@ def end_current_session(principal) -> None:
 
 
 def end_sessions(
-    *, staff_user_id=None, contact_id=None, customer_id=None, method=None, keep=None
+    *,
+    staff_user_id=None,
+    contact_id=None,
+    customer_id=None,
+    portal_of_company_id=None,
+    method=None,
+    keep=None,
 ) -> int:
-    """End every live session of a principal (revocation) but ``keep``, an AuthSession to
-    leave signed in; returns how many ended."""
+    """End every live session of a principal, or every portal session (contacts and fleet
+    links, not staff) of a company (revocation), but ``keep``, an AuthSession to leave
+    signed in; returns how many ended."""
     statement = delete(AuthSession)
-    if staff_user_id is not None:
+    if portal_of_company_id is not None:
+        statement = statement.where(
+            AuthSession.company_id == portal_of_company_id, AuthSession.staff_user_id.is_(None)
+        )
+    elif staff_user_id is not None:
         statement = statement.where(AuthSession.staff_user_id == staff_user_id)
     elif contact_id is not None:
         statement = statement.where(AuthSession.contact_id == contact_id)

@@ -28,6 +28,7 @@ from ..models.outbox import SECRET_MARKER
 
 HKDF_INFO = b"fieldportal outbox email secrets v1"
 EXPIRED = "not sent: its secret expired before it could be delivered; send a new one"
+PORTAL_OFF = "not sent: the customer portal was switched off; send a new one once it is on"
 
 
 class SecretUnavailable(Exception):
@@ -98,16 +99,30 @@ def erase(email: OutboxEmail) -> None:
     email.secrets_expire_at = None
 
 
+def _drop_secrets(which, reason: str) -> int:
+    """Erase the secrets of the messages ``which`` selects; the queued ones among them fail
+    with ``reason`` instead of carrying a dead secret. Returns how many failed."""
+    failed = db.session.execute(
+        update(OutboxEmail)
+        .where(which, OutboxEmail.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.FAILED, last_error=reason)
+    ).rowcount
+    db.session.execute(
+        update(OutboxEmail).where(which).values(secrets_ciphertext=None, secrets_expire_at=None)
+    )
+    return failed
+
+
 def erase_expired() -> int:
     """Drop every expired secret; a queued message that needed one fails instead of
     carrying a dead link. Returns how many messages failed that way."""
-    expired = OutboxEmail.secrets_expire_at <= utcnow()
-    failed = db.session.execute(
-        update(OutboxEmail)
-        .where(expired, OutboxEmail.status == OutboxStatus.QUEUED)
-        .values(status=OutboxStatus.FAILED, last_error=EXPIRED)
-    ).rowcount
-    db.session.execute(
-        update(OutboxEmail).where(expired).values(secrets_ciphertext=None, secrets_expire_at=None)
+    return _drop_secrets(OutboxEmail.secrets_expire_at <= utcnow(), EXPIRED)
+
+
+def withdraw_company_secrets(company_id: int) -> int:
+    """The company's portal was switched off: no secret of its emails is sent any more.
+    Returns how many queued messages failed."""
+    return _drop_secrets(
+        (OutboxEmail.company_id == company_id) & OutboxEmail.secrets_ciphertext.is_not(None),
+        PORTAL_OFF,
     )
-    return failed

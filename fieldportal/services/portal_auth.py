@@ -89,19 +89,20 @@ def login_link_expiry() -> datetime:
     return utcnow() + current_app.config["LOGIN_LINK_LIFETIME"]
 
 
+def cancel_outstanding_links(*where) -> None:
+    """Every unused sign-in link matching ``where`` stops working."""
+    db.session.execute(
+        update(LoginLink)
+        .where(*where, LoginLink.used_at.is_(None), LoginLink.invalidated_at.is_(None))
+        .values(invalidated_at=utcnow())
+    )
+
+
 def issue_login_link(contact: Contact, *, requested_ip: str | None = None) -> str:
     """A new single-use sign-in link token for the contact; every earlier one stops working.
     Returns the raw token (for the email); only its hash is stored."""
     now = utcnow()
-    db.session.execute(
-        update(LoginLink)
-        .where(
-            LoginLink.contact_id == contact.id,
-            LoginLink.used_at.is_(None),
-            LoginLink.invalidated_at.is_(None),
-        )
-        .values(invalidated_at=now)
-    )
+    cancel_outstanding_links(LoginLink.contact_id == contact.id)
     token = new_token()
     db.session.add(
         LoginLink(

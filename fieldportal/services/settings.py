@@ -13,6 +13,7 @@ from ..models import Company, StaffRole, StaffUser
 from . import audit
 from .auth_sessions import end_sessions
 from .passwords import hash_secret, password_problem
+from .portal_access_admin import end_company_portal_access
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_LOGO_PIXELS = 25_000_000  # decoded size; a small file can claim a huge canvas
@@ -33,6 +34,8 @@ def update_company(company: Company, *, by: StaffUser, **fields) -> list[str]:
     changed = sorted(name for name, value in fields.items() if getattr(company, name) != value)
     for name, value in fields.items():
         setattr(company, name, value)
+    if "portal_enabled" in changed and not company.portal_enabled:
+        end_company_portal_access(company, by=by)
     db.session.flush()
     if changed:
         audit.record(

@@ -66,15 +66,23 @@ def test_staff_are_not_portal_users(staff_client, company):
     assert staff_client.get(f"/portal/{company.slug}/").status_code in (302, 404)
 
 
-def test_portal_off_answers_503_branded_and_on_again_works(client, company, contact, db):
+def test_portal_off_answers_503_branded_and_on_again_asks_to_sign_in(
+    client, company, contact, owner, db
+):
+    from fieldportal.services.settings import update_company
+
     sign_in(client, contact)
-    company.portal_enabled = False
+    update_company(company, by=owner, portal_enabled=False)
     db.session.flush()
     response = client.get(f"/portal/{company.slug}/")
     assert response.status_code == 503
     assert "Acme Mobile Mechanics" in text_of(response) and "unavailable" in text_of(response)
-    company.portal_enabled = True
+    update_company(company, by=owner, portal_enabled=True)
     db.session.flush()
+    # Switching off ended the session: on again, the customer signs in afresh.
+    response = client.get(f"/portal/{company.slug}/")
+    assert response.headers["Location"] == f"/portal/{company.slug}/sign-in"
+    sign_in(client, contact)
     assert client.get(f"/portal/{company.slug}/").status_code == 200
 
 
