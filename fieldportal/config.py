@@ -3,9 +3,13 @@
 import os
 import secrets
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
+
 MEGABYTE = 1024 * 1024
+DEVELOPMENT_MAIL_FROM = "fieldportal <no-reply@fieldportal.local>"
 
 
 class ConfigurationError(RuntimeError):
@@ -39,6 +43,40 @@ def _secret_key(environment: str, instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _mail_from(environment: str) -> str:
+    """MAIL_FROM; in production it must be an address on a real domain the operator
+    controls (SPF, DKIM and DMARC are set up for it), never the development default."""
+    mail_from = os.environ.get("MAIL_FROM", "").strip()
+    if environment != "production":
+        return mail_from or DEVELOPMENT_MAIL_FROM
+    address = parseaddr(mail_from)[1]
+    if not address or address.lower().endswith("@fieldportal.local"):
+        raise ConfigurationError(
+            "MAIL_FROM must be set in production to an address on a domain you control, "
+            'e.g. MAIL_FROM="Service portal <no-reply@mail.example.com>" (see README, '
+            "Mail deployment)."
+        )
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as problem:
+        raise ConfigurationError(f"MAIL_FROM is not a usable address: {problem}") from None
+    return mail_from
+
+
+SMTP_SECURITY_CHOICES = ("none", "starttls", "ssl")
+
+
+def _smtp_security() -> str:
+    """How the connection to the relay is protected; anything else is refused rather than
+    read as "none", so a typo never sends credentials and sign-in links in the clear."""
+    security = os.environ.get("SMTP_SECURITY", "none").strip().lower() or "none"
+    if security not in SMTP_SECURITY_CHOICES:
+        raise ConfigurationError(
+            f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}, not {security!r}."
+        )
+    return security
+
+
 def load_config(instance_path: str) -> dict:
     """Every setting the app reads, as a dict for app.config.from_mapping."""
     instance = Path(instance_path)
@@ -56,8 +94,12 @@ def load_config(instance_path: str) -> dict:
         "SMTP_PORT": _int("SMTP_PORT", 25),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
-        "SMTP_SECURITY": os.environ.get("SMTP_SECURITY", "none"),  # none | starttls | ssl
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "fieldportal <no-reply@fieldportal.local>"),
+        "SMTP_SECURITY": _smtp_security(),
+        # CA bundle for a relay whose certificate a private CA signed; unset = system CAs.
+        "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE") or None,
+        "MAIL_FROM": _mail_from(environment),
+        # Envelope sender (Return-Path), where bounces go; unset = MAIL_FROM's address.
+        "MAIL_BOUNCE_ADDRESS": os.environ.get("MAIL_BOUNCE_ADDRESS", ""),
         # Payments
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),

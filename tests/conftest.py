@@ -100,6 +100,7 @@ def production_app(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "production-secret-from-environment")
     monkeypatch.setenv("PROXY_COUNT", "1")
     monkeypatch.setenv("BASE_URL", "https://service.example.com")
+    monkeypatch.setenv("MAIL_FROM", "Service portal <no-reply@mail.service.example.com>")
     monkeypatch.delenv("SECURE_COOKIES", raising=False)
     return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
 

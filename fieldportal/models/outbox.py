@@ -5,10 +5,11 @@ import re
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import CreatedAtMixin, UTCDateTime, enum_type, utcnow
+from .company import Company
 
 
 class OutboxStatus(enum.StrEnum):
@@ -89,6 +90,8 @@ class OutboxEmail(CreatedAtMixin, db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    company: Mapped[Company | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),

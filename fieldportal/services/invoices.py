@@ -118,13 +118,10 @@ def _provision_login_url(contact: Contact, company: Company, invoice: Invoice) -
         return None
     contact.portal_access = True
     token = portal_auth.issue_login_link(contact)
-    return mailer.absolute_url(
-        "portal.open_link",
-        company_slug=company.slug,
-        token=token,
-        next=mailer.site_path(
-            "portal.invoice_detail", company_slug=company.slug, invoice_id=invoice.id
-        ),
+    return portal_auth.sign_in_url(
+        company,
+        token,
+        mailer.site_path("portal.invoice_detail", company_slug=company.slug, invoice_id=invoice.id),
     )
 
 
@@ -137,6 +134,8 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
     login link from the portal's sign-in service. No email on file → InvoiceError and
     nothing changes.
     """
+    from .payments import online_payments_enabled  # payments builds on this module
+
     if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.SENT):
         raise InvoiceError(f"A {invoice.status.value} invoice cannot be sent.")
     if invoice.status == InvoiceStatus.DRAFT and not invoice.lines:
@@ -167,6 +166,8 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
         customer=customer,
         contact=contact,
         login_url=login_url,
+        link_lifetime=portal_auth.login_link_lifetime(),
+        can_pay_online=online_payments_enabled(),
         secrets_expire_at=portal_auth.login_link_expiry(),
         portal_url=mailer.absolute_url(
             "portal.invoice_detail", company_slug=company.slug, invoice_id=invoice.id

@@ -48,27 +48,36 @@ def absolute_url(endpoint: str, **values) -> str:
 
 @dataclass(frozen=True)
 class Branding:
-    """What every email shows of the company: name, logo, colour, contact details."""
+    """What every email shows of the company: name, colour, contact details. No logo:
+    a lone image beside a short text is what spam filters score (HTML_IMAGE_ONLY_*), and
+    many mail apps block remote images anyway; the name in the brand colour reads the same
+    everywhere."""
 
     name: str
     color: str
-    logo_url: str | None
+    on_color: str  # text colour readable on ``color`` (the button's label)
     contact_lines: tuple[str, ...]
 
 
+def _readable_on(color: str) -> str:
+    """Dark text on a light brand colour, white on a dark one (WCAG relative luminance)."""
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#111827" if luminance > 0.179 else "#ffffff"
+
+
 def branding(company: Company | None) -> Branding:
-    """The company's branding for an email; the logo is an absolute URL from BASE_URL, the
-    colour only a well-formed hex value (it goes into a style attribute)."""
+    """The company's branding for an email; the colour only a well-formed hex value (it
+    goes into a style attribute)."""
     if company is None:
-        return Branding("fieldportal", DEFAULT_BRAND_COLOR, None, ())
+        return Branding("fieldportal", DEFAULT_BRAND_COLOR, "#ffffff", ())
     color = company.brand_color or ""
-    logo_url = (
-        absolute_url("portal.logo", company_slug=company.slug) if company.logo_filename else None
-    )
+    color = color if re.fullmatch(r"#[0-9a-fA-F]{6}", color) else DEFAULT_BRAND_COLOR
     return Branding(
         name=company.name,
-        color=color if re.fullmatch(r"#[0-9a-fA-F]{6}", color) else DEFAULT_BRAND_COLOR,
-        logo_url=logo_url,
+        color=color,
+        on_color=_readable_on(color),
         contact_lines=tuple(
             line for line in (company.address, company.phone, company.email) if line
         ),

@@ -16,11 +16,14 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import OutboxEmail, OutboxStatus, utcnow
@@ -46,23 +49,27 @@ class SmtpTransport:
         self.username = config["SMTP_USERNAME"]
         self.password = config["SMTP_PASSWORD"]
         self.security = config["SMTP_SECURITY"]
+        self.ca_file = config.get("SMTP_CA_FILE")
+        self.bounce_address = bounce_address(config)
         self.connection = None
 
     def __enter__(self):
+        # The relay's certificate is verified (system CAs, or SMTP_CA_FILE's), host name too.
+        tls = ssl.create_default_context(cafile=self.ca_file)
         if self.security == "ssl":
-            self.connection = smtplib.SMTP_SSL(
-                self.host, self.port, timeout=20, context=ssl.create_default_context()
-            )
+            self.connection = smtplib.SMTP_SSL(self.host, self.port, timeout=20, context=tls)
         else:
             self.connection = smtplib.SMTP(self.host, self.port, timeout=20)
             if self.security == "starttls":
-                self.connection.starttls(context=ssl.create_default_context())
+                # Raises SMTPNotSupportedError when the server does not offer STARTTLS:
+                # nothing is sent in the clear.
+                self.connection.starttls(context=tls)
         if self.username:
             self.connection.login(self.username, self.password)
         return self
 
     def send(self, message: EmailMessage) -> None:
-        self.connection.send_message(message)
+        self.connection.send_message(message, from_addr=self.bounce_address)
 
     def __exit__(self, *exc):
         try:
@@ -71,15 +78,52 @@ class SmtpTransport:
             pass
 
 
-def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
+def sender_address(config) -> str:
+    """The address part of MAIL_FROM (no-reply@mail.example.com)."""
+    return parseaddr(config["MAIL_FROM"])[1]
+
+
+def bounce_address(config) -> str:
+    """The envelope sender (Return-Path): where bounces go."""
+    return config["MAIL_BOUNCE_ADDRESS"] or sender_address(config)
+
+
+def _reply_to(address: str | None) -> Address | None:
+    """The company's own address, when it is one a header can carry (a malformed one
+    leaves the message without Reply-To rather than unsendable)."""
+    if not address:
+        return None
+    try:
+        valid = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return None
+    return Address(addr_spec=valid.normalized)
+
+
+def build_message(email: OutboxEmail, config) -> EmailMessage:
     """The message as the recipient gets it, secrets filled in; SecretUnavailable when
-    they are gone."""
+    they are gone.
+
+    One installation sends for many companies, all from MAIL_FROM's address (the domain
+    whose SPF, DKIM and DMARC the operator set up): the From name is the company's own,
+    and replies go to the company's email. Date, a Message-ID on the sending domain and
+    Auto-Submitted are what receiving filters expect of an automatic message."""
     text_body, html_body = outbox_secrets.reveal(email)
+    sender = sender_address(config)
+    company = email.company
     message = EmailMessage()
-    message["From"] = sender
+    if company is not None:
+        message["From"] = Address(display_name=" ".join(company.name.split()), addr_spec=sender)
+        reply_to = _reply_to(company.email)
+        if reply_to is not None:
+            message["Reply-To"] = reply_to
+    else:
+        message["From"] = config["MAIL_FROM"]
     message["To"] = email.to_address
     message["Subject"] = email.subject
-    message["Message-ID"] = make_msgid(domain="fieldportal.local")
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(idstring=f"outbox{email.id}", domain=sender.split("@")[-1])
+    message["Auto-Submitted"] = "auto-generated"
     message["X-Fieldportal-Email"] = str(email.id)
     message.set_content(text_body)
     if html_body:
@@ -180,7 +224,10 @@ def deliver_pending(
         return report
     emails = list(
         db.session.scalars(
-            select(OutboxEmail).where(OutboxEmail.id.in_(ids)).order_by(OutboxEmail.id)
+            select(OutboxEmail)
+            .where(OutboxEmail.id.in_(ids))
+            .options(selectinload(OutboxEmail.company))
+            .order_by(OutboxEmail.id)
         )
     )
     if not config["SMTP_HOST"] and transport_factory is None:
@@ -214,7 +261,7 @@ def deliver_pending(
                     db.session.commit()
                     continue
                 with _task_line(email):
-                    _send_one(email, transport, config["MAIL_FROM"], report)
+                    _send_one(email, transport, config, report)
                     db.session.commit()
     except (smtplib.SMTPException, OSError) as error:
         # The server could not be reached at all: every claimed message waits for a retry.
@@ -226,9 +273,9 @@ def deliver_pending(
     return report
 
 
-def _send_one(email: OutboxEmail, transport, sender: str, report: DeliveryReport) -> None:
+def _send_one(email: OutboxEmail, transport, config, report: DeliveryReport) -> None:
     try:
-        message = build_message(email, sender)
+        message = build_message(email, config)
     except (ValueError, SecretUnavailable) as error:
         # A header no server would take (a line break in the address) or a secret that is
         # gone: retrying cannot help, and letting it escape would stop the worker on every

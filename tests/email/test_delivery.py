@@ -44,14 +44,55 @@ def test_queued_email_is_delivered_with_headers_bodies_and_base_url_links(
     [envelope] = smtp_server.messages
     message = _parsed(envelope)
     assert message["To"] == "frank@metro.example"
-    assert message["From"] == "Acme <no-reply@acme.test>"
+    # The company's own name, at the installation's MAIL_FROM address.
+    assert message["From"] == "Acme Mobile Mechanics <no-reply@acme.test>"
     assert message["Subject"] == "Your sign-in link for Acme Mobile Mechanics"
+    assert message["Reply-To"] is None, "the company has no email: no Reply-To"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Message-ID"].endswith("@acme.test>")
+    sent_at = email.utils.parsedate_to_datetime(message["Date"])
+    assert abs(sent_at - utcnow()) < timedelta(minutes=1)
+    assert envelope.mail_from == "no-reply@acme.test", "bounces go to MAIL_FROM's address"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "https://portal.example.test/portal/acme/link/" in text
     assert 'href="https://portal.example.test/portal/acme/link/' in html
     row = db.session.scalar(select(OutboxEmail))
     assert row.status == OutboxStatus.SENT and row.sent_at is not None and row.attempts == 1
+
+
+def test_each_company_sends_under_its_own_name_and_replies_go_to_it(
+    app, db, create, company, other_company, smtp_server
+):
+    company.email = "office@acme.example"
+    other_company.email = "not an address"  # a header could not carry it
+    for owner in (company, other_company):
+        _queue_link(app, create.contact(create.customer(owner), email=f"x@{owner.slug}.example"))
+    app.config["MAIL_BOUNCE_ADDRESS"] = "bounces@acme.test"
+    try:
+        assert deliver_pending(worker="test").sent == 2
+    finally:
+        app.config["MAIL_BOUNCE_ADDRESS"] = ""
+    acme, rival = (_parsed(envelope) for envelope in smtp_server.messages)
+    assert acme["From"] == "Acme Mobile Mechanics <no-reply@acme.test>"
+    assert acme["Reply-To"] == "office@acme.example"
+    assert rival["From"] == "Rival Fleet Care <no-reply@acme.test>"
+    assert rival["Reply-To"] is None
+    assert [envelope.mail_from for envelope in smtp_server.messages] == ["bounces@acme.test"] * 2
+    assert acme["Message-ID"] != rival["Message-ID"]
+
+
+def test_a_company_name_with_quotes_and_commas_stays_one_display_name(
+    app, db, create, company, smtp_server
+):
+    company.name = 'Acme "Best", Mobile <Mechanics>\r\nBcc: x@evil.example'
+    _queue_link(app, create.contact(create.customer(company), email="x@y.example"))
+    assert deliver_pending(worker="test").sent == 1
+    [envelope] = smtp_server.messages
+    [sender] = _parsed(envelope)["From"].addresses
+    assert sender.addr_spec == "no-reply@acme.test"
+    assert sender.display_name == 'Acme "Best", Mobile <Mechanics> Bcc: x@evil.example'
+    assert envelope.rcpt_tos == ["x@y.example"]
 
 
 def test_server_down_keeps_the_email_waiting_then_delivers_once(

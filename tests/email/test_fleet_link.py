@@ -85,7 +85,7 @@ def test_the_link_just_shown_is_emailed_and_delivered_end_to_end(
     [envelope] = smtp_server.messages
     message = email.message_from_bytes(envelope.content, policy=policy.default)
     assert message["To"] == "frank@metro.example"
-    assert message["Subject"] == "Metro Couriers: your service portal with Acme Mobile Mechanics"
+    assert message["Subject"] == "Your Metro Couriers service portal with Acme Mobile Mechanics"
     link = f"https://portal.example.test/portal/t/{token}"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()

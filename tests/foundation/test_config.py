@@ -17,6 +17,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
 def test_production_uses_secure_cookies(monkeypatch, tmp_path):
     monkeypatch.setenv("FIELDPORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    monkeypatch.setenv("MAIL_FROM", "no-reply@mail.example.com")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.secret_key == "a-real-secret-from-the-environment"

@@ -1,4 +1,58 @@
-"""Production settings behind an HTTPS proxy: secure cookies, HSTS, the client's real IP."""
+"""Production settings behind an HTTPS proxy: secure cookies, HSTS, the client's real IP;
+a sender address the operator controls; no silent plaintext SMTP."""
+
+import pytest
+
+from fieldportal import create_app
+from fieldportal.config import ConfigurationError
+
+
+def _start(tmp_path):
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+
+
+@pytest.mark.parametrize(
+    "mail_from",
+    [
+        None,
+        "",
+        "fieldportal <no-reply@fieldportal.local>",
+        "NO-REPLY@FIELDPORTAL.LOCAL",
+        "Service portal",
+        "Service portal <no-reply@localhost>",
+    ],
+)
+def test_production_refuses_to_start_without_a_real_sender_address(
+    production_app, monkeypatch, tmp_path, mail_from
+):
+    if mail_from is None:
+        monkeypatch.delenv("MAIL_FROM")
+    else:
+        monkeypatch.setenv("MAIL_FROM", mail_from)
+    with pytest.raises(ConfigurationError, match="MAIL_FROM"):
+        _start(tmp_path)
+
+
+def test_production_sends_from_the_address_it_was_given(production_app):
+    assert production_app.config["MAIL_FROM"] == (
+        "Service portal <no-reply@mail.service.example.com>"
+    )
+
+
+def test_development_keeps_the_local_default_sender(monkeypatch, tmp_path):
+    monkeypatch.delenv("FIELDPORTAL_ENV", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "development-test-key")
+    monkeypatch.delenv("MAIL_FROM", raising=False)
+    assert _start(tmp_path).config["MAIL_FROM"] == "fieldportal <no-reply@fieldportal.local>"
+
+
+def test_an_unknown_smtp_security_is_refused_not_read_as_plaintext(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "development-test-key")
+    monkeypatch.setenv("SMTP_SECURITY", "tls")
+    with pytest.raises(ConfigurationError, match="SMTP_SECURITY"):
+        _start(tmp_path)
+    monkeypatch.setenv("SMTP_SECURITY", "STARTTLS")
+    assert _start(tmp_path).config["SMTP_SECURITY"] == "starttls"
 
 
 def test_https_behind_proxy_gets_hsts_and_secure_cookies(production_app):

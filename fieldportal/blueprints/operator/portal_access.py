@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import Contact, StaffRole
-from ...services import audit, mailer, portal_auth
+from ...services import audit, portal_auth
 from ...services.portal_access_admin import access_overview, end_all_access
 from ..view_as import VIEW_AS_KEY
 from . import bp
@@ -103,18 +103,7 @@ def set_contact_pin(customer_id, contact_id):
         return _page(contact, pin_form=form, status=422)
     portal_auth.set_pin(contact, form.pin.data, by=g.staff)
     if form.send.data:
-        mailer.queue(
-            to=contact.email,
-            kind="pin_credentials",
-            subject=f"Your {g.company.name} portal PIN",
-            template="pin_credentials",
-            company=g.company,
-            related=contact,
-            contact=contact,
-            pin=form.pin.data,
-            message=form.message.data or "",
-            link=mailer.absolute_url("portal.sign_in", company_slug=g.company.slug),
-        )
+        portal_auth.email_pin(contact, form.pin.data, message=form.message.data or "")
     db.session.commit()
     flash(
         "PIN saved."

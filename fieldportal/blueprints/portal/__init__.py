@@ -29,8 +29,8 @@ from sqlalchemy import select
 from ...extensions import db
 from ...htmx import is_fragment_request
 from ...models import Company
-from ...safe_redirect import safe_next_path
 from ...services import page_cache
+from ...services.portal_auth import portal_page_or_none
 
 bp = Blueprint("portal", __name__, url_prefix="/portal/<company_slug>")
 
@@ -120,8 +120,7 @@ RETURN_PATH_KEY = "portal_return_path"
 
 def portal_path_or_empty(path: str | None) -> str:
     """``path`` when it is a page of this company's portal, else ""."""
-    target = safe_next_path(path, "")
-    return target if target.startswith(f"/portal/{g.company.slug}/") else ""
+    return portal_page_or_none(g.company, path) or ""
 
 
 def remember_return_path(path: str | None) -> None:
@@ -130,6 +129,11 @@ def remember_return_path(path: str | None) -> None:
     target = portal_path_or_empty(path)
     if target:
         cookie_session[RETURN_PATH_KEY] = target
+
+
+def remembered_return_path() -> str | None:
+    """The page a signed-out customer was sent away from, still to be reached."""
+    return cookie_session.get(RETURN_PATH_KEY)
 
 
 def return_path_after_sign_in() -> str:

@@ -19,6 +19,7 @@ from . import (
     portal_path_or_empty,
     public,
     remember_return_path,
+    remembered_return_path,
     return_path_after_sign_in,
 )
 from .forms import ChoosePasswordForm, LinkRequestForm, PasswordSignInForm, PinSignInForm
@@ -80,7 +81,9 @@ def request_link():
     if link_request_allowed(email, request.remote_addr):
         contact = auth.contact_for_email(g.company, email)
         if contact is not None:
-            auth.send_login_link(contact, requested_ip=request.remote_addr)
+            auth.send_login_link(
+                contact, requested_ip=request.remote_addr, next_path=remembered_return_path()
+            )
         db.session.commit()
     return render_template("portal/link_sent.html", message=NEUTRAL_LINK_MESSAGE)
 
@@ -93,18 +96,18 @@ def open_link(token):
     lookup = auth.look_up_link(g.company, token)
     if lookup.state == auth.LinkState.UNKNOWN:
         return _no_store(make_response(render_template("portal/link_invalid.html"), 404))
+    # An email may send the customer to a page (an invoice) through the link: ?next=
+    next_path = portal_path_or_empty(request.args.get("next"))
     if lookup.state == auth.LinkState.EXPIRED:
         return _no_store(
-            make_response(render_template("portal/link_expired.html", token=token), 410)
+            make_response(
+                render_template("portal/link_expired.html", token=token, next_path=next_path),
+                410,
+            )
         )
-    # An email may send the customer to a page (an invoice) through the link: ?next=
     return _no_store(
         make_response(
-            render_template(
-                "portal/link_continue.html",
-                token=token,
-                next_path=portal_path_or_empty(request.args.get("next")),
-            )
+            render_template("portal/link_continue.html", token=token, next_path=next_path)
         )
     )
 
@@ -136,7 +139,12 @@ def fresh_link(token):
     if lookup.link is not None:
         contact = lookup.link.contact
         if contact.email and link_request_allowed(contact.email.lower(), request.remote_addr):
-            auth.send_login_link(contact, fresh=True, requested_ip=request.remote_addr)
+            auth.send_login_link(
+                contact,
+                fresh=True,
+                requested_ip=request.remote_addr,
+                next_path=request.form.get("next"),
+            )
             db.session.commit()
     return _no_store(
         make_response(render_template("portal/link_sent.html", message=NEUTRAL_LINK_MESSAGE))
