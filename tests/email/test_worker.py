@@ -210,7 +210,12 @@ def test_in_production_without_a_mail_server_no_link_reaches_the_output(app, com
     result = subprocess.run(
         [sys.executable, "-m", "flask", "outbox", "deliver"],
         cwd=ROOT,
-        env=_worker_env(app, FIELDPORTAL_ENV="production", SMTP_HOST=""),
+        env=_worker_env(
+            app,
+            FIELDPORTAL_ENV="production",
+            MAIL_FROM="no-reply@mail.prodconsole.example",
+            SMTP_HOST="",
+        ),
         capture_output=True,
         text=True,
         timeout=60,
