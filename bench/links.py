@@ -1,4 +1,4 @@
-""""Email me a link" for a known and an unknown address (QUALITY.md 7): both must take the
+""" "Email me a link" for a known and an unknown address (QUALITY.md 7): both must take the
 same time, so the answer's timing does not tell which addresses have an account.
 
     python -m bench.links [--runs 30]
@@ -137,7 +137,7 @@ def main() -> int:
         print("no PostgreSQL on 127.0.0.1:5432: measured on SQLite only")
 
     lines = [
-        f'POST /portal/<company>/sign-in/link, medians of {runs} per address kind, in-process; '
+        f"POST /portal/<company>/sign-in/link, medians of {runs} per address kind, in-process; "
         "SQL statements per request.",
         "",
         "| Database | address | median ms | CPU median ms | statements |",
