@@ -23,10 +23,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_smtp(handler):
-    """An aiosmtpd server on a free loopback port for ``handler``; yields the port."""
+def running_smtp(handler, **server_options):
+    """An aiosmtpd server on a free loopback port for ``handler``; yields the port.
+    ``server_options``: aiosmtpd's (tls_context, require_starttls, authenticator, …)."""
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **server_options)
     controller.start()
     try:
         yield port
