@@ -194,3 +194,12 @@ def test_a_company_without_logo_or_details_gets_a_plain_header(app, db, create, 
     assert "<img" not in email.html_body
     assert f"solid {company.brand_color}" in email.html_body
     assert email.text_body.rstrip().endswith("-- \nAcme Mobile Mechanics")
+
+
+@pytest.mark.parametrize(("brand", "label_color"), [("#fde047", "#111827"), ("#1d4ed8", "#ffffff")])
+def test_the_button_label_is_readable_on_the_brand_colour(
+    app, db, create, company, brand, label_color
+):
+    company.brand_color = brand
+    email = _queued(app, company, "magic_link", _contexts(create, company)["magic_link"])
+    assert f"background: {brand}; color: {label_color};" in email.html_body
