@@ -1,5 +1,6 @@
-""" "Email me a link" for a known and an unknown address (QUALITY.md 7): both must take the
-same time, so the answer's timing does not tell which addresses have an account.
+"""Sign-in "email me a link" for a known and an unknown address (QUALITY.md 7): both
+should take the same time, so the answer's timing does not tell which addresses have an
+account.
 
     python -m bench.links [--runs 30]
 

@@ -166,6 +166,30 @@ def send_login_link(
     audit.record(company.id, "portal.link_sent", subject=contact, customer_id=contact.customer_id)
 
 
+def request_login_link(
+    company: Company, email: str, *, requested_ip: str | None, next_path: str | None = None
+) -> None:
+    """Answer "email me a link" for ``email``: the contact it belongs to gets a sign-in
+    link, an address without a portal account an email saying so. Either way one email is
+    rendered and queued and one audit event recorded, so the time the answer takes says as
+    little as the answer itself about which addresses have an account (QUALITY.md 7;
+    bench/links.py measures both)."""
+    contact = contact_for_email(company, email)
+    if contact is not None:
+        send_login_link(contact, requested_ip=requested_ip, next_path=next_path)
+        return
+    mailer.queue(
+        to=email,
+        kind="no_account",
+        subject=f"Signing in to {company.name}",
+        template="no_account",
+        company=company,
+        email=email,
+        link=mailer.absolute_url("portal.sign_in", company_slug=company.slug),
+    )
+    audit.record(company.id, "portal.link_requested_without_account", email=email)
+
+
 def look_up_link(company: Company, token: str) -> LinkLookup:
     """What a link is, without consuming it (GET and HEAD are scanner-safe)."""
     link = db.session.scalar(

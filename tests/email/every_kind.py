@@ -50,6 +50,7 @@ def queue_every_kind(app, db, create, company, staff, staff_client) -> list[Outb
     visitor = app.test_client()
 
     _ok(visitor.post(f"/portal/{company.slug}/sign-in/link", data={"email": contact.email}))
+    _ok(visitor.post(f"/portal/{company.slug}/sign-in/link", data={"email": "ann@home.example"}))
     used = portal_auth.issue_login_link(contact)
     _ok(visitor.post(f"/portal/{company.slug}/link/{used}"))
     _ok(app.test_client().post(f"/portal/{company.slug}/link/{used}/fresh"))

@@ -106,6 +106,7 @@ def _contexts(create, company) -> dict[str, dict]:
             "requests_url": portal,
         },
         "request_declined": {"service_request": declined, "requests_url": portal},
+        "no_account": {"email": "ann@home.example", "link": sign_in},
     }
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldportal.models import (
+    AuditEvent,
     AuthSession,
     LoginLink,
     LoginMethod,
@@ -69,7 +70,39 @@ def test_known_and_unknown_addresses_get_the_same_answer(client, company, contac
     assert known.status_code == unknown.status_code == 200
     assert _without_csrf_token(known) == _without_csrf_token(unknown)
     assert sorted(known.headers.keys()) == sorted(unknown.headers.keys())
-    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 1
+    # Both paths queue one email: the link, or a note that no account uses the address.
+    queued = db.session.execute(select(OutboxEmail.to_address, OutboxEmail.kind)).all()
+    assert sorted(queued) == [
+        ("frank@metro.example", "magic_link"),
+        ("nobody@nowhere.example", "no_account"),
+    ]
+
+
+@pytest.mark.parametrize("why", ["unknown", "removed", "no_portal_access", "other_company"])
+def test_an_address_without_an_account_is_told_so_by_email_and_gets_no_link(
+    client, company, other_company, contact, create, db, why
+):
+    address = "nobody@nowhere.example"
+    if why == "removed":
+        contact.removed_at, address = utcnow(), contact.email
+    elif why == "no_portal_access":
+        contact.portal_access, address = False, contact.email
+    elif why == "other_company":
+        create.contact(create.customer(other_company), email=address)
+    db.session.flush()
+    assert _request_link(client, company, address.upper()).status_code == 200
+    email = db.session.scalar(select(OutboxEmail))
+    assert (email.to_address, email.kind) == (address, "no_account")
+    assert email.secrets_ciphertext is None  # nothing in it lets anyone in
+    text, html = reveal(email)
+    assert "No portal account uses it, so no link was sent." in text
+    assert f"https://portal.example.test/portal/{company.slug}/sign-in" in text
+    assert "/link/" not in text + html
+    assert db.session.scalar(select(func.count(LoginLink.id))) == 0
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "portal.link_requested_without_account")
+    )
+    assert event.company_id == company.id and event.details == {"email": address}
 
 
 def test_get_and_head_of_a_link_consume_nothing(client, company, contact, db):

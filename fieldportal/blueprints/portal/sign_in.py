@@ -79,11 +79,9 @@ def request_link():
         return _sign_in_page(422, link_form=form)
     email = form.email.data.strip().lower()
     if link_request_allowed(email, request.remote_addr):
-        contact = auth.contact_for_email(g.company, email)
-        if contact is not None:
-            auth.send_login_link(
-                contact, requested_ip=request.remote_addr, next_path=remembered_return_path()
-            )
+        auth.request_login_link(
+            g.company, email, requested_ip=request.remote_addr, next_path=remembered_return_path()
+        )
         db.session.commit()
     return render_template("portal/link_sent.html", message=NEUTRAL_LINK_MESSAGE)
 
