@@ -5,13 +5,13 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Company, StaffRole, StaffUser
 from . import audit
 from .auth_sessions import end_sessions
+from .images import DamagedImage, NotAnImage, TooManyPixels, decode_image
 from .passwords import hash_secret, password_problem
 from .portal_access_admin import end_company_portal_access
 
@@ -58,8 +58,8 @@ def logo_folder() -> Path:
 def store_logo(company: Company, data: bytes, *, by: StaffUser) -> str:
     """Check, decode and re-encode an uploaded logo as PNG under a random name.
 
-    Refuses files over 2 MB, SVG and anything Pillow cannot read as PNG/JPEG/GIF/WebP,
-    and images whose pixel count is huge. Returns the new file name.
+    Refuses files over 2 MB, SVG, anything that is not a complete PNG/JPEG/GIF/WebP
+    (services.images) and images whose pixel count is huge. Returns the new file name.
     """
     if len(data) > MAX_LOGO_BYTES:
         raise SettingsError("The logo must be 2 MB or smaller.")
@@ -67,29 +67,23 @@ def store_logo(company: Company, data: bytes, *, by: StaffUser) -> str:
     if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
         raise SettingsError("SVG logos are not accepted; upload a PNG, JPEG, GIF or WebP image.")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in ACCEPTED_FORMATS:
-                raise SettingsError("Upload a PNG, JPEG, GIF or WebP image.")
-            width, height = image.size
-            if width * height > MAX_LOGO_PIXELS:
-                raise SettingsError(
-                    "That image is too large in pixels; use one under 25 megapixels."
-                )
-            image.load()
-            image = image.convert("RGBA")
-            image.thumbnail(LOGO_BOX)
-            output = io.BytesIO()
-            image.save(output, format="PNG", optimize=True)
-    except SettingsError:
-        raise
-    except Image.DecompressionBombError:
+        image = decode_image(data, formats=ACCEPTED_FORMATS, max_pixels=MAX_LOGO_PIXELS)
+    except TooManyPixels:
         raise SettingsError(
             "That image is too large in pixels; use one under 25 megapixels."
         ) from None
-    except (UnidentifiedImageError, OSError, ValueError):
+    except DamagedImage:
         raise SettingsError(
-            "That file is not an image we can read; upload a PNG or JPEG."
+            "That image is damaged or incomplete; save it again and upload the new file."
         ) from None
+    except NotAnImage:
+        raise SettingsError(
+            "That file is not an image we can read; upload a PNG, JPEG, GIF or WebP image."
+        ) from None
+    image = image.convert("RGBA")
+    image.thumbnail(LOGO_BOX)
+    output = io.BytesIO()
+    image.save(output, format="PNG", optimize=True)
     filename = f"{secrets.token_hex(16)}.png"
     (logo_folder() / filename).write_bytes(output.getvalue())
     old = company.logo_filename
