@@ -10,6 +10,10 @@ from email_validator import EmailNotValidError, validate_email
 
 MEGABYTE = 1024 * 1024
 DEVELOPMENT_MAIL_FROM = "fieldportal <no-reply@fieldportal.local>"
+# The one limit on request bodies (QUALITY.md 31): the whole body, any one text field of a
+# form, and a cap on the number of parts of a multipart form. Over it: 413 on every route.
+BODY_LIMIT = 10 * MEGABYTE
+FORM_PARTS_LIMIT = 1000
 
 
 class ConfigurationError(RuntimeError):
@@ -87,7 +91,9 @@ def load_config(instance_path: str) -> dict:
         "SECRET_KEY": _secret_key(environment, instance),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        "MAX_CONTENT_LENGTH": 10 * MEGABYTE,
+        "MAX_CONTENT_LENGTH": BODY_LIMIT,
+        "MAX_FORM_MEMORY_SIZE": BODY_LIMIT,
+        "MAX_FORM_PARTS": FORM_PARTS_LIMIT,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance / "uploads")),
         # Mail
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),

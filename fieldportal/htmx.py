@@ -62,6 +62,13 @@ def set_reswap(response: Response, swap: str) -> Response:
     return response
 
 
+def retarget(response: Response, selector: str, swap: str = "innerHTML") -> Response:
+    """Swap this answer into ``selector`` instead of the element that made the request."""
+    response.headers["HX-Retarget"] = selector
+    response.headers["HX-Reswap"] = swap
+    return response
+
+
 def redirect_after_post(location: str) -> Response:
     """303 for a plain POST; for htmx, HX-Redirect so the browser loads the new page."""
     if request.htmx:

@@ -2,10 +2,11 @@
 
 from flask import Flask, abort, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import formatting, transaction
-from .htmx import add_vary_header, is_fragment_request
+from .config import MEGABYTE
+from .htmx import add_vary_header, is_fragment_request, retarget
 from .services.errors import RuleError
 
 CONTENT_SECURITY_POLICY = (
@@ -45,14 +46,63 @@ def refuse_nul_bytes():
         abort(400, description="The form contained a character that is not allowed (NUL).")
 
 
+def enforce_body_limit() -> None:
+    """Every route answers 413 to a body over MAX_CONTENT_LENGTH, even a view that never
+    reads its body. Werkzeug applies the same limit to multipart forms as it parses them
+    (MAX_FORM_MEMORY_SIZE, MAX_FORM_PARTS in config.py)."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None:
+        if request.content_length > limit:
+            abort(413)
+    elif "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # A chunked body announces no length, so read it now. Werkzeug stops at its limit
+        # without telling a longer body from one of exactly the limit: let it read one
+        # byte past ours. What was read is kept for the form parser and the view.
+        request.max_content_length = limit + 1
+        if len(request.get_data()) > limit:
+            abort(413)
+
+
+def body_limit_mb() -> int:
+    """The request body limit in MB, as pages and messages state it."""
+    return current_app.config["MAX_CONTENT_LENGTH"] // MEGABYTE
+
+
+def body_limit_message() -> str:
+    return (
+        f"What you sent is larger than {body_limit_mb()} MB, the most we accept at once. "
+        "Send fewer or smaller files (photos taken on a phone can be made smaller "
+        "first) and try again."
+    )
+
+
+def error_layout() -> str:
+    """Errors keep the look of where they happen: the company's own look inside its
+    portal, the operator app's for signed-in staff, the plain sign-in look elsewhere."""
+    if request.blueprint == "portal" and g.get("company") is not None:
+        return "layouts/portal.html"
+    if "staff" in g:
+        return "layouts/operator.html"
+    return "layouts/plain.html"
+
+
 def render_error(status: int, message: str | None = None):
     context = {
         "status": status,
         "title": ERROR_TITLES.get(status, "Error"),
         "message": message,
+        "layout": error_layout(),
     }
     template = "errors/_error.html" if is_fragment_request() else "errors/error.html"
     return render_template(template, **context), status
+
+
+def handle_too_large(error: RequestEntityTooLarge):
+    body, status = render_error(413, body_limit_message())
+    if not is_fragment_request():
+        return body, status
+    # The form the person filled in stays as it is; the message shows above it.
+    return retarget(current_app.make_response((body, status)), "#flash")
 
 
 def handle_http_error(error: HTTPException):
@@ -102,9 +152,12 @@ def _configure_login(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     formatting.init_app(app)
     _configure_login(app)
+    # First of all hooks, so that nothing reads or answers a body over the limit.
+    app.before_request_funcs.setdefault(None, []).insert(0, enforce_body_limit)
     app.before_request(refuse_nul_bytes)
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(RuleError, handle_rule_error)
     if not app.debug:
@@ -114,6 +167,8 @@ def init_app(app: Flask) -> None:
     def has_endpoint(endpoint: str) -> bool:
         """Whether a page exists, so templates link only to what works."""
         return endpoint in current_app.view_functions
+
+    app.add_template_global(body_limit_mb)
 
     @app.template_filter()
     def reject_keys(mapping: dict, *keys: str) -> dict:

@@ -1,26 +1,27 @@
 """Photos attached to service requests: checked, decoded, re-encoded and stored safely.
 
-An upload is trusted for nothing: its format is what Pillow finds in the bytes (not the
-file name or the browser's content type), its pixel count is checked before decoding (a
-small file can decode to gigabytes), and what we store is our own re-encoding (no EXIF,
-no GPS position, no trailing payload) under a random name.
+An upload is trusted for nothing: services.images.decode_image decides what it is from the
+bytes (not the file name or the browser's content type), refuses huge pixel counts before
+decoding and truncated or corrupt files whatever was imported before, and what we store
+is our own re-encoding (no EXIF, no GPS position, no trailing payload) under a random
+name. How large a photo may be is the request body limit's business (MAX_CONTENT_LENGTH):
+the portal form shrinks phone photos in the browser so that four of them fit.
 """
 
 import io
 import os
 import secrets
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from sqlalchemy.orm import Session
 
 from . import transaction_state
+from .images import DamagedImage, NotAnImage, TooManyPixels, decode_image
 
 MEGABYTE = 1024 * 1024
-MAX_PHOTO_BYTES = 5 * MEGABYTE
 # 40 megapixels is more than any phone camera; larger is refused before decoding.
 MAX_PHOTO_PIXELS = 40_000_000
 # Stored photos are scaled down to this longest side; thumbnails to the smaller one.
@@ -59,10 +60,12 @@ def photo_folder() -> Path:
 
 
 def _read_limited(upload) -> bytes:
+    # The request body limit already bounds uploads; this bounds callers outside a request.
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
     stream = upload.stream if hasattr(upload, "stream") else upload
-    data = stream.read(MAX_PHOTO_BYTES + 1)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise PhotoRejected("is larger than 5 MB.")
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise PhotoRejected(f"is larger than {limit // MEGABYTE} MB.")
     if not data:
         raise PhotoRejected("is empty.")
     return data
@@ -84,26 +87,17 @@ def _encode(image: Image.Image, image_format: str, longest: int) -> bytes:
 def prepare_photo(upload) -> PreparedPhoto:
     """Check one upload and re-encode it; raise PhotoRejected with a reason otherwise."""
     data = _read_limited(upload)
-    with warnings.catch_warnings():
-        # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse both.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data), formats=tuple(ALLOWED_FORMATS)) as image:
-                width, height = image.size
-                if width * height > MAX_PHOTO_PIXELS:
-                    raise PhotoRejected("has too many pixels (at most 40 megapixels).")
-                image_format = image.format
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-        except PhotoRejected:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-            raise PhotoRejected("has too many pixels (at most 40 megapixels).") from error
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
-            raise PhotoRejected("is not a JPEG, PNG or WebP image.") from error
-    if image_format not in ALLOWED_FORMATS:
-        raise PhotoRejected("is not a JPEG, PNG or WebP image.")
+    try:
+        image = decode_image(data, formats=ALLOWED_FORMATS, max_pixels=MAX_PHOTO_PIXELS)
+    except TooManyPixels as error:
+        raise PhotoRejected("has too many pixels (at most 40 megapixels).") from error
+    except DamagedImage as error:
+        raise PhotoRejected("is damaged or incomplete; choose the photo again.") from error
+    except NotAnImage as error:
+        raise PhotoRejected("is not a JPEG, PNG or WebP image.") from error
+    image_format = image.format
     content_type, extension, _ = ALLOWED_FORMATS[image_format]
+    upright = ImageOps.exif_transpose(image)
     stored = _encode(upright, image_format, STORED_LONGEST_SIDE)
     with Image.open(io.BytesIO(stored)) as check:
         width, height = check.size

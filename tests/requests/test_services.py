@@ -20,7 +20,7 @@ from fieldportal.models import (
     RequestStatus,
     ServiceRequest,
 )
-from fieldportal.services.request_photos import MAX_PHOTO_BYTES, photo_folder, thumb_name
+from fieldportal.services.request_photos import photo_folder, thumb_name
 from fieldportal.services.requests import (
     AlreadyDecided,
     DecisionInvalid,
@@ -163,10 +163,12 @@ def test_wrong_type_refused_by_content_not_by_name(db, setup):
         assert errors["photos"] == ["innocent.jpg is not a JPEG, PNG or WebP image."]
 
 
-def test_too_big_refused(db, setup):
-    big = image_bytes("PNG") + b"\0" * MAX_PHOTO_BYTES
+def test_too_big_refused_outside_a_request_too(db, setup, app):
+    # Over HTTP the body limit answers first (413); called directly, the service
+    # still reads no more than that limit.
+    big = image_bytes("PNG") + b"\0" * app.config["MAX_CONTENT_LENGTH"]
     errors = _errors(setup, photos=[upload(big, "big.png", "image/png")])
-    assert errors["photos"] == ["big.png is larger than 5 MB."]
+    assert errors["photos"] == ["big.png is larger than 10 MB."]
 
 
 def test_too_many_refused(db, setup):

@@ -10,18 +10,26 @@ from ...htmx import is_fragment_request
 bp = Blueprint("operator", __name__)
 
 
+@bp.url_value_preprocessor
+def load_staff(endpoint, values):
+    """g.staff and g.company (theirs) for a signed-in staff user. Set before any hook runs,
+    so an error answered before the view (a body over the limit, an expired form) still
+    shows the operator app around it."""
+    if current_user.is_authenticated and current_user.is_staff:
+        g.company = current_user.company
+        g.staff = current_user
+
+
 @bp.before_request
 def require_staff():
-    """Every operator page needs a signed-in staff user; g.company is their company."""
-    if not (current_user.is_authenticated and current_user.is_staff):
+    """Every operator page needs a signed-in staff user."""
+    if "staff" not in g:
         target = url_for("auth.login", next=_return_path())
         if is_fragment_request():
             from htmx_flask import make_response
 
             return make_response("", 401, redirect=target)
         return redirect(target)
-    g.company = current_user.company
-    g.staff = current_user
 
 
 def _return_path() -> str | None:

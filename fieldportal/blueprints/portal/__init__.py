@@ -91,11 +91,11 @@ def require_portal_principal():
         return portal_unavailable_response()
     g.view_as = False
     principal = portal_principal()
-    if g.view_as and request.method not in ("GET", "HEAD"):
-        abort(403, "This is a read-only preview: nothing can be changed here.")
     if principal is not None:
         g.principal = principal
         g.customer = principal.customer
+    if g.view_as and request.method not in ("GET", "HEAD"):
+        abort(403, "This is a read-only preview: nothing can be changed here.")
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if principal is not None and getattr(principal, "password_is_temporary", False):

@@ -16,7 +16,7 @@ from ...htmx import redirect_after_post, render
 from ...models import MAX_REQUEST_PHOTOS, PortalPermission, RequestPhoto, ServiceRequest, Urgency
 from ...models import Vehicle as VehicleModel
 from ...query_args import database_id, page_number
-from ...services.request_photos import MAX_PHOTO_BYTES, photo_folder, thumb_name
+from ...services.request_photos import photo_folder, thumb_name
 from ...services.requests import (
     RequestInput,
     RequestInvalid,
@@ -32,10 +32,10 @@ from ..validators import DATABASE_ID
 from . import bp
 from .access import get_for_customer_or_404, require_permission
 
-MEGABYTE = 1024 * 1024
-# Four photos of up to 5 MB each, plus the text fields; every other route keeps 10 MB.
-REQUEST_FORM_MAX_BYTES = MAX_REQUEST_PHOTOS * MAX_PHOTO_BYTES + MEGABYTE
 PER_PAGE = 10
+# static/js/photo-resize.js shrinks chosen photos to this longest side before they are
+# sent, so that four phone photos fit in one request body.
+BROWSER_LONGEST_SIDE = 2048
 
 
 class ServiceRequestForm(FlaskForm):
@@ -49,20 +49,6 @@ class ServiceRequestForm(FlaskForm):
     description = TextAreaField()
     preferred_date = DateField(validators=[Optional()])
     urgency = StringField(default=Urgency.NORMAL.value)
-
-
-def _raise_body_limit_for_the_request_form() -> None:
-    if request.endpoint == "portal.new_request" and request.method == "POST":
-        request.max_content_length = REQUEST_FORM_MAX_BYTES
-
-
-@bp.record_once
-def _install_body_limit(state) -> None:
-    # CSRFProtect reads the form body in an app-wide before_request, before any blueprint
-    # hook, so the larger limit has to be set by the first app-wide hook.
-    state.app.before_request_funcs.setdefault(None, []).insert(
-        0, _raise_body_limit_for_the_request_form
-    )
 
 
 def _may_submit() -> bool:
@@ -103,6 +89,7 @@ def _form_context(form: ServiceRequestForm, **extra) -> dict:
         "job_types": allowed_job_types(g.customer.id),
         "urgencies": [urgency.value for urgency in Urgency],
         "max_photos": MAX_REQUEST_PHOTOS,
+        "photo_longest_side": BROWSER_LONGEST_SIDE,
         **extra,
     }
 
