@@ -19,6 +19,7 @@ from .jobs import add_jobs
 from .reports import add_reports
 from .requests import add_requests
 from .scales import SCALES
+from .service_history import add_odometer_readings
 from .writer import Batch, IdAllocator, reset_postgres_sequences
 
 SUMMARY_TABLES = ("customers", "vehicles", "jobs", "invoices", "quotes", "service_requests")
@@ -29,6 +30,7 @@ def build_company(data: CompanyData) -> None:
     add_company(data)
     add_customers(data)
     add_jobs(data)
+    add_odometer_readings(data)
     add_requests(data)
     add_quotes(data)
     add_invoices(data)

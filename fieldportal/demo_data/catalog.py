@@ -183,3 +183,11 @@ PARTS = [
     "Test tag",
 ]
 UNIT_PRICES_CENTS = [2500, 4999, 8900, 12000, 18950, 650]
+ASSET_SERVICES = [
+    "Weighed and refilled extinguisher",
+    "Replaced tamper seal",
+    "Checked pressure gauge",
+    "Cleaned burner and heat exchanger",
+    "Tested flue gas",
+    "Replaced emergency light battery",
+]

@@ -45,6 +45,7 @@ class CompanyData:
         self.sites_by_customer: dict[int, list[dict]] = {}
         self.vehicles_by_customer: dict[int, list[dict]] = {}
         self.assets_by_customer: dict[int, list[dict]] = {}
+        self.service_plans: dict = {}  # vehicle id → vehicles.ServicePlan
         self.jobs_by_customer: dict[int, list[dict]] = {}
         self.completed_jobs: list[dict] = []
 

@@ -1,11 +1,13 @@
 """Jobs in every status: completed history, cancelled, unscheduled, upcoming, and
-active ones today."""
+active ones today. They are planned as visits first, so that each vehicle's services
+can be dated in order (service_history.py), then written."""
 
 from datetime import date, datetime, timedelta
 
 from ..models import CustomerKind, Job, JobStatus, JobStatusChange
-from .catalog import JOB_TYPES, SERVICES
+from .catalog import ASSET_SERVICES, JOB_TYPES, SERVICES
 from .context import CompanyData
+from .service_history import ServiceRota, Visit, schedule_services
 
 ACTIVE_TODAY = [JobStatus.ASSIGNED, JobStatus.EN_ROUTE, JobStatus.ARRIVED, JobStatus.IN_PROGRESS]
 DEMO_HISTORY = 30  # completed jobs per demo customer: enough to page through
@@ -13,55 +15,85 @@ VEHICLE_JOB_TYPES = 5  # the first five job types are for vehicles, the rest for
 
 
 def add_jobs(data: CompanyData) -> None:
-    rng = data.rng
-    # The demo portal customers (first fleet, consumer, account) get active jobs today.
+    visits = _plan_visits(data)
+    schedule_services(data, visits)
+    for visit in visits:
+        add_job(data, visit)
+
+
+def _plan_visits(data: CompanyData) -> list[Visit]:
+    """The scale's jobs, then a long service history for each demo portal customer
+    (first fleet, household and account), who also have the first active jobs today."""
     demo_customers = data.demo_customers()
+    others = [c for c in data.customers if c not in demo_customers]
+    rota = ServiceRota(data, others)
     demo_active = len(demo_customers) * len(ACTIVE_TODAY)
+    visits = []
     for job_index in range(data.scale.jobs):
         if job_index < demo_active:
             customer = demo_customers[job_index // len(ACTIVE_TODAY)]
-            status, day = ACTIVE_TODAY[job_index % len(ACTIVE_TODAY)], data.today
+            visits.append(Visit(customer, ACTIVE_TODAY[job_index % len(ACTIVE_TODAY)], data.today))
         else:
-            customer = data.customers[rng.randrange(len(data.customers))]
-            status, day = _status_and_day(data, job_index % 20)
-        add_job(data, customer, status, day)
+            visits.append(_visit(data, job_index % 20, rota))
     for customer in demo_customers:
-        for _ in range(DEMO_HISTORY):
-            add_job(data, customer, JobStatus.COMPLETED, _days_ago(data, 720))
+        visits += _demo_history(data, customer)
+    return visits
+
+
+def _visit(data: CompanyData, roll: int, rota: ServiceRota) -> Visit:
+    """Out of 20 jobs: 13 completed, 1 cancelled, 1 unscheduled, 3 scheduled, 1 assigned
+    and 1 active today."""
+    if roll < 13:
+        return rota.next_visit()
+    rng = data.rng
+    customer = data.customers[rng.randrange(len(data.customers))]
+    if roll == 13:
+        return Visit(customer, JobStatus.CANCELLED, _days_ago(data, 200))
+    if roll == 14:
+        return Visit(customer, JobStatus.UNSCHEDULED, None)
+    if roll < 18:
+        return Visit(customer, JobStatus.SCHEDULED, data.today + timedelta(days=rng.randint(1, 45)))
+    if roll == 18:
+        return Visit(customer, JobStatus.ASSIGNED, data.today + timedelta(days=rng.randint(0, 14)))
+    return Visit(customer, rng.choice(ACTIVE_TODAY), data.today)
+
+
+def _demo_history(data: CompanyData, customer: dict) -> list[Visit]:
+    """Completed jobs taking turns over the customer's vehicles, else its assets."""
+    vehicles = data.vehicles_by_customer.get(customer["id"]) or []
+    assets = data.assets_by_customer.get(customer["id"]) or []
+    visits = []
+    for index in range(DEMO_HISTORY):
+        if vehicles:
+            vehicle = vehicles[index % len(vehicles)]
+            visits.append(Visit(customer, JobStatus.COMPLETED, None, vehicle=vehicle))
+        else:
+            asset = assets[index % len(assets)] if assets else None
+            day = _days_ago(data, 720)
+            visits.append(Visit(customer, JobStatus.COMPLETED, day, asset=asset))
+    return visits
 
 
 def _days_ago(data: CompanyData, most: int) -> date:
     return data.today - timedelta(days=data.rng.randint(1, most))
 
 
-def _status_and_day(data: CompanyData, roll: int) -> tuple[JobStatus, date | None]:
-    """Out of 20 jobs: 13 completed, 1 cancelled, 1 unscheduled, 3 scheduled, 1 assigned
-    and 1 active today."""
-    rng = data.rng
-    if roll < 13:
-        return JobStatus.COMPLETED, _days_ago(data, 720)
-    if roll == 13:
-        return JobStatus.CANCELLED, _days_ago(data, 200)
-    if roll == 14:
-        return JobStatus.UNSCHEDULED, None
-    if roll < 18:
-        return JobStatus.SCHEDULED, data.today + timedelta(days=rng.randint(1, 45))
-    if roll == 18:
-        return JobStatus.ASSIGNED, data.today + timedelta(days=rng.randint(0, 14))
-    return rng.choice(ACTIVE_TODAY), data.today
-
-
-def _target(data: CompanyData, customer: dict) -> tuple[dict | None, dict | None, int]:
-    """(vehicle, asset, job type index): a vehicle of the customer's if it has any,
+def _target(data: CompanyData, visit: Visit) -> tuple[dict | None, dict | None]:
+    """The visit's vehicle or asset; if it has neither, one of the customer's vehicles,
     else one of its assets."""
-    rng = data.rng
-    vehicles = data.vehicles_by_customer.get(customer["id"]) or []
-    assets = data.assets_by_customer.get(customer["id"]) or []
-    vehicle = rng.choice(vehicles) if vehicles else None
-    asset = rng.choice(assets) if assets and not vehicle else None
+    if visit.vehicle or visit.asset:
+        return visit.vehicle, visit.asset
+    vehicles = data.vehicles_by_customer.get(visit.customer["id"]) or []
+    if vehicles:
+        return data.rng.choice(vehicles), None
+    assets = data.assets_by_customer.get(visit.customer["id"]) or []
+    return None, data.rng.choice(assets) if assets else None
+
+
+def _job_type(data: CompanyData, vehicle: dict | None) -> int:
     if vehicle:
-        return vehicle, asset, rng.randrange(VEHICLE_JOB_TYPES)
-    return vehicle, asset, rng.randrange(VEHICLE_JOB_TYPES, len(JOB_TYPES))
+        return data.rng.randrange(VEHICLE_JOB_TYPES)
+    return data.rng.randrange(VEHICLE_JOB_TYPES, len(JOB_TYPES))
 
 
 def _window(data: CompanyData, day: date | None) -> tuple[datetime | None, datetime | None]:
@@ -94,18 +126,6 @@ def _notes(data: CompanyData, customer: dict) -> dict:
     }
 
 
-def _completion(data: CompanyData, vehicle: dict | None, completed: bool) -> dict:
-    """What a completed job recorded: the odometer (for a vehicle) and the work done."""
-    rng = data.rng
-    odometer = None
-    if completed and vehicle:
-        odometer = max(0, vehicle["odometer"] - rng.randint(0, 5000))
-    return {
-        "odometer_at_service": odometer,
-        "services_performed": "; ".join(rng.sample(SERVICES, 2)) if completed else None,
-    }
-
-
 def _description(title: str, vehicle: dict | None, asset: dict | None) -> str:
     if vehicle:
         return f"{title} for {vehicle['make']} {vehicle['model']}"
@@ -114,19 +134,39 @@ def _description(title: str, vehicle: dict | None, asset: dict | None) -> str:
     return title
 
 
-def add_job(data: CompanyData, customer: dict, status: JobStatus, day: date | None) -> dict:
-    vehicle, asset, type_index = _target(data, customer)
+def _site_id(data: CompanyData, customer: dict, vehicle: dict | None, asset: dict | None):
+    """Where the vehicle or asset is, else the customer's first site."""
+    site_id = (vehicle or asset or {}).get("site_id")
+    sites = data.sites_by_customer.get(customer["id"]) or []
+    return site_id or (sites[0]["id"] if sites else None)
+
+
+def _times(status: JobStatus, created: datetime, end: datetime | None, now: datetime) -> dict:
+    """When a job last changed: a completed one when its visit ended, others when booked."""
+    if status != JobStatus.COMPLETED:
+        return {"status_changed_at": created, "completed_at": None, "updated_at": created}
+    return {"status_changed_at": end or now, "completed_at": end, "updated_at": end or created}
+
+
+def _work_done(data: CompanyData, visit: Visit, vehicle: dict | None) -> str | None:
+    if visit.status != JobStatus.COMPLETED:
+        return None
+    return "; ".join(data.rng.sample(SERVICES if vehicle else ASSET_SERVICES, 2))
+
+
+def add_job(data: CompanyData, visit: Visit) -> dict:
+    customer, status = visit.customer, visit.status
+    vehicle, asset = _target(data, visit)
+    type_index = _job_type(data, vehicle)
     title = JOB_TYPES[type_index][0]
-    start, end = _window(data, day)
+    start, end = _window(data, visit.day)
     technician = _technician(data, status)
     created = _created_at(data, start)
-    completed = status == JobStatus.COMPLETED
-    sites = data.sites_by_customer.get(customer["id"]) or []
     job = data.add(
         Job,
         number=data.number("job"),
         customer_id=customer["id"],
-        site_id=(vehicle or asset or {}).get("site_id") or (sites[0]["id"] if sites else None),
+        site_id=_site_id(data, customer, vehicle, asset),
         vehicle_id=vehicle["id"] if vehicle else None,
         asset_id=asset["id"] if asset else None,
         job_type_id=data.job_type_ids[type_index],
@@ -137,11 +177,10 @@ def add_job(data: CompanyData, customer: dict, status: JobStatus, day: date | No
         window_start=start,
         window_end=end,
         **_notes(data, customer),
-        **_completion(data, vehicle, completed),
-        status_changed_at=(end or data.now) if completed else created,
-        completed_at=end if completed else None,
+        odometer_at_service=visit.odometer,
+        services_performed=_work_done(data, visit, vehicle),
+        **_times(status, created, end, data.now),
         created_at=created,
-        updated_at=end if completed and end else created,
     )
     if data.scale.detailed or status not in (JobStatus.COMPLETED, JobStatus.CANCELLED):
         data.add(
@@ -153,6 +192,6 @@ def add_job(data: CompanyData, customer: dict, status: JobStatus, day: date | No
             changed_by_id=data.owner_id,
         )
     data.jobs_by_customer.setdefault(customer["id"], []).append(job)
-    if completed:
+    if status == JobStatus.COMPLETED:
         data.completed_jobs.append(job)
     return job

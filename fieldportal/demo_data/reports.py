@@ -4,6 +4,8 @@ from ..models import JobStatus, Report, ReportKind, ReportStatus
 from .context import CompanyData
 
 KINDS = [ReportKind.SERVICE, ReportKind.INSPECTION, ReportKind.TEST]
+VEHICLE_FINDINGS = "All items inspected. Brake pads at 40 %. Tyres within limits. No leaks found."
+ASSET_FINDINGS = "All items inspected and tested. Readings within limits. No defects found."
 
 
 def add_reports(data: CompanyData) -> None:
@@ -22,7 +24,7 @@ def add_reports(data: CompanyData) -> None:
             asset_id=job["asset_id"],
             kind=kind,
             title=f"{kind.value.title()} report — job {job['number']}",
-            body="All items inspected. Brake pads at 40 %. Tyres within limits. No leaks found.",
+            body=VEHICLE_FINDINGS if job["vehicle_id"] else ASSET_FINDINGS,
             status=ReportStatus.APPROVED if approved else ReportStatus.DRAFT,
             approved_at=job["completed_at"] if approved else None,
             approved_by_id=data.owner_id if approved else None,

@@ -7,6 +7,7 @@ from ..models import JobStatus, RequestStatus, ServiceRequest, Urgency
 from .catalog import REQUEST_DESCRIPTIONS
 from .context import CompanyData
 from .jobs import add_job
+from .service_history import Visit
 
 STATUSES = [RequestStatus.PENDING, RequestStatus.APPROVED, RequestStatus.DECLINED]
 DECLINE_REASON = "We do not service that vehicle type; try a dealer."
@@ -30,7 +31,7 @@ def _add_request(data: CompanyData, index: int, customer: dict, status: RequestS
     created = data.now - timedelta(hours=rng.randint(1, 24 * 20))
     job_id = None
     if status == RequestStatus.APPROVED:
-        job_id = add_job(data, customer, JobStatus.UNSCHEDULED, None)["id"]
+        job_id = add_job(data, Visit(customer, JobStatus.UNSCHEDULED, None))["id"]
     decided = status != RequestStatus.PENDING
     data.add(
         ServiceRequest,

@@ -1,12 +1,25 @@
-"""Vehicles of fleets and households, spread over every service state."""
+"""Vehicles of fleets and households, each with the service it is meant to have had
+last, so that they spread over every service state."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from ..models import OdometerReading, Vehicle
+from ..models import Vehicle
 from .catalog import OIL_SPECS, VEHICLES
 from .context import CompanyData
 
 MIN_FLEET, MAX_FLEET = 3, 30
+DEFAULT_INTERVAL_MILES, DEFAULT_INTERVAL_DAYS = 5000, 180
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    """The last service a vehicle is meant to have had; it becomes real only as one of
+    the vehicle's completed jobs (service_history.py)."""
+
+    odometer: int
+    on: date
+    overdue: bool  # meant to be overdue today
 
 
 def fleet_sizes(data: CompanyData) -> list[int]:
@@ -22,12 +35,20 @@ def fleet_sizes(data: CompanyData) -> list[int]:
     return counts
 
 
-def _last_service(data: CompanyData, customer: dict, odometer: int, position: int):
-    """(odometer, date) of the last service, spreading vehicles over overdue by miles,
-    overdue by days, due soon and fine."""
+def customer_intervals(customer: dict) -> tuple[int, int]:
+    """(miles, days) between services: the customer's, else a common default."""
+    return (
+        customer.get("interval_miles") or DEFAULT_INTERVAL_MILES,
+        customer.get("interval_days") or DEFAULT_INTERVAL_DAYS,
+    )
+
+
+def _plan_last_service(
+    data: CompanyData, customer: dict, odometer: int, position: int
+) -> ServicePlan:
+    """Vehicles by position: overdue by miles, overdue by days, due soon, then three fine."""
     rng = data.rng
-    interval_miles = customer.get("interval_miles") or 5000
-    interval_days = customer.get("interval_days") or 180
+    interval_miles, interval_days = customer_intervals(customer)
     kind = position % 6
     if kind == 0:  # overdue by miles
         miles = interval_miles + rng.randint(50, 4000)
@@ -41,14 +62,15 @@ def _last_service(data: CompanyData, customer: dict, odometer: int, position: in
     else:
         miles = rng.randint(100, interval_miles // 2)
         days = rng.randint(5, max(6, interval_days // 2))
-    return max(0, odometer - miles), data.today - timedelta(days=days)
+    return ServicePlan(max(0, odometer - miles), data.today - timedelta(days=days), kind < 2)
 
 
 def add_vehicle(data: CompanyData, customer: dict, site: dict | None, position: int) -> dict:
+    """A vehicle, not yet serviced: its last service is set from its completed jobs."""
     rng = data.rng
     make, model = rng.choice(VEHICLES)
     odometer = rng.randint(8_000, 180_000)
-    last_odometer, last_on = _last_service(data, customer, odometer, position)
+    plan = _plan_last_service(data, customer, odometer, position)
     letter = data.slug[0].upper()
     vehicle = data.add(
         Vehicle,
@@ -63,27 +85,10 @@ def add_vehicle(data: CompanyData, customer: dict, site: dict | None, position: 
         oil_spec=rng.choice(OIL_SPECS),
         interval_miles=7500 if position % 11 == 5 else None,
         interval_days=None,
-        last_service_on=last_on,
-        last_service_odometer=last_odometer,
+        last_service_on=None,
+        last_service_odometer=None,
         active=position % 23 != 22,
         created_at=data.now - timedelta(days=600),
     )
-    if data.scale.detailed:
-        _add_readings(data, vehicle)
+    data.service_plans[vehicle["id"]] = plan
     return vehicle
-
-
-def _add_readings(data: CompanyData, vehicle: dict) -> None:
-    odometer = vehicle["odometer"]
-    for months_ago, reading in (
-        (6, max(0, odometer - 6000)),
-        (3, max(0, odometer - 3000)),
-        (0, odometer),
-    ):
-        data.add(
-            OdometerReading,
-            vehicle_id=vehicle["id"],
-            reading=reading,
-            recorded_at=data.now - timedelta(days=30 * months_ago + 1),
-            source="staff",
-        )

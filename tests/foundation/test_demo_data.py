@@ -1,9 +1,11 @@
 """The small demo data: every status of every object, two companies kept apart."""
 
+from collections import defaultdict
+
 import pytest
 from sqlalchemy import func, select
 
-from fieldportal.demo_data import build_demo_data
+from fieldportal.demo_data import SCALES, build_demo_data
 from fieldportal.models import (
     Asset,
     AssetDefect,
@@ -16,6 +18,7 @@ from fieldportal.models import (
     InvoiceStatus,
     Job,
     JobStatus,
+    OdometerReading,
     Quote,
     QuoteStatus,
     Report,
@@ -27,6 +30,7 @@ from fieldportal.models import (
 )
 from fieldportal.services.clock import company_today
 from fieldportal.services.intervals import ServiceState, vehicle_service_status
+from tests.helpers import sign_in, text_of
 
 
 @pytest.fixture
@@ -147,6 +151,97 @@ def test_demo_credentials_exist(db, demo):
             assert (
                 contact is not None and contact.password_hash and contact.pin_hash and contact.phone
             )
+
+
+def test_sizes_follow_the_scale(db, demo):
+    """Per company: the scale's rows, plus each household's one or two vehicles, 30
+    completed jobs for each of the three demo customers and a job per approved request."""
+    small = SCALES["small"]
+    household_vehicles = sum(1 + index % 2 for index in range(small.consumers))
+    approved_requests = len(range(1, small.requests, 3))
+    expected = {
+        Customer: small.fleets + small.consumers + small.accounts,
+        Vehicle: small.vehicles + household_vehicles,
+        Job: small.jobs + 3 * 30 + approved_requests,
+        Invoice: small.invoices,
+        Quote: small.quotes,
+        ServiceRequest: small.requests,
+    }
+    for model, per_company in expected.items():
+        assert db.session.scalar(select(func.count(model.id))) == 2 * per_company, model
+    assert (
+        "90 customers, 644 vehicles, 1200 jobs, 360 invoices, 96 quotes, 60 service_requests"
+        in demo
+    )
+
+
+def _completed_services(db) -> dict[int, list[Job]]:
+    """Each vehicle's completed jobs, oldest first."""
+    services = defaultdict(list)
+    for job in db.session.scalars(
+        select(Job)
+        .where(Job.status == JobStatus.COMPLETED, Job.vehicle_id.is_not(None))
+        .order_by(Job.completed_at, Job.id)
+    ):
+        services[job.vehicle_id].append(job)
+    return services
+
+
+def test_every_vehicles_last_service_is_its_latest_completed_job(db, demo):
+    services = _completed_services(db)
+    companies = {c.id: c for c in db.session.scalars(select(Company))}
+    vehicles = db.session.scalars(select(Vehicle)).all()
+    for vehicle in vehicles:
+        jobs = services[vehicle.id]
+        if not jobs:
+            assert (vehicle.last_service_on, vehicle.last_service_odometer) == (None, None)
+            continue
+        latest = jobs[-1]
+        company = companies[vehicle.company_id]
+        assert vehicle.last_service_on == company_today(company, latest.completed_at), vehicle.id
+        assert vehicle.last_service_odometer == latest.odometer_at_service, vehicle.id
+        odometers = [job.odometer_at_service for job in jobs]
+        assert None not in odometers and odometers == sorted(odometers), vehicle.id
+        assert odometers[-1] <= vehicle.odometer, vehicle.id
+    # A vehicle with no service on record is overdue at once by the miles rule: only a
+    # few (before the service history was built from jobs, half the vehicles had none).
+    never = [v for v in vehicles if not services[v.id]]
+    assert len(never) <= len(vehicles) // 6
+
+
+def test_odometer_readings_never_go_down_and_include_every_service(db, demo):
+    services = _completed_services(db)
+    readings = defaultdict(list)
+    for reading in db.session.scalars(
+        select(OdometerReading).order_by(OdometerReading.recorded_at, OdometerReading.id)
+    ):
+        readings[reading.vehicle_id].append(reading)
+    for vehicle in db.session.scalars(select(Vehicle)):
+        values = [r.reading for r in readings[vehicle.id]]
+        assert values and values == sorted(values), vehicle.id
+        assert values[-1] == vehicle.odometer, vehicle.id
+        taken_by_jobs = {r.job_id: r.reading for r in readings[vehicle.id] if r.job_id}
+        assert taken_by_jobs == {j.id: j.odometer_at_service for j in services[vehicle.id]}
+
+
+def test_portal_vehicle_pages_agree_with_their_service_history(db, client, demo):
+    """What the demo fleet manager sees: the next service by miles and by date counts
+    from the latest job in the history shown on the same page."""
+    contact = db.session.scalar(select(Contact).where(Contact.email == "fleet@acme.example"))
+    fleet = db.session.get(Customer, contact.customer_id)
+    sign_in(client, contact)
+    services = _completed_services(db)
+    checked = 0
+    for vehicle in db.session.scalars(select(Vehicle).where(Vehicle.customer_id == fleet.id)):
+        page = text_of(client.get(f"/portal/acme/vehicles/{vehicle.id}"))
+        latest = services[vehicle.id][-1]
+        miles = vehicle.interval_miles or fleet.interval_miles
+        next_by_miles = f"Next service by miles {latest.odometer_at_service + miles:,} miles"
+        assert next_by_miles in page, vehicle.id
+        history = page[page.index("Service history") :]
+        assert f"{latest.odometer_at_service:,} miles" in history, vehicle.id
+        checked += 1
+    assert checked >= 3
 
 
 def _fingerprint(tmp_path, name: str, seed: int):
