@@ -53,8 +53,9 @@ class CompanyData:
         """Queue a row of one of this company's tables, with the model's next id unless
         it has one already."""
         if "id" not in row:
-            row = {"id": self.ids.take(model), **row}
-        return self.batch.add(model, company_id=self.company_id, **row)
+            row["id"] = self.ids.take(model)
+        row["company_id"] = self.company_id
+        return self.batch.add(model, row)
 
     def new_id(self, model) -> int:
         return self.ids.take(model)

@@ -168,7 +168,7 @@ def add_customer(data: CompanyData, kind: CustomerKind, name: str, **extra) -> d
     data.customer_by_id[customer_id] = customer
     vehicle_types, account_types = data.job_type_ids[:5], data.job_type_ids[3:]
     for type_id in account_types if kind == CustomerKind.ACCOUNT else vehicle_types:
-        data.batch.add(CustomerJobType, customer_id=customer_id, job_type_id=type_id)
+        data.batch.add(CustomerJobType, {"customer_id": customer_id, "job_type_id": type_id})
     return customer
 
 
@@ -205,7 +205,7 @@ def add_contact(
         created_at=customer["created_at"],
     )
     for site_id in site_ids:
-        data.batch.add(contact_sites, contact_id=contact["id"], site_id=site_id)
+        data.batch.add(contact_sites, {"contact_id": contact["id"], "site_id": site_id})
     data.contacts_by_customer.setdefault(customer["id"], []).append(contact)
     return contact
 

@@ -81,8 +81,8 @@ class Batch:
     def __init__(self):
         self.rows: dict = {model: [] for model in self.ORDER}
 
-    def add(self, target, /, **row) -> dict:
-        """Queue a row; the returned dict may still be changed until ``flush``."""
+    def add(self, target, row: dict) -> dict:
+        """Queue a row; it may still be changed until ``flush``."""
         self.rows[target].append(row)
         return row
 
