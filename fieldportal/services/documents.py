@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app, g, render_template
-from sqlalchemy import Select, select, true
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -33,6 +33,7 @@ from ..models import (
     Vehicle,
 )
 from .billing import TERM_LABELS, format_percent
+from .site_scope import limit_to_sites
 
 # Bump when a PDF template or pdf.css changes, so cached files are not served stale.
 TEMPLATE_VERSION = "2026-12-02.1"
@@ -246,16 +247,15 @@ def statement_of_account(
 ) -> Statement:
     """Open invoices with their age, payments received since a date, and the balance
     (for a site-scoped contact, only the invoices of its sites)."""
-    in_sites = Invoice.site_id.in_(site_ids or [0]) if site_ids is not None else true()
     invoices = db.session.scalars(
-        select(Invoice)
-        .where(Invoice.customer_id == customer.id, Invoice.status == InvoiceStatus.SENT, in_sites)
+        limit_to_sites(select(Invoice), Invoice, site_ids)
+        .where(Invoice.customer_id == customer.id, Invoice.status == InvoiceStatus.SENT)
         .order_by(Invoice.due_on, Invoice.number)
     ).all()
     payments = db.session.scalars(
-        select(Payment)
+        limit_to_sites(select(Payment), Invoice, site_ids)
         .join(Invoice, Payment.invoice_id == Invoice.id)
-        .where(Invoice.customer_id == customer.id, Invoice.status != InvoiceStatus.VOID, in_sites)
+        .where(Invoice.customer_id == customer.id, Invoice.status != InvoiceStatus.VOID)
         .options(selectinload(Payment.invoice))
         .order_by(Payment.received_at.desc())
     ).all()

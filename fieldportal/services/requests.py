@@ -36,7 +36,7 @@ from . import audit, mailer
 from .clock import company_today
 from .numbering import next_number
 from .request_photos import PhotoRejected, prepare_photo, store_photo
-from .site_scope import scoped_site_ids
+from .site_scope import customer_records, site_condition
 
 MAX_DESCRIPTION = 4000
 MAX_REASON = 1000
@@ -74,15 +74,9 @@ class AlreadyDecided(Exception):
 # ---------------------------------------------------------------- what a contact may use
 
 
-def allowed_sites(principal) -> list[Site]:
-    """The sites a contact may request work at: all its customer's, or its chosen ones."""
-    if getattr(principal, "all_sites", True):
-        return list(
-            db.session.scalars(
-                select(Site).where(Site.customer_id == principal.customer_id).order_by(Site.name)
-            )
-        )
-    return sorted(principal.sites, key=lambda site: site.name)
+def requestable_sites(principal) -> list[Site]:
+    """The sites a contact may request work at: those of its customer it sees."""
+    return list(db.session.scalars(customer_records(principal, Site).order_by(Site.name)))
 
 
 def allowed_job_types(customer_id: int) -> list[JobType]:
@@ -97,29 +91,24 @@ def allowed_job_types(customer_id: int) -> list[JobType]:
     )
 
 
-def _in_scope(item, site_ids: set[int] | None) -> bool:
-    return site_ids is None or item.site_id is None or item.site_id in site_ids
+def _requestable(principal, model, query=None):
+    """Active vehicles or assets of the contact's customer at the sites it sees: what the
+    form offers is exactly what a submitted form may name."""
+    return customer_records(principal, model, query).where(model.active.is_(True))
 
 
 def requestable_vehicles(principal) -> list[Vehicle]:
-    """The customer's active vehicles (a site-scoped contact: those of its sites or none)."""
-    site_ids = scoped_site_ids(principal)
-    vehicles = db.session.scalars(
-        select(Vehicle)
-        .where(Vehicle.customer_id == principal.customer_id, Vehicle.active.is_(True))
-        .order_by(Vehicle.make, Vehicle.model, Vehicle.plate)
-    )
-    return [vehicle for vehicle in vehicles if _in_scope(vehicle, site_ids)]
+    query = _requestable(principal, Vehicle).order_by(Vehicle.make, Vehicle.model, Vehicle.plate)
+    return list(db.session.scalars(query))
 
 
 def requestable_assets(principal) -> list[Asset]:
-    site_ids = scoped_site_ids(principal)
-    assets = db.session.scalars(
-        select(Asset)
-        .where(Asset.customer_id == principal.customer_id, Asset.active.is_(True))
-        .order_by(Asset.asset_code)
-    )
-    return [asset for asset in assets if _in_scope(asset, site_ids)]
+    return list(db.session.scalars(_requestable(principal, Asset).order_by(Asset.asset_code)))
+
+
+def _is_requestable(principal, model, object_id: int) -> bool:
+    query = _requestable(principal, model, select(model.id)).where(model.id == object_id)
+    return db.session.scalar(query) is not None
 
 
 # ---------------------------------------------------------------- submitting
@@ -139,13 +128,6 @@ class RequestInput:
     photos: list = field(default_factory=list)
 
 
-def _owned(model, object_id, customer_id):
-    obj = db.session.get(model, object_id)
-    if obj is None or obj.customer_id != customer_id:
-        return None
-    return obj
-
-
 def _check_request(principal, company: Company, data: RequestInput) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
 
@@ -160,24 +142,19 @@ def _check_request(principal, company: Company, data: RequestInput) -> dict[str,
     elif len(description) > MAX_DESCRIPTION:
         fail("description", f"Keep the description under {MAX_DESCRIPTION} characters.")
 
-    sites = allowed_sites(principal)
+    sites = requestable_sites(principal)
     if data.site_id is not None:
         if data.site_id not in {site.id for site in sites}:
             fail("site_id", "Choose one of your sites.")
     elif sites:
         fail("site_id", "Choose a site.")
 
-    site_ids = scoped_site_ids(principal)
     if data.vehicle_id is not None and data.asset_id is not None:
         fail("asset_id", "Choose a vehicle or an asset, not both.")
-    if data.vehicle_id is not None:
-        vehicle = _owned(Vehicle, data.vehicle_id, principal.customer_id)
-        if vehicle is None or not vehicle.active or not _in_scope(vehicle, site_ids):
-            fail("vehicle_id", "Choose one of your vehicles.")
-    if data.asset_id is not None:
-        asset = _owned(Asset, data.asset_id, principal.customer_id)
-        if asset is None or not asset.active or not _in_scope(asset, site_ids):
-            fail("asset_id", "Choose one of your assets.")
+    if data.vehicle_id is not None and not _is_requestable(principal, Vehicle, data.vehicle_id):
+        fail("vehicle_id", "Choose one of your vehicles.")
+    if data.asset_id is not None and not _is_requestable(principal, Asset, data.asset_id):
+        fail("asset_id", "Choose one of your assets.")
 
     types = allowed_job_types(principal.customer_id)
     if data.job_type_id is not None:
@@ -524,8 +501,8 @@ def customer_requests(
     """A customer's own requests (only these sites' when site_ids is given), newest first,
     with their job (for My requests)."""
     conditions = [ServiceRequest.customer_id == customer_id]
-    if site_ids is not None:
-        conditions.append(ServiceRequest.site_id.in_(site_ids))
+    if (in_sites := site_condition(ServiceRequest, site_ids)) is not None:
+        conditions.append(in_sites)
     total = db.session.scalar(select(func.count(ServiceRequest.id)).where(*conditions))
     rows = db.session.scalars(
         select(ServiceRequest)

@@ -6,22 +6,18 @@ from flask import abort, g
 
 from ...extensions import db
 from ...models import PortalPermission
-from ...services.site_scope import limit_to_sites, scoped_site_ids
-
-
-def _site_ids():
-    return scoped_site_ids(g.principal)
+from ...services import site_scope
 
 
 def customer_scope(query, model):
-    """Limit a select() over ``model`` to the signed-in customer (and the contact's sites)."""
-    query = query.where(model.company_id == g.company.id, model.customer_id == g.customer.id)
-    return limit_to_sites(query, model, _site_ids()) if hasattr(model, "site_id") else query
+    """Limit a select() over ``model`` to the signed-in customer and the sites its
+    principal sees (services/site_scope.py)."""
+    return site_scope.customer_records(g.principal, model, query)
 
 
 def get_for_customer_or_404(model, object_id, *options):
-    """The object if it belongs to the signed-in customer (and, for a site-scoped contact,
-    to one of its sites); otherwise 404, never 403 and never the object."""
+    """The object if it belongs to the signed-in customer and its principal sees it
+    (services/site_scope.py); otherwise 404, never 403 and never the object."""
     obj = (
         db.session.get(model, object_id, options=options)
         if options
@@ -29,8 +25,9 @@ def get_for_customer_or_404(model, object_id, *options):
     )
     if obj is None or obj.company_id != g.company.id or obj.customer_id != g.customer.id:
         abort(404)
-    site_ids = _site_ids()
-    if site_ids is not None and getattr(obj, "site_id", None) not in site_ids:
+    if site_scope.is_site_scoped(model) and not site_scope.visible(
+        obj, site_scope.scoped_site_ids(g.principal)
+    ):
         abort(404)
     return obj
 

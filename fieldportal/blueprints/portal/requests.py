@@ -21,9 +21,9 @@ from ...services.requests import (
     RequestInput,
     RequestInvalid,
     allowed_job_types,
-    allowed_sites,
     customer_requests,
     requestable_assets,
+    requestable_sites,
     requestable_vehicles,
     submit_request,
 )
@@ -83,7 +83,7 @@ def _form_context(form: ServiceRequestForm, **extra) -> dict:
     principal = g.principal
     return {
         "form": form,
-        "sites": allowed_sites(principal),
+        "sites": requestable_sites(principal),
         "vehicles": requestable_vehicles(principal),
         "assets": requestable_assets(principal),
         "job_types": allowed_job_types(g.customer.id),
