@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Company, Customer, Job, JobStatus, RequestStatus, ServiceRequest, Vehicle
+from ..models import Company, Customer, Job, JobStatus, Vehicle
+from . import requests
 from .billing import invoiced_cents, month_to_date_bounds, open_ar_cents
 from .clock import company_today, day_bounds_utc
 from .intervals import overdue_clause
@@ -18,15 +19,6 @@ class TodayFigures:
     open_ar_cents: int
     mtd_revenue_cents: int
     overdue_vehicles: int
-
-
-def pending_request_count(company_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(ServiceRequest.id)).where(
-            ServiceRequest.company_id == company_id,
-            ServiceRequest.status == RequestStatus.PENDING,
-        )
-    )
 
 
 def today_figures(company: Company) -> TodayFigures:
@@ -53,7 +45,7 @@ def today_figures(company: Company) -> TodayFigures:
     )
     return TodayFigures(
         jobs_today=jobs_today,
-        pending_requests=pending_request_count(company.id),
+        pending_requests=requests.pending_count(company.id),
         open_ar_cents=open_ar_cents(company.id),
         mtd_revenue_cents=invoiced_cents(company.id, *month_to_date_bounds(today)),
         overdue_vehicles=overdue,

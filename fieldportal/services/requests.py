@@ -12,12 +12,14 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
     MAX_REQUEST_PHOTOS,
     Asset,
     Company,
+    Customer,
     CustomerJobType,
     Job,
     JobStatus,
@@ -27,6 +29,7 @@ from ..models import (
     RequestStatus,
     ServiceRequest,
     Site,
+    StaffRole,
     StaffUser,
     Urgency,
     Vehicle,
@@ -34,6 +37,7 @@ from ..models import (
 )
 from . import audit, mailer
 from .clock import company_today
+from .errors import Conflict, Invalid
 from .numbering import next_number
 from .request_photos import PhotoRejected, prepare_photo, store_photo
 from .site_scope import customer_records, site_condition
@@ -43,23 +47,7 @@ MAX_REASON = 1000
 PANEL_SIZE = 5
 
 
-class RequestInvalid(ValueError):
-    """The submitted request breaks a rule; ``errors`` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(msg for msgs in errors.values() for msg in msgs))
-        self.errors = errors
-
-
-class DecisionInvalid(ValueError):
-    """Bad input for a decision (empty reason, window ending before it starts…)."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(msg for msgs in errors.values() for msg in msgs))
-        self.errors = errors
-
-
-class AlreadyDecided(Exception):
+class AlreadyDecided(Conflict):
     """Someone else decided this request first; the message says who and how."""
 
     def __init__(self, request: ServiceRequest):
@@ -178,7 +166,7 @@ def _check_request(principal, company: Company, data: RequestInput) -> dict[str,
 def submit_request(principal, company: Company, data: RequestInput) -> ServiceRequest:
     """Create a pending request (never a job) for the principal's customer.
 
-    Raises RequestInvalid (field → messages) when a rule is broken; nothing is stored then.
+    Raises Invalid (field → messages) when a rule is broken; nothing is stored then.
     Photos are written to UPLOAD_FOLDER only once every check has passed.
     """
     errors = _check_request(principal, company, data)
@@ -192,7 +180,7 @@ def submit_request(principal, company: Company, data: RequestInput) -> ServiceRe
             except PhotoRejected as problem:
                 errors.setdefault("photos", []).append(f"{name} {problem}")
     if errors:
-        raise RequestInvalid(errors)
+        raise Invalid(errors=errors)
 
     contact_id = principal.id if getattr(principal, "is_contact", False) else None
     service_request = ServiceRequest(
@@ -274,8 +262,32 @@ def _portal_requests_url(company: Company) -> str | None:
     return current_app.config["BASE_URL"] + path
 
 
-def _claim(service_request: ServiceRequest, by: StaffUser, **values) -> None:
+def _check_undecided(service_request: ServiceRequest, by: StaffUser) -> None:
+    """Refuse at once a request already decided (or not this staff's company); the atomic
+    claim still settles two decisions made at the same moment."""
+    if (
+        service_request.status != RequestStatus.PENDING
+        or service_request.company_id != by.company_id
+    ):
+        raise AlreadyDecided(service_request)
+
+
+def _claim(
+    service_request: ServiceRequest,
+    by: StaffUser,
+    status: RequestStatus,
+    *,
+    job: Job | None = None,
+    decline_reason: str | None = None,
+) -> None:
     """Take the one decision with an atomic UPDATE; raise AlreadyDecided if it was taken."""
+    decision = {
+        "status": status,
+        "decided_at": utcnow(),
+        "decided_by_id": by.id,
+        "decline_reason": decline_reason,
+        "job_id": job.id if job else None,
+    }
     result = db.session.execute(
         update(ServiceRequest)
         .where(
@@ -283,13 +295,15 @@ def _claim(service_request: ServiceRequest, by: StaffUser, **values) -> None:
             ServiceRequest.company_id == by.company_id,
             ServiceRequest.status == RequestStatus.PENDING,
         )
-        .values(decided_at=utcnow(), decided_by_id=by.id, **values)
+        .values(**decision)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.refresh(service_request)
-        raise AlreadyDecided(service_request)
-    db.session.refresh(service_request)
+        raise AlreadyDecided(_reload_row(service_request.id))
+    # The row in hand takes what the UPDATE wrote, so the answer shows it decided without
+    # reading it again.
+    for name, value in (decision | {"decided_by": by, "job": job}).items():
+        set_committed_value(service_request, name, value)
 
 
 def _job_title(service_request: ServiceRequest) -> str:
@@ -310,7 +324,11 @@ def _initial_status(company: Company, window, technician) -> JobStatus:
         return JobStatus.UNSCHEDULED
 
 
-def _check_decision_input(service_request, window, technician) -> None:
+def _check_decision_input(
+    service_request: ServiceRequest, window, technician_id: int | None
+) -> StaffUser | None:
+    """Refuse a window ending before it starts or someone not an active technician of the
+    company; returns the technician."""
     errors: dict[str, list[str]] = {}
     if window is not None:
         start, end = window
@@ -318,12 +336,16 @@ def _check_decision_input(service_request, window, technician) -> None:
             raise ValueError("window times must be timezone-aware")
         if end <= start:
             errors["window_end"] = ["The window must end after it starts."]
-    if technician is not None and (
-        technician.company_id != service_request.company_id or not technician.active
+    technician = db.session.get(StaffUser, technician_id) if technician_id else None
+    if technician_id and (
+        technician is None
+        or technician.company_id != service_request.company_id
+        or not technician.active
     ):
         errors["technician_id"] = ["Choose one of your technicians."]
     if errors:
-        raise DecisionInvalid(errors)
+        raise Invalid(errors=errors)
+    return technician
 
 
 def approve_request(
@@ -331,16 +353,17 @@ def approve_request(
     *,
     by: StaffUser,
     window: tuple[datetime, datetime] | None = None,
-    technician: StaffUser | None = None,
+    technician_id: int | None = None,
 ) -> Job:
     """Approve a pending request: create its job, link it, email the customer, audit.
 
     The job is unscheduled (the company's default status) unless a window is given
-    (scheduled) or a technician (assigned). Raises AlreadyDecided if another decision
-    won, DecisionInvalid for a bad window or technician.
+    (scheduled) or a technician (assigned). Raises Invalid for a bad window or technician
+    and AlreadyDecided if another decision won, before writing anything when it can.
+    The request in hand comes back decided, with its job, ready to show.
     """
-    _check_decision_input(service_request, window, technician)
-    _claim(service_request, by, status=RequestStatus.APPROVED)
+    technician = _check_decision_input(service_request, window, technician_id)
+    _check_undecided(service_request, by)
     company = db.session.get(Company, service_request.company_id)
     status = _initial_status(company, window, technician)
     job = Job(
@@ -351,7 +374,7 @@ def approve_request(
         vehicle_id=service_request.vehicle_id,
         asset_id=service_request.asset_id,
         job_type_id=service_request.job_type_id,
-        technician_id=technician.id if technician else None,
+        technician=technician,
         title=_job_title(service_request),
         description=service_request.description,
         status=status,
@@ -360,18 +383,14 @@ def approve_request(
         status_changed_at=utcnow(),
     )
     db.session.add(job)
-    db.session.flush()
     db.session.add(
         JobStatusChange(
-            company_id=company.id,
-            job_id=job.id,
-            from_status=None,
-            to_status=status,
-            changed_by_id=by.id,
+            company_id=company.id, job=job, from_status=None, to_status=status, changed_by_id=by.id
         )
     )
-    service_request.job = job
     db.session.flush()
+    # The claim links the job in the same UPDATE: an approved request always has its job.
+    _claim(service_request, by, RequestStatus.APPROVED, job=job)
     audit.record(
         company.id,
         "request.approved",
@@ -390,17 +409,18 @@ def approve_request(
 def decline_request(service_request: ServiceRequest, *, by: StaffUser, reason: str) -> None:
     """Decline a pending request with a reason the customer will read; email and audit.
 
-    Raises DecisionInvalid for an empty or overlong reason, AlreadyDecided if another
-    decision won.
+    Raises Invalid for an empty or overlong reason, AlreadyDecided if another decision
+    won. The request in hand comes back declined, ready to show.
     """
     reason = (reason or "").strip()
     if not reason:
-        raise DecisionInvalid({"reason": ["Give the customer a reason."]})
+        raise Invalid(errors={"reason": ["Give the customer a reason."]})
     if "\x00" in reason:
-        raise DecisionInvalid({"reason": ["Remove the unprintable characters from the reason."]})
+        raise Invalid(errors={"reason": ["Remove the unprintable characters from the reason."]})
     if len(reason) > MAX_REASON:
-        raise DecisionInvalid({"reason": [f"Keep the reason under {MAX_REASON} characters."]})
-    _claim(service_request, by, status=RequestStatus.DECLINED, decline_reason=reason)
+        raise Invalid(errors={"reason": [f"Keep the reason under {MAX_REASON} characters."]})
+    _check_undecided(service_request, by)
+    _claim(service_request, by, RequestStatus.DECLINED, decline_reason=reason)
     company = db.session.get(Company, service_request.company_id)
     audit.record(
         company.id,
@@ -416,26 +436,63 @@ def decline_request(service_request: ServiceRequest, *, by: StaffUser, reason: s
 # ---------------------------------------------------------------- reading
 
 
-def _row_options():
-    return (
-        joinedload(ServiceRequest.customer),
-        joinedload(ServiceRequest.contact),
-        joinedload(ServiceRequest.site),
-        joinedload(ServiceRequest.vehicle),
-        joinedload(ServiceRequest.asset),
-        joinedload(ServiceRequest.job_type),
-        joinedload(ServiceRequest.decided_by),
-        joinedload(ServiceRequest.job),
-        selectinload(ServiceRequest.photos),
-    )
+_ROW_RELATIONS = (
+    ServiceRequest.customer,
+    ServiceRequest.contact,
+    ServiceRequest.site,
+    ServiceRequest.vehicle,
+    ServiceRequest.asset,
+    ServiceRequest.job_type,
+    ServiceRequest.decided_by,
+    ServiceRequest.job,
+)
+
+
+def _row_options(photos=selectinload):
+    """Everything an inbox row shows. A list loads the photos in one more query; a single
+    row joins them (``photos=joinedload``)."""
+    return (*(joinedload(relation) for relation in _ROW_RELATIONS), photos(ServiceRequest.photos))
 
 
 def load_request_row(request_id: int, company_id: int) -> ServiceRequest | None:
     """One request with everything its inbox row shows, or None if not this company's."""
-    return db.session.scalar(
-        select(ServiceRequest)
-        .options(*_row_options())
-        .where(ServiceRequest.id == request_id, ServiceRequest.company_id == company_id)
+    return (
+        db.session.execute(
+            select(ServiceRequest)
+            .options(*_row_options(photos=joinedload))
+            .where(ServiceRequest.id == request_id, ServiceRequest.company_id == company_id)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
+def _reload_row(request_id: int) -> ServiceRequest:
+    """The row as the database has it now (after another decision won), fully loaded."""
+    return (
+        db.session.execute(
+            select(ServiceRequest)
+            .options(*_row_options(photos=joinedload))
+            .where(ServiceRequest.id == request_id)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .scalar_one()
+    )
+
+
+def technicians(company_id: int) -> list[StaffUser]:
+    """The company's active technicians, by name: whom a request's job may go to."""
+    return list(
+        db.session.scalars(
+            select(StaffUser)
+            .where(
+                StaffUser.company_id == company_id,
+                StaffUser.role == StaffRole.TECHNICIAN,
+                StaffUser.active.is_(True),
+            )
+            .order_by(StaffUser.name)
+        )
     )
 
 
@@ -493,6 +550,61 @@ def pending_panel(company_id: int, size: int = PANEL_SIZE) -> PendingPanel:
     """The pending count and the newest few pending requests (for the panel)."""
     page = inbox(company_id, per_page=size)
     return PendingPanel(count=page.total, newest=page.requests)
+
+
+def pending_count(company_id: int) -> int:
+    """How many of the company's requests wait for a decision (the badge)."""
+    return db.session.scalar(
+        select(func.count(ServiceRequest.id)).where(
+            ServiceRequest.company_id == company_id,
+            ServiceRequest.status == RequestStatus.PENDING,
+        )
+    )
+
+
+def row_technicians(service_request: ServiceRequest) -> list[StaffUser]:
+    """Whom a row's approve form offers: nobody once the request is decided."""
+    if service_request.status != RequestStatus.PENDING:
+        return []
+    return technicians(service_request.company_id)
+
+
+@dataclass(frozen=True)
+class InboxView:
+    """What the inbox page shows: one page of rows, the approve form's technicians, the
+    pending badge and the filters' options."""
+
+    listing: InboxPage
+    technicians: list[StaffUser]
+    pending_count: int
+    customer_choices: list[tuple[int, str]]
+    job_type_choices: list[tuple[int, str]]
+
+
+def inbox_view(company_id: int, **filters) -> InboxView:
+    """The inbox page for these ``inbox`` filters."""
+    customers = db.session.execute(
+        select(Customer.id, Customer.name)
+        .where(
+            Customer.company_id == company_id,
+            Customer.id.in_(
+                select(ServiceRequest.customer_id).where(ServiceRequest.company_id == company_id)
+            ),
+        )
+        .order_by(Customer.name)
+    ).all()
+    job_types = db.session.execute(
+        select(JobType.id, JobType.name)
+        .where(JobType.company_id == company_id)
+        .order_by(JobType.name)
+    ).all()
+    return InboxView(
+        listing=inbox(company_id, **filters),
+        technicians=technicians(company_id),
+        pending_count=pending_count(company_id),
+        customer_choices=[tuple(row) for row in customers],
+        job_type_choices=[tuple(row) for row in job_types],
+    )
 
 
 def customer_requests(

@@ -199,7 +199,7 @@ def test_pending_requests_panel(staff_client, company, create):
     assert "Brakes squeal on van 7" in html
     assert "Already handled" not in html
     # The inbox is another feature: no link until its endpoint exists.
-    if "operator.requests" not in staff_client.application.view_functions:
+    if "operator.inbox" not in staff_client.application.view_functions:
         assert 'href="/requests"' not in html
 
 

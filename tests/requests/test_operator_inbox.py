@@ -259,6 +259,44 @@ def test_inbox_queries_do_not_grow_with_rows(office, setup, count_queries, creat
     assert len(many) <= 12, len(many)
 
 
+def _reads_of_the_request(statements: list[str]) -> int:
+    return sum(
+        1 for s in statements if s.lstrip().upper().startswith("SELECT service_requests".upper())
+    )
+
+
+def test_inline_approve_reads_the_request_once_in_at_most_8_queries(
+    office, setup, count_queries, db
+):
+    request = _submit(setup, photos=[upload(image_bytes())])
+    request_id, technician_id = request.id, setup.technician.id
+    db.session.flush()
+    db.session.expire_all()
+    with count_queries() as plain:
+        response = office.post(f"/requests/{request_id}/approve", data={}, headers=HX)
+    assert response.status_code == 200 and "Approved by Dana Dispatch" in text_of(response)
+    assert len(plain) <= 8, plain
+    assert _reads_of_the_request(plain) == 1, plain
+    # scheduling and assigning at once costs the technician's row, nothing more
+    other = _submit(setup, description="Second").id
+    db.session.flush()
+    db.session.expire_all()
+    with count_queries() as assigned:
+        response = office.post(
+            f"/requests/{other}/approve",
+            data={"date": "2030-05-01", "start": "09:00", "technician_id": technician_id},
+            headers=HX,
+        )
+    assert response.status_code == 200 and "assigned" in text_of(response)
+    assert len(assigned) <= 9, assigned
+    assert _reads_of_the_request(assigned) == 1, assigned
+    # a replay is refused from the row already read: no write, no second read
+    with count_queries() as replay:
+        response = office.post(f"/requests/{request_id}/approve", data={}, headers=HX)
+    assert response.status_code == 409 and "already approved by Dana Dispatch" in text_of(response)
+    assert len(replay) <= 2, replay
+
+
 def test_panel_and_badge_fragments(office, setup):
     _submit(setup, description="First")
     _submit(setup, description="Second", urgency="emergency")

@@ -20,12 +20,11 @@ from fieldportal.models import (
     RequestStatus,
     ServiceRequest,
 )
+from fieldportal.services.errors import Invalid
 from fieldportal.services.request_photos import photo_folder, thumb_name
 from fieldportal.services.requests import (
     AlreadyDecided,
-    DecisionInvalid,
     RequestInput,
-    RequestInvalid,
     approve_request,
     decline_request,
     submit_request,
@@ -48,7 +47,7 @@ def _input(setup, **overrides):
 
 
 def _errors(setup, **overrides):
-    with pytest.raises(RequestInvalid) as caught:
+    with pytest.raises(Invalid) as caught:
         submit_request(setup.contact, setup.company, _input(setup, **overrides))
     return caught.value.errors
 
@@ -284,7 +283,7 @@ def test_approve_with_window_schedules_and_with_technician_assigns(db, setup, cr
         second,
         by=setup.dispatcher,
         window=(start, start + timedelta(hours=1)),
-        technician=setup.technician,
+        technician_id=setup.technician.id,
     )
     assert job2.status == JobStatus.ASSIGNED and job2.technician_id == setup.technician.id
     assert job2.number == job.number + 1
@@ -294,18 +293,18 @@ def test_approve_refuses_bad_window_and_foreign_technician(
     db, setup, pending, create, other_company
 ):
     start = datetime(2030, 5, 1, 14, tzinfo=UTC)
-    with pytest.raises(DecisionInvalid) as caught:
+    with pytest.raises(Invalid) as caught:
         approve_request(pending, by=setup.dispatcher, window=(start, start))
     assert "window_end" in caught.value.errors
-    with pytest.raises(DecisionInvalid) as caught:
-        approve_request(pending, by=setup.dispatcher, technician=create.staff(other_company))
+    with pytest.raises(Invalid) as caught:
+        approve_request(pending, by=setup.dispatcher, technician_id=create.staff(other_company).id)
     assert "technician_id" in caught.value.errors
     db.session.refresh(pending)
     assert pending.status == RequestStatus.PENDING
 
 
 def test_decline_needs_a_reason_and_emails_it(db, setup, pending):
-    with pytest.raises(DecisionInvalid):
+    with pytest.raises(Invalid):
         decline_request(pending, by=setup.dispatcher, reason="   ")
     decline_request(pending, by=setup.dispatcher, reason="We do not service <b>EVs</b>")
     assert pending.status == RequestStatus.DECLINED

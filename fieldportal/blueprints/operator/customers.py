@@ -39,7 +39,7 @@ from ...services.fleets import escape_like
 from ...services.intervals import vehicle_service_status
 from . import bp
 from .access import get_for_company_or_404, require_roles
-from .customer_forms import (
+from .forms import (
     AssetForm,
     AssetTestForm,
     ContactForm,

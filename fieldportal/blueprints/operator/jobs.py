@@ -9,7 +9,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import (
     DateTimeLocalField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -45,34 +44,10 @@ from ...services.jobs import (
 )
 from . import bp
 from .access import get_for_company_or_404, require_roles
+from .forms import ChoiceField
 
 EVERYONE = (StaffRole.OWNER, StaffRole.DISPATCHER, StaffRole.TECHNICIAN)
 OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
-CHOOSE = "Choose one of the options listed."
-
-
-def optional_id(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-class ChoiceField(SelectField):
-    """A select whose value must be one of the listed options (ids of this company)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("coerce", optional_id)
-        super().__init__(*args, **kwargs)
-
-    def pre_validate(self, form):
-        if self.data not in {value for value, _ in self.choices}:
-            raise ValidationError(CHOOSE)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = "invalid"
 
 
 def to_utc(value: datetime | None) -> datetime | None:

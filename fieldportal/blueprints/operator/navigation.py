@@ -13,7 +13,7 @@ NAV_ITEMS = [
     ("operator.fleets", "Fleet accounts", OFFICE),
     ("operator.customers", "Customers", OFFICE),
     ("operator.jobs", "Jobs", EVERYONE),
-    ("operator.requests", "Requests", OFFICE),
+    ("operator.inbox", "Requests", OFFICE),
     ("operator.quotes", "Quotes", OFFICE),
     ("operator.invoices", "Invoices", OFFICE),
     ("operator.reports", "Reports", EVERYONE),

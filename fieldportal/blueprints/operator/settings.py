@@ -40,7 +40,7 @@ from ...services.settings import (
 from . import bp
 from .access import get_for_company_or_404, require_roles
 from .billing_forms import TypedDecimalField
-from .customer_forms import TERMS_LABELS, MultiCheckboxField, interval_field, none_if_blank, strip
+from .forms import TERMS_LABELS, MultiCheckboxField, interval_field, none_if_blank, strip
 
 OWNER = (StaffRole.OWNER,)
 TIME_ZONES = sorted(available_timezones() - {"Factory", "localtime"})

@@ -16,10 +16,10 @@ from ...htmx import redirect_after_post, render
 from ...models import MAX_REQUEST_PHOTOS, PortalPermission, RequestPhoto, ServiceRequest, Urgency
 from ...models import Vehicle as VehicleModel
 from ...query_args import database_id, page_number
+from ...services.errors import Invalid
 from ...services.request_photos import photo_folder, thumb_name
 from ...services.requests import (
     RequestInput,
-    RequestInvalid,
     allowed_job_types,
     customer_requests,
     requestable_assets,
@@ -133,7 +133,7 @@ def new_request():
         )
         try:
             service_request = submit_request(g.principal, g.company, data)
-        except RequestInvalid as invalid:
+        except Invalid as invalid:
             photo_errors = invalid.errors.pop("photos", [])
             for name, messages in invalid.errors.items():
                 getattr(form, name).errors = list(messages)

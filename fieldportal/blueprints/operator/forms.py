@@ -1,6 +1,8 @@
-"""WTForms for customers and their records (no routes here)."""
+"""The WTForms of the operator app (no routes here), grouped by the pages that use them."""
 
 import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -12,6 +14,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
     widgets,
 )
 from wtforms.validators import (
@@ -25,7 +28,9 @@ from wtforms.validators import (
 )
 
 from ...models import BillingTerms, CustomerKind, DefectSeverity, DefectStatus, PortalPermission
-from .jobs import ChoiceField
+from ..validators import DATABASE_ID, PAGE_NUMBER
+
+CHOOSE = "Choose one of the options listed."
 
 VIN_PATTERN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 TERMS_LABELS = {
@@ -33,6 +38,30 @@ TERMS_LABELS = {
     BillingTerms.NET_15: "Net 15",
     BillingTerms.NET_30: "Net 30",
 }
+
+
+def optional_id(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class ChoiceField(SelectField):
+    """A select whose value must be one of the listed options (ids of this company)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", optional_id)
+        super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data not in {value for value, _ in self.choices}:
+            raise ValidationError(CHOOSE)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = "invalid"
 
 
 def strip(value):
@@ -290,3 +319,67 @@ class OdometerForm(FlaskForm):
             NumberRange(max=10_000_000, message="That odometer reading is too large."),
         ],
     )
+
+
+# ---------------------------------------------------------------- the request inbox
+
+
+class InboxFilters(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = StringField(default="pending")
+    urgency = StringField()
+    customer_id = IntegerField(validators=[Optional(), DATABASE_ID])
+    job_type_id = IntegerField(validators=[Optional(), DATABASE_ID])
+    page = IntegerField(default=1, validators=[Optional(), PAGE_NUMBER])
+
+    def valid(self, name: str):
+        """The field's value, or None when it is missing or did not parse."""
+        field = getattr(self, name)
+        return None if field.errors else field.data
+
+
+class ApproveForm(FlaskForm):
+    """Approve a request, optionally with a window (company time) and a technician."""
+
+    class Meta:
+        csrf = False  # CSRFProtect checks every POST already
+
+    date = DateField(validators=[Optional()])
+    start = TimeField(validators=[Optional()])
+    end = TimeField(validators=[Optional()])
+    technician_id = IntegerField(validators=[Optional(), DATABASE_ID])
+
+    # A window given only by its start lasts this long.
+    DEFAULT_WINDOW = timedelta(hours=2)
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.date.data or self.start.data or self.end.data:
+            if not self.date.data:
+                self.date.errors.append("Pick a date for the window.")
+            if not self.start.data:
+                self.start.errors.append("Pick a start time.")
+        return not self.errors
+
+    def window(self, zone: str) -> tuple[datetime, datetime] | None:
+        """The chosen window as UTC datetimes (read in the company's zone), or None."""
+        if not self.date.data:
+            return None
+        local = ZoneInfo(zone)
+        start = datetime.combine(self.date.data, self.start.data, tzinfo=local)
+        end = (
+            datetime.combine(self.date.data, self.end.data, tzinfo=local)
+            if self.end.data
+            else start + self.DEFAULT_WINDOW
+        )
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+
+class DeclineForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    reason = TextAreaField()
