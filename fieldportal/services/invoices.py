@@ -1,11 +1,14 @@
 """Invoice rules: authoring, sending, manual payments, voiding, applying money.
 
 Statuses: draft → sent → paid, and draft/sent → void. "Partially paid" is not a status:
-it is a sent invoice with 0 < amount paid < total (Invoice.is_partially_paid).
+it is a sent invoice with 0 < amount paid < total (Invoice.is_partially_paid). Nor is
+"overdue": a sent invoice past its due date (``is_overdue``, SQL twin ``overdue_clause``);
+``shown_status`` is the one badge every page shows.
 Every change of amount_paid_cents is one guarded UPDATE, so two payments racing each
 other can never overpay (the CHECK amount_paid_cents <= total_cents backs this up).
 """
 
+import enum
 from datetime import date
 
 from sqlalchemy import case, literal, select, update
@@ -37,6 +40,46 @@ MANUAL_METHODS = (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.BANK_TR
 
 class InvoiceError(Exception):
     """A rule refused the change; the message is shown to the person as is."""
+
+
+class ShownStatus(enum.StrEnum):
+    """What an invoice's badge says, on every page that shows one."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    PARTIALLY_PAID = "partially_paid"
+    OVERDUE = "overdue"
+    PAID = "paid"
+    VOID = "void"
+
+
+def is_overdue(invoice: Invoice, today: date) -> bool:
+    """Sent (so money is still owed) and its due date has passed."""
+    return (
+        invoice.status == InvoiceStatus.SENT
+        and invoice.due_on is not None
+        and invoice.due_on < today
+    )
+
+
+def overdue_clause(today: date):
+    """SQL condition: the same rule as ``is_overdue``."""
+    return (Invoice.status == InvoiceStatus.SENT) & (Invoice.due_on < today)
+
+
+def shown_status(invoice: Invoice, today: date) -> ShownStatus:
+    """The badge: the stored status, except that a sent invoice shows partially paid
+    (some money received) or else overdue (past its due date) or open."""
+    if invoice.status != InvoiceStatus.SENT:
+        return ShownStatus(invoice.status.value)
+    if invoice.is_partially_paid:
+        return ShownStatus.PARTIALLY_PAID
+    return ShownStatus.OVERDUE if is_overdue(invoice, today) else ShownStatus.OPEN
+
+
+def with_shown_status(rows, today: date) -> list[tuple[Invoice, ShownStatus]]:
+    """Each invoice of a list with its badge, for the list templates."""
+    return [(invoice, shown_status(invoice, today)) for invoice in rows]
 
 
 def create_invoice(

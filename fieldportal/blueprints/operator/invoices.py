@@ -76,7 +76,7 @@ def invoices_index():
     if status == "open":
         query = query.where(Invoice.status == InvoiceStatus.SENT)
     elif status == "overdue":
-        query = query.where(Invoice.status == InvoiceStatus.SENT, Invoice.due_on < today)
+        query = query.where(invoices.overdue_clause(today))
     elif status != "all":
         query = query.where(Invoice.status == InvoiceStatus(status))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -89,13 +89,12 @@ def invoices_index():
     return render(
         page="operator/invoices/index.html",
         fragment="partials/operator/_invoice_table.html",
-        invoices=rows,
+        invoices=invoices.with_shown_status(rows, today),
         status_filter=status,
         statuses=STATUS_FILTERS,
         page_number=page,
         has_next=page * PER_PAGE < total,
         total=total,
-        today=today,
         open_ar_cents=open_ar_cents(g.company.id),
         mtd_revenue_cents=invoiced_cents(g.company.id, *month_to_date_bounds(today)),
     )
@@ -188,6 +187,7 @@ def _detail(invoice: Invoice, status: int = 200, payment_form=None, void_form=No
         status=status,
         payment_form=payment_form,
         void_form=void_form or VoidForm(formdata=None),
+        invoice_status=invoices.shown_status(invoice, company_today(g.company)),
         **documents.invoice_context(invoice),
     )
 

@@ -11,7 +11,7 @@ from htmx_flask import make_response as htmx_make_response
 from ...extensions import db
 from ...htmx import render
 from ...models import PortalPermission
-from ...services import documents, payments, portal_billing
+from ...services import documents, invoices, payments, portal_billing
 from ...services.billing import AmountError, parse_money, to_cents
 from ...services.clock import company_today
 from ...services.mailer import absolute_url
@@ -45,8 +45,12 @@ def _page_context() -> dict:
     return {
         "online_payments": payments.online_payments_enabled(),
         "can_pay": acting_contact() is not None,
-        "today": company_today(g.company),
     }
+
+
+def _listed(rows) -> list:
+    """Invoices with the badge each shows (services/invoices.py shown_status)."""
+    return invoices.with_shown_status(rows, company_today(g.company))
 
 
 @bp.get("/invoices", endpoint="invoices")
@@ -60,7 +64,9 @@ def invoices_index():
         render(
             page="portal/invoices/index.html",
             fragment="partials/portal/_invoices_panel.html",
-            invoices=portal_billing.customer_invoices(g.customer, state=state, site_ids=site_ids()),
+            invoices=_listed(
+                portal_billing.customer_invoices(g.customer, state=state, site_ids=site_ids())
+            ),
             state=state,
             states=portal_billing.PORTAL_INVOICE_FILTERS,
             **_page_context(),
@@ -75,6 +81,7 @@ def _detail(invoice, status: int = 200, problem: str | None = None, amount: str 
             status=status,
             problem=problem,
             amount=amount,
+            invoice_status=invoices.shown_status(invoice, company_today(g.company)),
             **documents.invoice_context(invoice),
             **_page_context(),
         )
@@ -185,8 +192,8 @@ def invoices_pay_several():
                 page="portal/invoices/index.html",
                 fragment="partials/portal/_invoices_panel.html",
                 status=422,
-                invoices=portal_billing.customer_invoices(
-                    g.customer, state="open", site_ids=site_ids()
+                invoices=_listed(
+                    portal_billing.customer_invoices(g.customer, state="open", site_ids=site_ids())
                 ),
                 state="open",
                 states=portal_billing.PORTAL_INVOICE_FILTERS,
