@@ -161,11 +161,21 @@ def schedule_job(job: Job, start: datetime, end: datetime, *, by: StaffUser) -> 
     return job
 
 
+def is_completable(job: Job) -> bool:
+    """Whether the job may be completed now (the Complete form shows only then)."""
+    return job.status in COMPLETABLE
+
+
+def is_our_technician(staff: StaffUser | None, company_id: int) -> bool:
+    """Whether the company's jobs may be given to ``staff``: one of its staff, still active."""
+    return staff is not None and staff.company_id == company_id and staff.active
+
+
 def assign_job(job: Job, technician: StaffUser | None, *, by: StaffUser) -> Job:
     """Assign (or unassign, with None) a technician; a scheduled job becomes assigned."""
     if job.status in (S.COMPLETED, S.CANCELLED):
         raise JobRuleError(f"A {STATUS_LABELS[job.status].lower()} job cannot be reassigned.")
-    if technician is not None and technician.company_id != job.company_id:
+    if technician is not None and not is_our_technician(technician, job.company_id):
         raise JobRuleError("Choose one of your technicians.")
     job.technician_id = technician.id if technician else None
     job.technician = technician
@@ -211,7 +221,7 @@ def complete_job(
 ) -> Job:
     """Complete the job. With a vehicle, the odometer is required, may not go backwards,
     and becomes the vehicle's odometer and last service (date in the company's zone)."""
-    if job.status not in COMPLETABLE:
+    if not is_completable(job):
         raise JobRuleError(f"A {STATUS_LABELS[job.status].lower()} job cannot be completed.")
     if not (services_performed or "").strip():
         raise JobRuleError("Say which services were performed.")

@@ -38,6 +38,7 @@ from ..models import (
 from . import audit, mailer
 from .clock import company_today
 from .errors import Conflict, Invalid
+from .jobs import is_our_technician
 from .numbering import next_number
 from .request_photos import PhotoRejected, prepare_photo, store_photo
 from .site_scope import customer_records, site_condition
@@ -337,11 +338,7 @@ def _check_decision_input(
         if end <= start:
             errors["window_end"] = ["The window must end after it starts."]
     technician = db.session.get(StaffUser, technician_id) if technician_id else None
-    if technician_id and (
-        technician is None
-        or technician.company_id != service_request.company_id
-        or not technician.active
-    ):
+    if technician_id and not is_our_technician(technician, service_request.company_id):
         errors["technician_id"] = ["Choose one of your technicians."]
     if errors:
         raise Invalid(errors=errors)

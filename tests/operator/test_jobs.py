@@ -340,3 +340,42 @@ def test_job_page_query_count_does_not_grow_with_history(
             assert staff_client.get(f"/jobs/{job.id}").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 12, counts
+
+
+@pytest.mark.parametrize("status", list(JobStatus))
+def test_complete_form_shows_exactly_when_the_service_would_complete(
+    staff_client, fleet, create, status
+):
+    from fieldportal.services.jobs import is_completable
+
+    job = create.job(fleet, status)
+    completable = is_completable(job)
+    assert completable == (
+        status not in (JobStatus.UNSCHEDULED, JobStatus.COMPLETED, JobStatus.CANCELLED)
+    )
+    assert ("Complete job" in text_of(staff_client.get(f"/jobs/{job.id}"))) == completable
+    response = staff_client.post(f"/jobs/{job.id}/complete", data={"services_performed": "Done"})
+    assert response.status_code == (303 if completable else 422)
+    db.session.refresh(job)
+    assert job.status == (JobStatus.COMPLETED if completable else status)
+
+
+def test_a_job_goes_only_to_an_active_staff_member_of_the_company(
+    company, owner, fleet, create, other_company
+):
+    from fieldportal.services.jobs import JobRuleError, assign_job, is_our_technician
+
+    ours = create.staff(company, StaffRole.TECHNICIAN)
+    gone = create.staff(company, StaffRole.TECHNICIAN, active=False)
+    stranger = create.staff(other_company, StaffRole.TECHNICIAN)
+    assert is_our_technician(ours, company.id)
+    assert not is_our_technician(gone, company.id)
+    assert not is_our_technician(stranger, company.id)
+    assert not is_our_technician(None, company.id)
+    job = create.job(fleet)
+    for refused in (gone, stranger):
+        with pytest.raises(JobRuleError, match="Choose one of your technicians."):
+            assign_job(job, refused, by=owner)
+    assert job.technician_id is None
+    assign_job(job, ours, by=owner)
+    assert job.technician_id == ours.id and job.status == JobStatus.ASSIGNED

@@ -19,6 +19,7 @@ from fieldportal.models import (
     RequestPhoto,
     RequestStatus,
     ServiceRequest,
+    StaffRole,
 )
 from fieldportal.services.errors import Invalid
 from fieldportal.services.request_photos import photo_folder, thumb_name
@@ -299,6 +300,10 @@ def test_approve_refuses_bad_window_and_foreign_technician(
     with pytest.raises(Invalid) as caught:
         approve_request(pending, by=setup.dispatcher, technician_id=create.staff(other_company).id)
     assert "technician_id" in caught.value.errors
+    gone = create.staff(setup.company, StaffRole.TECHNICIAN, active=False)
+    with pytest.raises(Invalid) as caught:
+        approve_request(pending, by=setup.dispatcher, technician_id=gone.id)
+    assert caught.value.errors["technician_id"] == ["Choose one of your technicians."]
     db.session.refresh(pending)
     assert pending.status == RequestStatus.PENDING
 

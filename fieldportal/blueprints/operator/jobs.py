@@ -38,6 +38,7 @@ from ...services.jobs import (
     change_status,
     complete_job,
     create_job,
+    is_completable,
     job_list,
     schedule_job,
     update_job,
@@ -282,14 +283,7 @@ def _detail(job: Job, status: int = 200, **forms):
         status_form=status_form,
         schedule=schedule,
         complete=complete,
-        completable=job.status
-        in (
-            JobStatus.SCHEDULED,
-            JobStatus.ASSIGNED,
-            JobStatus.EN_ROUTE,
-            JobStatus.ARRIVED,
-            JobStatus.IN_PROGRESS,
-        ),
+        completable=is_completable(job),
     )
 
 
