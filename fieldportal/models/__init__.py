@@ -21,6 +21,7 @@ from .billing import (
     ReportStatus,
     StripeEvent,
 )
+from .capabilities import ROLE_CAPABILITIES, Capability, StaffRole
 from .company import (
     ASSET_PORTAL_FIELDS,
     BillingTerms,
@@ -28,7 +29,6 @@ from .company import (
     CustomerJobType,
     JobType,
     LoginMethod,
-    StaffRole,
     StaffUser,
 )
 from .customer import Contact, Customer, CustomerKind, PortalPermission, Site, contact_sites

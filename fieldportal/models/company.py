@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import CreatedAtMixin, TenantMixin, UTCDateTime, enum_type
+from .capabilities import Capability, StaffRole, role_can
 
 
 class LoginMethod(enum.StrEnum):
@@ -17,12 +18,6 @@ class LoginMethod(enum.StrEnum):
     PASSWORD = "password"
     ACTIVATION = "activation"
     PIN = "pin"
-
-
-class StaffRole(enum.StrEnum):
-    OWNER = "owner"
-    DISPATCHER = "dispatcher"
-    TECHNICIAN = "technician"
 
 
 class BillingTerms(enum.StrEnum):
@@ -125,13 +120,9 @@ class StaffUser(UserMixin, TenantMixin, CreatedAtMixin, db.Model):
     def first_name(self) -> str:
         return self.name.split()[0] if self.name else ""
 
-    @property
-    def can_see_money(self) -> bool:
-        return self.role != StaffRole.TECHNICIAN
-
-    @property
-    def can_manage_settings(self) -> bool:
-        return self.role == StaffRole.OWNER
+    def can(self, capability: Capability | str) -> bool:
+        """Whether this staff member's role has the capability (models/capabilities.py)."""
+        return role_can(self.role, capability)
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email}>"

@@ -9,6 +9,8 @@
   send them to the portal sign-in;
 - a contact of another customer or company: every portal route naming an object → 404;
 - a contact without a tab's permission: every route of that tab → 404;
+- staff of every role: every operator route whose capability the role lacks (by
+  ROLE_CAPABILITIES) → 404, every GET it has → 200;
 - every GET, signed out, as staff and as a contact, leaves every row unchanged.
 
 Each test asserts that it walked every route it should, so a new route is either covered
@@ -20,7 +22,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from fieldportal.models import Customer, CustomerKind, PortalPermission
+from fieldportal.models import (
+    Capability,
+    Customer,
+    CustomerKind,
+    PortalPermission,
+    StaffRole,
+    StaffUser,
+)
+from fieldportal.models.capabilities import role_can
 from tests.factories import create_contact
 from tests.helpers import sign_in
 
@@ -77,6 +87,59 @@ PERMISSION_FREE = {
     "portal.choose_password",
     "portal.sign_out",
 }
+
+# The capability each operator route needs, written out here rather than read from the
+# decorators: by the first path segment, and by rule where a route differs from its
+# segment. None: every signed-in staff member. What each role then gets is derived from
+# ROLE_CAPABILITIES, so changing that table changes these expectations.
+CAPABILITY_OF_SECTION = {
+    "": None,  # home
+    "fleets": Capability.MANAGE_CUSTOMERS,
+    "customers": Capability.MANAGE_CUSTOMERS,
+    "contacts": Capability.MANAGE_CUSTOMERS,
+    "sites": Capability.MANAGE_CUSTOMERS,
+    "vehicles": Capability.MANAGE_CUSTOMERS,
+    "assets": Capability.MANAGE_CUSTOMERS,
+    "jobs": Capability.WORK_JOBS,
+    "requests": Capability.APPROVE_REQUESTS,
+    "quotes": Capability.MANAGE_QUOTES,
+    "invoices": Capability.MANAGE_INVOICES,
+    "reports": Capability.WRITE_REPORTS,
+    "outbox": Capability.MANAGE_OUTBOX,
+    "settings": Capability.MANAGE_SETTINGS,
+    "view-as": None,  # leaving a preview
+}
+_CONTACT = "/customers/<int:customer_id>/contacts/<int:contact_id>"
+CAPABILITY_OF_RULE = {
+    "/fleets/<int:customer_id>/portal": Capability.MANAGE_PORTAL_ACCESS,
+    "/fleets/<int:customer_id>/portal-link/email": Capability.MANAGE_PORTAL_ACCESS,
+    "/fleets/<int:customer_id>/portal-token": Capability.MANAGE_PORTAL_ACCESS,
+    **{
+        f"{_CONTACT}/{action}": Capability.MANAGE_PORTAL_ACCESS
+        for action in ("access", "access/link", "access/activation", "access/pin")
+        + ("access/end", "view-as")
+    },
+    "/customers/<int:customer_id>/statement.pdf": Capability.SEE_MONEY,
+    "/vehicles/<int:vehicle_id>/history.pdf": Capability.WORK_JOBS,
+    "/jobs/new": Capability.PLAN_JOBS,
+    "/jobs/<int:job_id>/edit": Capability.PLAN_JOBS,
+    "/jobs/<int:job_id>/schedule": Capability.PLAN_JOBS,
+    "/jobs/<int:job_id>/assign": Capability.PLAN_JOBS,
+    "/invoices/<int:invoice_id>/send": Capability.SEND_INVOICES,
+    "/invoices/<int:invoice_id>/payments": Capability.RECORD_PAYMENTS,
+    "/reports/<int:report_id>/approve": Capability.APPROVE_REPORTS,
+    "/settings/logo/<filename>": None,  # the logo every operator page shows
+}
+
+
+def _capability_of(rule) -> Capability | None:
+    if rule.rule in CAPABILITY_OF_RULE:
+        return CAPABILITY_OF_RULE[rule.rule]
+    section = rule.rule.split("/")[1].split(".")[0]
+    assert section in CAPABILITY_OF_SECTION, (
+        f"{rule.rule}: say in CAPABILITY_OF_SECTION or CAPABILITY_OF_RULE what it needs"
+    )
+    return CAPABILITY_OF_SECTION[section]
 
 
 def _endpoints(app, prefix: str | None = None, having=lambda rule: True) -> set[str]:
@@ -287,6 +350,39 @@ def test_contact_without_a_tabs_permission_gets_404_for_its_routes(app, client, 
         walked.add(rule.endpoint)
     assert walked == _endpoints(app, "portal.") - PERMISSION_FREE - set(SIGNED_OUT)
     assert proven == set(PortalPermission)
+
+
+def test_each_role_reaches_exactly_the_operator_routes_of_its_capabilities(app, client, demo, db):
+    """As each role: a route needing a capability the role lacks → 404 by every method, as
+    a page and as htmx; a GET of one it has opens (200 or a redirect), so the 404s are the
+    role's."""
+    acme, _ = demo
+    ids = ids_of(db, acme)
+    walked, capabilities_seen = set(), set()
+    for role in StaffRole:
+        staff = db.session.scalar(
+            select(StaffUser).where(StaffUser.company_id == acme.id, StaffUser.role == role)
+        )
+        sign_in(client, staff)
+        for rule in rules(app, "operator."):
+            capability = _capability_of(rule)
+            capabilities_seen.add(capability)
+            allowed = capability is None or role_can(role, capability)
+            path = fill(rule, ids)
+            for method in methods_of(rule):
+                where = f"{role} {method} {rule.rule} (needs {capability})"
+                if not allowed:
+                    for headers in ({}, HX):
+                        response = client.open(path, method=method, data={}, headers=headers)
+                        assert response.status_code == 404, f"{where} → {response.status_code}"
+                elif method == "GET" and MISSING_ID not in [ids.get(n) for n in rule.arguments]:
+                    response = client.get(path)  # a sent invoice's edit page redirects
+                    assert response.status_code < 400, f"{where} → {response.status_code}"
+            walked.add(rule.endpoint)
+    assert walked == _endpoints(app, "operator.")
+    assert capabilities_seen - {None} == set(Capability), "a capability no route needs"
+    for role in StaffRole:
+        assert any(role_can(role, c) for c in Capability), f"{role} can do nothing"
 
 
 def test_gets_as_staff_and_contact_never_fail_and_change_nothing(app, client, demo, db):

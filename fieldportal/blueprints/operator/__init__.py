@@ -52,7 +52,7 @@ def _return_path() -> str | None:
 def navigation():
     from .navigation import nav_items_for
 
-    return {"operator_nav": nav_items_for(g.staff.role) if "staff" in g else []}
+    return {"operator_nav": nav_items_for(g.staff) if "staff" in g else []}
 
 
 def _import_feature_modules() -> None:

@@ -1,26 +1,37 @@
-"""Role rules and tenant-scoped loading for operator views."""
+"""Who may open a view, and tenant-scoped loading, for operator views."""
 
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, current_app, g
 
 from ...extensions import db
-from ...models import StaffRole
+from ...models import Capability, StaffUser
 
 
-def require_roles(*roles: StaffRole):
-    """Only these roles may use the view; others get 404 (the page does not exist for them)."""
+def require(capability: Capability):
+    """Only staff with this capability may use the view; others get 404 (the page does not
+    exist for them). A view without it is open to every signed-in staff member."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if g.staff.role not in roles:
+            if not g.staff.can(capability):
                 abort(404)
             return view(*args, **kwargs)
 
+        wrapped.required_capability = capability
         return wrapped
 
     return decorator
+
+
+def may_open(staff: StaffUser, endpoint: str) -> bool:
+    """Whether the view behind this endpoint exists and ``staff`` may open it."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    capability = getattr(view, "required_capability", None)
+    return capability is None or staff.can(capability)
 
 
 def get_for_company_or_404(model, object_id, *options):

@@ -9,13 +9,13 @@ from ...htmx import is_fragment_request, redirect_after_post, render
 from ...models import (
     Asset,
     AuditEvent,
+    Capability,
     Contact,
     Customer,
     CustomerKind,
     JobType,
     OdometerReading,
     Site,
-    StaffRole,
     Vehicle,
 )
 from ...query_args import page_number
@@ -38,7 +38,7 @@ from ...services.customers import (
 from ...services.fleets import escape_like
 from ...services.intervals import vehicle_service_status
 from . import bp
-from .access import get_for_company_or_404, require_roles
+from .access import get_for_company_or_404, require
 from .forms import (
     AssetForm,
     AssetTestForm,
@@ -52,13 +52,12 @@ from .forms import (
     vin_looks_valid,
 )
 
-OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
 CUSTOMERS_PER_PAGE = 25
 HISTORY_LIMIT = 50
 
 
 @bp.route("/customers")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def customers():
     q = (request.args.get("q") or "").replace("\x00", "").strip()[:100]
     kind = request.args.get("kind", "")
@@ -116,7 +115,7 @@ def _status_of(form) -> int:
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def new_customer():
     form = CustomerForm()
     if request.method == "GET":
@@ -137,7 +136,7 @@ def new_customer():
 
 
 @bp.route("/customers/<int:customer_id>")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def customer_detail(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
     today = company_today(g.company)
@@ -210,7 +209,7 @@ def customer_detail(customer_id: int):
 
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def edit_customer(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
     form = CustomerForm(obj=customer)
@@ -232,7 +231,7 @@ def edit_customer(customer_id: int):
 
 
 @bp.route("/customers/<int:customer_id>/convert", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def convert_customer(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
     try:
@@ -263,7 +262,7 @@ def _contact_form(customer: Customer, contact: Contact | None):
 
 
 @bp.route("/customers/<int:customer_id>/contacts/new", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def new_contact(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
     form = _contact_form(customer, None)
@@ -295,7 +294,7 @@ def new_contact(customer_id: int):
 
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def edit_contact(contact_id: int):
     contact = get_for_company_or_404(Contact, contact_id)
     if contact.removed_at:
@@ -327,7 +326,7 @@ def edit_contact(contact_id: int):
 
 
 @bp.route("/contacts/<int:contact_id>/remove", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def remove_contact_view(contact_id: int):
     contact = get_for_company_or_404(Contact, contact_id)
     if contact.removed_at:
@@ -360,13 +359,13 @@ def _save_site(customer: Customer, site: Site | None):
 
 
 @bp.route("/customers/<int:customer_id>/sites/new", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def new_site(customer_id: int):
     return _save_site(get_for_company_or_404(Customer, customer_id), None)
 
 
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def edit_site(site_id: int):
     site = get_for_company_or_404(Site, site_id)
     return _save_site(site.customer, site)
@@ -409,20 +408,20 @@ def _save_vehicle(customer: Customer, vehicle: Vehicle | None):
 
 
 @bp.route("/customers/<int:customer_id>/vehicles/new", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def new_vehicle(customer_id: int):
     return _save_vehicle(get_for_company_or_404(Customer, customer_id), None)
 
 
 @bp.route("/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def edit_vehicle(vehicle_id: int):
     vehicle = get_for_company_or_404(Vehicle, vehicle_id)
     return _save_vehicle(vehicle.customer, vehicle)
 
 
 @bp.route("/vehicles/<int:vehicle_id>", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def vehicle_detail(vehicle_id: int):
     vehicle = get_for_company_or_404(Vehicle, vehicle_id)
     form = OdometerForm()
@@ -492,13 +491,13 @@ def _save_asset(customer: Customer, asset: Asset | None):
 
 
 @bp.route("/customers/<int:customer_id>/assets/new", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def new_asset(customer_id: int):
     return _save_asset(get_for_company_or_404(Customer, customer_id), None)
 
 
 @bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def edit_asset(asset_id: int):
     asset = get_for_company_or_404(Asset, asset_id)
     return _save_asset(asset.customer, asset)
@@ -515,13 +514,13 @@ def _asset_page(asset: Asset, test_form=None, defect_form=None, status: int = 20
 
 
 @bp.route("/assets/<int:asset_id>")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def asset_detail(asset_id: int):
     return _asset_page(get_for_company_or_404(Asset, asset_id))
 
 
 @bp.route("/assets/<int:asset_id>/tests", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def add_asset_test_view(asset_id: int):
     asset = get_for_company_or_404(Asset, asset_id)
     form = AssetTestForm()
@@ -534,7 +533,7 @@ def add_asset_test_view(asset_id: int):
 
 
 @bp.route("/assets/<int:asset_id>/defects", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def add_defect_view(asset_id: int):
     asset = get_for_company_or_404(Asset, asset_id)
     form = DefectForm()
@@ -558,7 +557,7 @@ def _job_type_choices():
 
 
 @bp.route("/customers/<int:customer_id>/job-types", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def customer_job_types(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
     form = JobTypesForm()

@@ -9,7 +9,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from ...extensions import db
 from ...htmx import is_fragment_request, redirect_after_post, render
-from ...models import ACTIVE_JOB_STATUSES, Customer, CustomerKind, Job, StaffRole, utcnow
+from ...models import ACTIVE_JOB_STATUSES, Capability, Customer, CustomerKind, Job, utcnow
 from ...query_args import page_number
 from ...services.fleets import (
     FleetQuery,
@@ -26,9 +26,8 @@ from ...services.portal_auth import (
 from ...services.portal_auth import regenerate_fleet_token as regenerate_portal_token
 from ...services.requests import pending_panel
 from . import bp
-from .access import get_for_company_or_404, require_roles
+from .access import get_for_company_or_404, require
 
-OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
 HISTORY_PER_PAGE = 20
 
 
@@ -56,9 +55,9 @@ class FleetPortalForm(FlaskForm):
 
 
 @bp.route("/fleets")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def fleets():
-    query = FleetQuery.from_args(request.args, money=g.staff.can_see_money)
+    query = FleetQuery.from_args(request.args, money=g.staff.can(Capability.SEE_MONEY))
     context = {"result": fleet_index(g.company, query)}
     if not is_fragment_request():
         context["pending_panel"] = pending_panel(g.company.id)
@@ -131,7 +130,7 @@ def _detail_context(
 
 
 @bp.route("/fleets/<int:customer_id>")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_CUSTOMERS)
 def fleet_detail(customer_id: int):
     fleet = _fleet_or_404(customer_id)
     if is_fragment_request():
@@ -146,7 +145,7 @@ def fleet_detail(customer_id: int):
 
 
 @bp.route("/fleets/<int:customer_id>/portal-token", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_PORTAL_ACCESS)
 def regenerate_fleet_token(customer_id: int):
     fleet = _fleet_or_404(customer_id)
     form = RegenerateTokenForm()
@@ -174,7 +173,7 @@ def _portal_panel(fleet: Customer, status: int = 200, **context):
 
 
 @bp.route("/fleets/<int:customer_id>/portal-link/email", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_PORTAL_ACCESS)
 def email_fleet_link(customer_id: int):
     fleet = _fleet_or_404(customer_id)
     form = FleetLinkEmailForm()
@@ -204,7 +203,7 @@ def email_fleet_link(customer_id: int):
 
 
 @bp.route("/fleets/<int:customer_id>/portal", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_PORTAL_ACCESS)
 def fleet_portal(customer_id: int):
     fleet = _fleet_or_404(customer_id)
     form = FleetPortalForm()

@@ -1,5 +1,5 @@
 """Invoices in the back office: list, author drafts with line items, send, record
-payments, void, PDF. Owners and dispatchers only (technicians see no money)."""
+payments, void, PDF (manage_invoices, send_invoices, record_payments)."""
 
 from decimal import Decimal
 
@@ -11,13 +11,13 @@ from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import (
     BillingTerms,
+    Capability,
     Customer,
     Invoice,
     InvoiceStatus,
     Job,
     Payment,
     PaymentMethod,
-    StaffRole,
 )
 from ...query_args import page_number
 from ...services import documents, invoices
@@ -31,10 +31,9 @@ from ...services.billing import (
 )
 from ...services.clock import company_today
 from . import bp
-from .access import get_for_company_or_404, require_roles
+from .access import get_for_company_or_404, require
 from .billing_forms import InvoiceForm, PaymentForm, VoidForm
 
-OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
 PER_PAGE = 50
 STATUS_FILTERS = ("all", "draft", "open", "overdue", "paid", "void")
 
@@ -65,7 +64,7 @@ def load_invoice_or_404(invoice_id: int) -> Invoice:
 
 
 @bp.get("/invoices", endpoint="invoices")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_INVOICES)
 def invoices_index():
     status = request.args.get("status", "all")
     if status not in STATUS_FILTERS:
@@ -123,7 +122,7 @@ def _invoice_form(invoice: Invoice | None = None, customer_id: int | None = None
 
 
 @bp.route("/invoices/new", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_INVOICES)
 def invoice_new():
     job = None
     if request.args.get("job_id", type=int):
@@ -153,7 +152,7 @@ def invoice_new():
 
 
 @bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_INVOICES)
 def invoice_edit(invoice_id: int):
     invoice = load_invoice_or_404(invoice_id)
     if invoice.status != InvoiceStatus.DRAFT:
@@ -193,13 +192,13 @@ def _detail(invoice: Invoice, status: int = 200, payment_form=None, void_form=No
 
 
 @bp.get("/invoices/<int:invoice_id>")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_INVOICES)
 def invoice_detail(invoice_id: int):
     return _detail(load_invoice_or_404(invoice_id))
 
 
 @bp.post("/invoices/<int:invoice_id>/send")
-@require_roles(*OFFICE)
+@require(Capability.SEND_INVOICES)
 def invoice_send(invoice_id: int):
     invoice = load_invoice_or_404(invoice_id)
     try:
@@ -214,7 +213,7 @@ def invoice_send(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/payments")
-@require_roles(*OFFICE)
+@require(Capability.RECORD_PAYMENTS)
 def invoice_record_payment(invoice_id: int):
     invoice = load_invoice_or_404(invoice_id)
     form = PaymentForm()
@@ -239,7 +238,7 @@ def invoice_record_payment(invoice_id: int):
 
 
 @bp.post("/invoices/<int:invoice_id>/void")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_INVOICES)
 def invoice_void(invoice_id: int):
     invoice = load_invoice_or_404(invoice_id)
     form = VoidForm()
@@ -257,7 +256,7 @@ def invoice_void(invoice_id: int):
 
 
 @bp.get("/invoices/<int:invoice_id>.pdf")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_INVOICES)
 def invoice_pdf(invoice_id: int):
     invoice = load_invoice_or_404(invoice_id)
     return documents.pdf_response(documents.invoice_pdf(invoice), f"invoice-{invoice.number}.pdf")

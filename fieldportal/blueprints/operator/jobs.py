@@ -18,13 +18,13 @@ from ...extensions import db
 from ...htmx import is_fragment_request, redirect_after_post, render
 from ...models import (
     Asset,
+    Capability,
     Customer,
     Job,
     JobStatus,
     JobStatusChange,
     JobType,
     Site,
-    StaffRole,
     StaffUser,
     Vehicle,
 )
@@ -44,11 +44,8 @@ from ...services.jobs import (
     update_job,
 )
 from . import bp
-from .access import get_for_company_or_404, require_roles
+from .access import get_for_company_or_404, require
 from .forms import ChoiceField
-
-EVERYONE = (StaffRole.OWNER, StaffRole.DISPATCHER, StaffRole.TECHNICIAN)
-OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
 
 
 def to_utc(value: datetime | None) -> datetime | None:
@@ -192,7 +189,7 @@ def _fill_choices(form: JobForm, customer: Customer) -> None:
 
 
 @bp.route("/jobs")
-@require_roles(*EVERYONE)
+@require(Capability.WORK_JOBS)
 def jobs():
     query = JobQuery.from_args(request.args)
     context = {"result": job_list(g.company, query), "status_labels": STATUS_LABELS}
@@ -209,7 +206,7 @@ def jobs():
 
 
 @bp.route("/jobs/new", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.PLAN_JOBS)
 def new_job():
     picker = CustomerPickForm(request.args)
     customers = db.session.execute(
@@ -288,13 +285,13 @@ def _detail(job: Job, status: int = 200, **forms):
 
 
 @bp.route("/jobs/<int:job_id>")
-@require_roles(*EVERYONE)
+@require(Capability.WORK_JOBS)
 def job_detail(job_id: int):
     return _detail(_load_job(job_id))
 
 
 @bp.route("/jobs/<int:job_id>/edit", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.PLAN_JOBS)
 def edit_job(job_id: int):
     job = _load_job(job_id)
     form = JobForm(obj=job) if request.method == "GET" else JobForm()
@@ -334,7 +331,7 @@ def _apply(job: Job, action, form_key: str, form, success: str) -> object:
 
 
 @bp.route("/jobs/<int:job_id>/schedule", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.PLAN_JOBS)
 def schedule_job_view(job_id: int):
     job = _load_job(job_id)
     form = ScheduleForm()
@@ -347,7 +344,7 @@ def schedule_job_view(job_id: int):
 
 
 @bp.route("/jobs/<int:job_id>/assign", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.PLAN_JOBS)
 def assign_job_view(job_id: int):
     job = _load_job(job_id)
     form = AssignForm()
@@ -365,7 +362,7 @@ def assign_job_view(job_id: int):
 
 
 @bp.route("/jobs/<int:job_id>/status", methods=["POST"])
-@require_roles(*EVERYONE)
+@require(Capability.WORK_JOBS)
 def job_status(job_id: int):
     job = _load_job(job_id)
     form = StatusForm()
@@ -383,7 +380,7 @@ def job_status(job_id: int):
 
 
 @bp.route("/jobs/<int:job_id>/complete", methods=["POST"])
-@require_roles(*EVERYONE)
+@require(Capability.WORK_JOBS)
 def complete_job_view(job_id: int):
     job = _load_job(job_id)
     form = CompleteForm()

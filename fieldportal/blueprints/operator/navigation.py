@@ -1,30 +1,23 @@
-"""The operator navigation: a link appears only when its page exists and the role may see it."""
+"""The operator navigation: a link appears only when its page exists and the signed-in
+staff member may open it (the capability its view requires, see access.require)."""
 
-from flask import current_app
+from ...models import StaffUser
+from .access import may_open
 
-from ...models import StaffRole
-
-EVERYONE = (StaffRole.OWNER, StaffRole.DISPATCHER, StaffRole.TECHNICIAN)
-OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
-
-# (endpoint, label, roles allowed)
+# (endpoint, label)
 NAV_ITEMS = [
-    ("operator.home", "Home", EVERYONE),
-    ("operator.fleets", "Fleet accounts", OFFICE),
-    ("operator.customers", "Customers", OFFICE),
-    ("operator.jobs", "Jobs", EVERYONE),
-    ("operator.inbox", "Requests", OFFICE),
-    ("operator.quotes", "Quotes", OFFICE),
-    ("operator.invoices", "Invoices", OFFICE),
-    ("operator.reports", "Reports", EVERYONE),
-    ("operator.outbox", "Outbox", OFFICE),
-    ("operator.settings", "Settings", (StaffRole.OWNER,)),
+    ("operator.home", "Home"),
+    ("operator.fleets", "Fleet accounts"),
+    ("operator.customers", "Customers"),
+    ("operator.jobs", "Jobs"),
+    ("operator.inbox", "Requests"),
+    ("operator.quotes", "Quotes"),
+    ("operator.invoices", "Invoices"),
+    ("operator.reports", "Reports"),
+    ("operator.outbox", "Outbox"),
+    ("operator.settings", "Settings"),
 ]
 
 
-def nav_items_for(role: StaffRole) -> list[tuple[str, str]]:
-    return [
-        (endpoint, label)
-        for endpoint, label, roles in NAV_ITEMS
-        if role in roles and endpoint in current_app.view_functions
-    ]
+def nav_items_for(staff: StaffUser) -> list[tuple[str, str]]:
+    return [(endpoint, label) for endpoint, label in NAV_ITEMS if may_open(staff, endpoint)]

@@ -5,17 +5,16 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
-from ...models import OutboxEmail, OutboxStatus, StaffRole
+from ...models import Capability, OutboxEmail, OutboxStatus
 from ...query_args import page_number
 from ...services import audit
 from ...services.mailer import without_inline_styles
 from ...services.outbox_delivery import retry
 from ...services.outbox_secrets import SecretUnavailable
 from . import bp
-from .access import get_for_company_or_404, require_roles
+from .access import get_for_company_or_404, require
 
 PAGE_SIZE = 50
-OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
 
 
 def _listing(status: str, kind: str, recipient: str, page: int):
@@ -39,7 +38,7 @@ def _listing(status: str, kind: str, recipient: str, page: int):
 
 
 @bp.route("/outbox")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_OUTBOX)
 def outbox():
     args = request.args
     filters = {
@@ -79,13 +78,13 @@ def _show(email: OutboxEmail, status: int = 200, problem: str | None = None):
 
 
 @bp.route("/outbox/<int:email_id>")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_OUTBOX)
 def outbox_email(email_id):
     return _show(get_for_company_or_404(OutboxEmail, email_id))
 
 
 @bp.route("/outbox/<int:email_id>/retry", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_OUTBOX)
 def retry_outbox_email(email_id):
     email = get_for_company_or_404(OutboxEmail, email_id)
     if email.status not in (OutboxStatus.FAILED, OutboxStatus.NOT_SENT):

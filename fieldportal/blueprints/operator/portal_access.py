@@ -9,14 +9,12 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
-from ...models import Contact, StaffRole
+from ...models import Capability, Contact
 from ...services import audit, portal_auth
 from ...services.portal_access_admin import access_overview, end_all_access
 from ..view_as import VIEW_AS_KEY
 from . import bp
-from .access import get_for_company_or_404, require_roles
-
-OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
+from .access import get_for_company_or_404, require
 
 
 class PinForm(FlaskForm):
@@ -57,13 +55,13 @@ def _back(contact: Contact):
 
 
 @bp.route("/customers/<int:customer_id>/contacts/<int:contact_id>/access")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_PORTAL_ACCESS)
 def contact_access(customer_id, contact_id):
     return _page(_contact(customer_id, contact_id))
 
 
 @bp.route("/customers/<int:customer_id>/contacts/<int:contact_id>/access/link", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_PORTAL_ACCESS)
 def send_contact_link(customer_id, contact_id):
     contact = _contact(customer_id, contact_id)
     if not contact.email:
@@ -77,7 +75,7 @@ def send_contact_link(customer_id, contact_id):
 @bp.route(
     "/customers/<int:customer_id>/contacts/<int:contact_id>/access/activation", methods=["POST"]
 )
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_PORTAL_ACCESS)
 def send_contact_activation(customer_id, contact_id):
     contact = _contact(customer_id, contact_id)
     if not contact.email:
@@ -89,7 +87,7 @@ def send_contact_activation(customer_id, contact_id):
 
 
 @bp.route("/customers/<int:customer_id>/contacts/<int:contact_id>/access/pin", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_PORTAL_ACCESS)
 def set_contact_pin(customer_id, contact_id):
     contact = _contact(customer_id, contact_id)
     form = PinForm()
@@ -114,7 +112,7 @@ def set_contact_pin(customer_id, contact_id):
 
 
 @bp.route("/customers/<int:customer_id>/contacts/<int:contact_id>/access/end", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_PORTAL_ACCESS)
 def end_contact_access(customer_id, contact_id):
     contact = _contact(customer_id, contact_id)
     ended = end_all_access(contact, by=g.staff)
@@ -124,7 +122,7 @@ def end_contact_access(customer_id, contact_id):
 
 
 @bp.route("/customers/<int:customer_id>/contacts/<int:contact_id>/view-as", methods=["POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_PORTAL_ACCESS)
 def view_as_contact(customer_id, contact_id):
     """Open the portal exactly as this contact sees it, read-only (audited)."""
     contact = _contact(customer_id, contact_id)

@@ -1,5 +1,5 @@
 """Quotes in the back office: list, author drafts, send, see the customer's decision
-record, convert an accepted quote to a job, PDF. Owners and dispatchers only."""
+record, convert an accepted quote to a job, PDF (manage_quotes)."""
 
 from flask import abort, flash, g, request, url_for
 from sqlalchemy import func, select
@@ -7,17 +7,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
-from ...models import Customer, Quote, QuoteDecision, QuoteStatus, StaffRole
+from ...models import Capability, Customer, Quote, QuoteDecision, QuoteStatus
 from ...query_args import page_number
 from ...services import documents, quotes
 from ...services.billing import ppm_to_percent
 from ...services.clock import company_today
 from . import bp
-from .access import get_for_company_or_404, require_roles
+from .access import get_for_company_or_404, require
 from .billing_forms import QuoteForm
 from .invoices import customer_choices
 
-OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
 PER_PAGE = 50
 STATUS_FILTERS = ("all", *[status.value for status in QuoteStatus])
 
@@ -39,7 +38,7 @@ def load_quote_or_404(quote_id: int) -> Quote:
 
 
 @bp.get("/quotes", endpoint="quotes")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_QUOTES)
 def quotes_index():
     status = request.args.get("status", "all")
     if status not in STATUS_FILTERS:
@@ -91,7 +90,7 @@ def _quote_form(quote: Quote | None = None, customer_id: int | None = None) -> Q
 
 
 @bp.route("/quotes/new", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_QUOTES)
 def quote_new():
     form = _quote_form(customer_id=request.args.get("customer_id", type=int))
     if request.method == "POST" and form.validate():
@@ -113,7 +112,7 @@ def quote_new():
 
 
 @bp.route("/quotes/<int:quote_id>/edit", methods=["GET", "POST"])
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_QUOTES)
 def quote_edit(quote_id: int):
     quote = load_quote_or_404(quote_id)
     if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.CHANGES_REQUESTED):
@@ -147,13 +146,13 @@ def _detail(quote: Quote, status: int = 200):
 
 
 @bp.get("/quotes/<int:quote_id>")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_QUOTES)
 def quote_detail(quote_id: int):
     return _detail(load_quote_or_404(quote_id))
 
 
 @bp.post("/quotes/<int:quote_id>/send")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_QUOTES)
 def quote_send(quote_id: int):
     quote = load_quote_or_404(quote_id)
     try:
@@ -168,7 +167,7 @@ def quote_send(quote_id: int):
 
 
 @bp.post("/quotes/<int:quote_id>/convert")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_QUOTES)
 def quote_convert(quote_id: int):
     quote = load_quote_or_404(quote_id)
     try:
@@ -183,7 +182,7 @@ def quote_convert(quote_id: int):
 
 
 @bp.get("/quotes/<int:quote_id>.pdf")
-@require_roles(*OFFICE)
+@require(Capability.MANAGE_QUOTES)
 def quote_pdf(quote_id: int):
     quote = load_quote_or_404(quote_id)
     rendered = documents.quote_pdf(quote, company_today(g.company))

@@ -1,5 +1,5 @@
-"""Reports in the back office: every role may read and write drafts (no money here);
-owners and dispatchers approve. Also the operator's PDFs of jobs, vehicles and
+"""Reports in the back office: drafts written and read (write_reports, no money here) and
+approved (approve_reports). Also the operator's PDFs of jobs, vehicles and
 customers: job sheet, vehicle service history, statement of account."""
 
 from datetime import timedelta
@@ -12,17 +12,15 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
-from ...models import Customer, Job, Report, ReportKind, ReportStatus, StaffRole, Vehicle
+from ...models import Capability, Customer, Job, Report, ReportKind, ReportStatus, Vehicle
 from ...query_args import page_number
 from ...services import documents, reports
 from ...services.clock import company_today
 from . import bp
-from .access import get_for_company_or_404, require_roles
+from .access import get_for_company_or_404, require
 from .billing_forms import NoNulForm
 from .invoices import customer_choices
 
-OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
-EVERYONE = (*OFFICE, StaffRole.TECHNICIAN)
 PER_PAGE = 50
 
 
@@ -54,7 +52,7 @@ def load_report_or_404(report_id: int) -> Report:
 
 
 @bp.get("/reports", endpoint="reports")
-@require_roles(*EVERYONE)
+@require(Capability.WRITE_REPORTS)
 def reports_index():
     status = request.args.get("status", "all")
     page = page_number(request.args)
@@ -83,7 +81,7 @@ def reports_index():
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
-@require_roles(*EVERYONE)
+@require(Capability.WRITE_REPORTS)
 def report_new():
     job = None
     if request.args.get("job_id", type=int):
@@ -115,7 +113,7 @@ def report_new():
 
 
 @bp.route("/reports/<int:report_id>/edit", methods=["GET", "POST"])
-@require_roles(*EVERYONE)
+@require(Capability.WRITE_REPORTS)
 def report_edit(report_id: int):
     report = load_report_or_404(report_id)
     form = ReportForm(obj=report if request.method != "POST" else None)
@@ -143,13 +141,13 @@ def report_edit(report_id: int):
 
 
 @bp.get("/reports/<int:report_id>")
-@require_roles(*EVERYONE)
+@require(Capability.WRITE_REPORTS)
 def report_detail(report_id: int):
     return render(page="operator/reports/detail.html", report=load_report_or_404(report_id))
 
 
 @bp.post("/reports/<int:report_id>/approve")
-@require_roles(*OFFICE)
+@require(Capability.APPROVE_REPORTS)
 def report_approve(report_id: int):
     report = load_report_or_404(report_id)
     try:
@@ -166,21 +164,21 @@ def report_approve(report_id: int):
 
 
 @bp.get("/reports/<int:report_id>.pdf")
-@require_roles(*EVERYONE)
+@require(Capability.WRITE_REPORTS)
 def report_pdf(report_id: int):
     report = load_report_or_404(report_id)
     return documents.pdf_response(documents.report_pdf(report), f"report-{report.number}.pdf")
 
 
 @bp.get("/jobs/<int:job_id>/sheet.pdf")
-@require_roles(*EVERYONE)
+@require(Capability.WORK_JOBS)
 def job_sheet_pdf(job_id: int):
     job = get_for_company_or_404(Job, job_id)
     return documents.pdf_response(documents.job_sheet_pdf(job), f"job-{job.number}.pdf")
 
 
 @bp.get("/vehicles/<int:vehicle_id>/history.pdf")
-@require_roles(*EVERYONE)
+@require(Capability.WORK_JOBS)
 def vehicle_history_pdf(vehicle_id: int):
     vehicle = get_for_company_or_404(Vehicle, vehicle_id)
     return documents.pdf_response(
@@ -189,7 +187,7 @@ def vehicle_history_pdf(vehicle_id: int):
 
 
 @bp.get("/customers/<int:customer_id>/statement.pdf")
-@require_roles(*OFFICE)
+@require(Capability.SEE_MONEY)
 def customer_statement_pdf(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
     today = company_today(g.company)

@@ -12,22 +12,21 @@ refusal is the database's.
 from flask import abort, flash, g, request, send_from_directory, url_for
 
 from ...htmx import add_trigger, is_fragment_request, redirect_after_post, render
-from ...models import RequestPhoto, RequestStatus, ServiceRequest, StaffRole, Urgency
+from ...models import Capability, RequestPhoto, RequestStatus, ServiceRequest, Urgency
 from ...services import requests
 from ...services.errors import Invalid
 from ...services.request_photos import photo_folder, thumb_name
 from . import bp
-from .access import get_for_company_or_404, require_roles
+from .access import get_for_company_or_404, require
 from .forms import ApproveForm, DeclineForm, InboxFilters
 
-OFFICE = (StaffRole.OWNER, StaffRole.DISPATCHER)
 STATUS_FILTERS = {"pending": RequestStatus.PENDING, "approved": RequestStatus.APPROVED}
 STATUS_FILTERS |= {"declined": RequestStatus.DECLINED, "all": None}
 URGENCIES = {urgency.value: urgency for urgency in Urgency}
 
 
 @bp.get("/requests")
-@require_roles(*OFFICE)
+@require(Capability.APPROVE_REQUESTS)
 def inbox():
     filters = InboxFilters(request.args)
     filters.validate()
@@ -69,7 +68,7 @@ def _render_row(service_request: ServiceRequest, status: int = 200, **extra):
 
 
 @bp.get("/requests/<int:request_id>")
-@require_roles(*OFFICE)
+@require(Capability.APPROVE_REQUESTS)
 def request_detail(request_id: int):
     return _render_row(_load_row(request_id))
 
@@ -98,7 +97,7 @@ def _conflict(error: requests.AlreadyDecided):
 
 
 @bp.post("/requests/<int:request_id>/approve")
-@require_roles(*OFFICE)
+@require(Capability.APPROVE_REQUESTS)
 def request_approve(request_id: int):
     service_request = _load_row(request_id)
     form = ApproveForm()
@@ -119,7 +118,7 @@ def request_approve(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/decline")
-@require_roles(*OFFICE)
+@require(Capability.APPROVE_REQUESTS)
 def request_decline(request_id: int):
     service_request = _load_row(request_id)
     form = DeclineForm()
@@ -133,7 +132,7 @@ def request_decline(request_id: int):
 
 
 @bp.get("/requests/<int:request_id>/photos/<int:photo_id>/<any(full, thumb):variant>")
-@require_roles(*OFFICE)
+@require(Capability.APPROVE_REQUESTS)
 def request_photo(request_id: int, photo_id: int, variant: str):
     """A request's photo, only for staff of the request's company (else 404)."""
     photo = get_for_company_or_404(RequestPhoto, photo_id)
@@ -146,7 +145,7 @@ def request_photo(request_id: int, photo_id: int, variant: str):
 
 
 @bp.get("/requests/pending-count")
-@require_roles(*OFFICE)
+@require(Capability.APPROVE_REQUESTS)
 def requests_pending_count():
     """The pending-count badge alone; badges re-fetch it on ``requests-changed``."""
     return render(
@@ -156,7 +155,7 @@ def requests_pending_count():
 
 
 @bp.get("/requests/panel")
-@require_roles(*OFFICE)
+@require(Capability.APPROVE_REQUESTS)
 def requests_panel():
     """The pending-requests panel (count and newest few) other pages include."""
     return render(

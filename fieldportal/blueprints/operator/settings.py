@@ -1,4 +1,4 @@
-"""Settings (owner only): company profile, branding, portal, fleet defaults, staff."""
+"""Settings (manage_settings): company profile, branding, portal, fleet defaults, staff."""
 
 from zoneinfo import available_timezones
 
@@ -28,7 +28,14 @@ from wtforms.validators import (
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
-from ...models import ASSET_PORTAL_FIELDS, BillingTerms, LoginMethod, StaffRole, StaffUser
+from ...models import (
+    ASSET_PORTAL_FIELDS,
+    BillingTerms,
+    Capability,
+    LoginMethod,
+    StaffRole,
+    StaffUser,
+)
 from ...services.billing import parse_percent, percent_to_ppm, ppm_to_percent
 from ...services.settings import (
     SettingsError,
@@ -38,11 +45,10 @@ from ...services.settings import (
     update_staff,
 )
 from . import bp
-from .access import get_for_company_or_404, require_roles
+from .access import get_for_company_or_404, require
 from .billing_forms import TypedDecimalField
 from .forms import TERMS_LABELS, MultiCheckboxField, interval_field, none_if_blank, strip
 
-OWNER = (StaffRole.OWNER,)
 TIME_ZONES = sorted(available_timezones() - {"Factory", "localtime"})
 LOGIN_LABELS = {
     LoginMethod.MAGIC_LINK: "Email sign-in link",
@@ -179,7 +185,7 @@ def _settings_page(form=None, logo_form=None, status=200):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@require_roles(*OWNER)
+@require(Capability.MANAGE_SETTINGS)
 def settings():
     if request.method == "GET":
         return _settings_page()
@@ -193,7 +199,7 @@ def settings():
 
 
 @bp.route("/settings/logo", methods=["POST"])
-@require_roles(*OWNER)
+@require(Capability.MANAGE_SETTINGS)
 def upload_logo():
     form = LogoForm()
     if form.validate_on_submit():
@@ -222,7 +228,7 @@ def company_logo(filename: str):
 
 
 @bp.route("/settings/staff/new", methods=["GET", "POST"])
-@require_roles(*OWNER)
+@require(Capability.MANAGE_SETTINGS)
 def new_staff():
     form = NewStaffForm()
     if form.validate_on_submit():
@@ -253,7 +259,7 @@ def new_staff():
 
 
 @bp.route("/settings/staff/<int:staff_id>", methods=["GET", "POST"])
-@require_roles(*OWNER)
+@require(Capability.MANAGE_SETTINGS)
 def edit_staff(staff_id: int):
     staff = get_for_company_or_404(StaffUser, staff_id)
     form = EditStaffForm(obj=staff)
