@@ -145,3 +145,109 @@ def test_customer_request_with_photo_approved_inline_by_staff(browser: Browser, 
     staff_problems.assert_none()
     customer_context.close()
     staff_context.close()
+
+
+MEGABYTE = 1024 * 1024
+
+
+def phone_photo(path, orientation: int = 1) -> None:
+    """A 12-megapixel JPEG of about 4 MB, like a phone camera's (EXIF orientation given)."""
+    size = (4032, 3024)
+    gradient = Image.linear_gradient("L").resize(size)
+    rings = Image.radial_gradient("L").resize(size)
+    grain = Image.effect_noise(size, 40)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.merge("RGB", (gradient, rings, grain)).save(path, "JPEG", quality=92, exif=exif)
+
+
+def fill_request_form(page: Page, description: str) -> None:
+    site = page.get_by_label("Site")
+    if site.count() and site.locator("option[value='']").count():
+        site.select_option(index=1)
+    service = page.get_by_label("Service")
+    if service.count():
+        service.select_option(index=1)
+    page.get_by_label("What do you need?").fill(description)
+
+
+def stored_photos(live_server, description: str) -> list[tuple[int, int, tuple[int, int]]]:
+    """(width, height) recorded, and the size of the stored file, of each photo of the
+    request with ``description``."""
+    from fieldportal.extensions import db
+    from fieldportal.models import ServiceRequest
+    from fieldportal.services.request_photos import photo_folder
+
+    with live_server.app.app_context():
+        request = db.session.scalars(
+            db.select(ServiceRequest).where(ServiceRequest.description == description)
+        ).one()
+        result = []
+        for photo in sorted(request.photos, key=lambda p: p.id):
+            with Image.open(photo_folder() / photo.filename) as stored:
+                result.append((photo.width, photo.height, stored.size))
+        return result
+
+
+def request_count(live_server) -> int:
+    from fieldportal.extensions import db
+    from fieldportal.models import ServiceRequest
+
+    with live_server.app.app_context():
+        return db.session.scalar(db.select(db.func.count(ServiceRequest.id)))
+
+
+def test_four_phone_photos_are_shrunk_in_the_browser_and_fit(
+    browser: Browser, live_server, tmp_path
+):
+    photos = [tmp_path / f"IMG_{n}.jpg" for n in range(4)]
+    for n, path in enumerate(photos):
+        phone_photo(path, orientation=6 if n == 3 else 1)  # the last one held upright
+    assert sum(path.stat().st_size for path in photos) > 12 * MEGABYTE  # too large as they are
+
+    description = "E2E: four photos of the dented tail lift"
+    context = portal_context(browser, live_server, "fleet@acme.example")
+    page = context.new_page()
+    problems = PageProblems(page)
+    page.goto("/portal/acme/requests/new")
+    fill_request_form(page, description)
+    page.get_by_label("Photos").set_input_files(photos)
+    expect(page.locator("#photos-status")).to_have_text(
+        re.compile(r"^4 photos ready to send \(\d+\.\d MB\)\.$")
+    )
+    page.get_by_role("button", name="Send request").click()
+
+    expect(page).to_have_url(re.compile(r"/portal/acme/requests$"))
+    expect(page.get_by_text(re.compile(r"Thanks — request #\d+ was sent"))).to_be_visible()
+    landscape = (2048, 1536, (2048, 1536))
+    assert stored_photos(live_server, description) == [landscape] * 3 + [(1536, 2048, (1536, 2048))]
+    problems.assert_none()
+    context.close()
+
+
+def test_without_javascript_a_too_large_upload_gets_the_company_page_saying_the_limit(
+    browser: Browser, live_server, tmp_path
+):
+    photos = [tmp_path / f"IMG_{n}.jpg" for n in range(3)]
+    for path in photos:
+        phone_photo(path)
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, is_mobile=True, java_script_enabled=False
+    )
+    page = context.new_page()
+    problems = PageProblems(page)
+    problems.allow(413, "/requests/new")
+    portal_password_sign_in(page, "fleet@acme.example", PORTAL_PASSWORD)
+    page.goto("/portal/acme/requests/new")
+    before = request_count(live_server)
+    fill_request_form(page, "E2E: sent without JavaScript")
+    page.get_by_label("Photos").set_input_files(photos)
+    page.get_by_role("button", name="Send request").click()
+
+    expect(page.get_by_role("heading", name="Too large")).to_be_visible()
+    expect(page.get_by_text("larger than 10 MB, the most we accept at once")).to_be_visible()
+    expect(page.locator(".portal-header")).to_contain_text("Acme Mobile Mechanics")
+    # (No axe or layout checks here: they run scripts in the page, which this one forbids.)
+    assert request_count(live_server) == before
+    problems.assert_none()
+    context.close()
