@@ -6,8 +6,9 @@ customers, so a page costs the same number of queries for 10 fleets or 5,000.
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, nulls_last, select
+from sqlalchemy import Select, func, nulls_last, select
 
 from ..extensions import db
 from ..models import (
@@ -25,7 +26,7 @@ from . import audit
 from .auth_sessions import end_sessions
 from .billing import invoiced_of_customer, month_to_date_bounds, open_ar_of_customer
 from .clock import company_today
-from .intervals import overdue_clause, vehicle_service_status
+from .intervals import ServiceStatus, overdue_clause, vehicle_service_status
 
 FLEETS_PER_PAGE = 25
 SORT_COLUMNS = ("name", "vehicles", "overdue", "next_job", "mtd", "ar")
@@ -218,32 +219,38 @@ def fleet_index(company: Company, query: FleetQuery, per_page: int = FLEETS_PER_
     return FleetPage(rows, total, page, pages, query, per_page)
 
 
-@dataclass(frozen=True)
-class VehicleWithStatus:
+class VehicleWithStatus(NamedTuple):
     vehicle: Vehicle
-    status: object
+    status: ServiceStatus
 
 
-def vehicles_with_status(company: Company, fleet: Customer) -> list[VehicleWithStatus]:
-    """The fleet's active vehicles, each with its service status (THE interval rule)."""
-    today = company_today(company)
-    vehicles = db.session.scalars(
-        select(Vehicle)
-        .where(
-            Vehicle.customer_id == fleet.id,
-            Vehicle.company_id == company.id,
-            Vehicle.active.is_(True),
-        )
-        .order_by(Vehicle.make, Vehicle.model, Vehicle.plate, Vehicle.id)
-    ).all()
+def service_status(
+    company: Company, vehicle: Vehicle, fleet: Customer | None = None
+) -> ServiceStatus:
+    """One vehicle's service status today in the company's zone (THE interval rule)."""
+    return vehicle_service_status(
+        vehicle,
+        company_today(company),
+        fleet=fleet or vehicle.customer,
+        due_soon_percent=company.due_soon_percent,
+    )
+
+
+def vehicles_with_status(
+    company: Company, fleet: Customer, vehicles: Select | None = None, *, inactive: bool = False
+) -> list[VehicleWithStatus]:
+    """The fleet's vehicles (active ones unless ``inactive``), each with its service
+    status; ``vehicles`` narrows them (the portal passes its site-scoped select)."""
+    query = select(Vehicle) if vehicles is None else vehicles
+    query = query.where(Vehicle.company_id == company.id, Vehicle.customer_id == fleet.id)
+    if not inactive:
+        query = query.where(Vehicle.active.is_(True))
+    query = query.order_by(
+        Vehicle.active.desc(), Vehicle.make, Vehicle.model, Vehicle.plate, Vehicle.id
+    )
     return [
-        VehicleWithStatus(
-            vehicle,
-            vehicle_service_status(
-                vehicle, today, fleet=fleet, due_soon_percent=company.due_soon_percent
-            ),
-        )
-        for vehicle in vehicles
+        VehicleWithStatus(vehicle, service_status(company, vehicle, fleet))
+        for vehicle in db.session.scalars(query)
     ]
 
 

@@ -18,7 +18,7 @@ from ..models import (
 )
 from .billing import open_ar_cents
 from .clock import company_today
-from .intervals import ServiceStatus, vehicle_service_status
+from .fleets import VehicleWithStatus, vehicles_with_status
 from .quotes import awaiting_clause
 from .site_scope import limit_to_sites, scoped_site_ids
 
@@ -28,7 +28,7 @@ UPCOMING_LIMIT = 5
 @dataclass(frozen=True)
 class DashboardSummary:
     upcoming_jobs: list[Job]
-    overdue_vehicles: list[tuple[Vehicle, ServiceStatus]]
+    overdue_vehicles: list[VehicleWithStatus]
     open_balance_cents: int | None
     quotes_awaiting: int | None
 
@@ -58,18 +58,12 @@ def dashboard_summary(company: Company, customer: Customer, principal) -> Dashbo
 
     overdue = []
     if principal.may(PortalPermission.VEHICLES):
-        today = company_today(company)
-        query = select(Vehicle).where(
-            Vehicle.company_id == company.id,
-            Vehicle.customer_id == customer.id,
-            Vehicle.active.is_(True),
-        )
-        for vehicle in db.session.scalars(_site_filter(query, Vehicle, principal)):
-            status = vehicle_service_status(
-                vehicle, today, fleet=customer, due_soon_percent=company.due_soon_percent
-            )
-            if status.is_overdue:
-                overdue.append((vehicle, status))
+        scoped = _site_filter(select(Vehicle), Vehicle, principal)
+        overdue = [
+            item
+            for item in vehicles_with_status(company, customer, scoped)
+            if item.status.is_overdue
+        ]
 
     balance = None
     if company.show_invoices and principal.may(PortalPermission.INVOICES):

@@ -24,7 +24,7 @@ from ..models import (
     Vehicle,
 )
 from .clock import day_bounds_utc
-from .intervals import ServiceStatus, vehicle_service_status
+from .intervals import ServiceStatus
 
 # The order a customer cares about: what is happening now first.
 ACTIVE_ORDER = [
@@ -121,29 +121,6 @@ def invoice_totals(job_ids: list[int]) -> dict[int, int]:
         .group_by(Invoice.job_id)
     )
     return dict(rows.all())
-
-
-@dataclass(frozen=True)
-class VehicleSummary:
-    vehicle: Vehicle
-    status: ServiceStatus
-
-
-def vehicles_with_status(
-    company: Company, scoped_vehicles, customer, today: date
-) -> list[VehicleSummary]:
-    query = scoped_vehicles.where(Vehicle.active.is_(True)).order_by(
-        Vehicle.make, Vehicle.model, Vehicle.plate
-    )
-    return [
-        VehicleSummary(
-            vehicle,
-            vehicle_service_status(
-                vehicle, today, fleet=customer, due_soon_percent=company.due_soon_percent
-            ),
-        )
-        for vehicle in db.session.scalars(query)
-    ]
 
 
 def forecast_due_date(vehicle: Vehicle, status: ServiceStatus, today: date) -> date | None:

@@ -19,6 +19,7 @@ from ...models import (
     Vehicle,
 )
 from ...query_args import page_number
+from ...services import fleets
 from ...services.clock import company_today
 from ...services.customers import (
     CustomerRuleError,
@@ -36,7 +37,6 @@ from ...services.customers import (
     update_customer,
 )
 from ...services.fleets import escape_like
-from ...services.intervals import vehicle_service_status
 from . import bp
 from .access import get_for_company_or_404, require
 from .forms import (
@@ -139,12 +139,6 @@ def new_customer():
 @require(Capability.MANAGE_CUSTOMERS)
 def customer_detail(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
-    today = company_today(g.company)
-    vehicles = db.session.scalars(
-        select(Vehicle)
-        .where(Vehicle.customer_id == customer.id, Vehicle.company_id == g.company.id)
-        .order_by(Vehicle.active.desc(), Vehicle.make, Vehicle.model, Vehicle.id)
-    ).all()
     asset_q = (request.args.get("asset_q") or "").replace("\x00", "").strip()[:60]
     asset_query = (
         select(Asset)
@@ -191,15 +185,7 @@ def customer_detail(customer_id: int):
         customer=customer,
         contacts=contacts,
         sites=customer.sites,
-        vehicles=[
-            (
-                v,
-                vehicle_service_status(
-                    v, today, fleet=customer, due_soon_percent=g.company.due_soon_percent
-                ),
-            )
-            for v in vehicles
-        ],
+        vehicles=fleets.vehicles_with_status(g.company, customer, inactive=True),
         assets=assets,
         asset_q=asset_q,
         job_types_form=job_types_form,
@@ -445,12 +431,7 @@ def vehicle_detail(vehicle_id: int):
         .order_by(OdometerReading.recorded_at.desc(), OdometerReading.id.desc())
         .limit(100)
     ).all()
-    service_status = vehicle_service_status(
-        vehicle,
-        company_today(g.company),
-        fleet=vehicle.customer,
-        due_soon_percent=g.company.due_soon_percent,
-    )
+    service_status = fleets.service_status(g.company, vehicle)
     return render(
         page="operator/customers/vehicle.html",
         vehicle=vehicle,

@@ -5,10 +5,9 @@ from sqlalchemy import select
 
 from ...htmx import render
 from ...models import Job, PortalPermission, Vehicle
-from ...services import documents
+from ...services import documents, fleets
 from ...services.clock import company_today
-from ...services.intervals import vehicle_service_status
-from ...services.portal_records import forecast_due_date, vehicle_history, vehicles_with_status
+from ...services.portal_records import forecast_due_date, vehicle_history
 from . import bp
 from .access import customer_scope, get_for_customer_or_404, require_permission
 
@@ -16,12 +15,11 @@ from .access import customer_scope, get_for_customer_or_404, require_permission
 @bp.route("/vehicles")
 @require_permission(PortalPermission.VEHICLES)
 def vehicles():
-    today = company_today(g.company)
     return render(
         "portal/vehicles.html",
         fragment="partials/portal/_vehicles.html",
-        vehicles=vehicles_with_status(
-            g.company, customer_scope(select(Vehicle), Vehicle), g.customer, today
+        vehicles=fleets.vehicles_with_status(
+            g.company, g.customer, customer_scope(select(Vehicle), Vehicle)
         ),
     )
 
@@ -31,9 +29,7 @@ def vehicles():
 def vehicle(vehicle_id):
     vehicle = get_for_customer_or_404(Vehicle, vehicle_id)
     today = company_today(g.company)
-    status = vehicle_service_status(
-        vehicle, today, fleet=g.customer, due_soon_percent=g.company.due_soon_percent
-    )
+    status = fleets.service_status(g.company, vehicle, g.customer)
     return render(
         "portal/vehicle.html",
         fragment="partials/portal/_vehicle.html",
