@@ -159,7 +159,7 @@ def main() -> None:
         ("Fleet index, page 40", "/fleets?page=40", BUDGET_MS),
         ("Fleet detail, largest fleet", f"/fleets/{fleet_id}", None),
     ]
-    if "operator.jobs" in app.view_functions:
+    if "operator.job_list" in app.view_functions:
         cases += [
             ("Jobs list, default", "/jobs", None),
             ("Jobs list, status completed, page 20", "/jobs?status=completed&page=20", None),
@@ -208,7 +208,7 @@ def main() -> None:
         ("Fleet detail history", f"/fleets/{fleet_id}?page=2", None),
         ("Pending-requests panel refresh", "/requests/panel", "/fleets"),
     ]
-    if "operator.jobs" in app.view_functions:
+    if "operator.job_list" in app.view_functions:
         fragments.append(("Jobs list table", "/jobs?page=2", None))
     portal_fragments = [
         ("Portal tab: jobs", "/portal/acme/jobs", None),

@@ -9,16 +9,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, nulls_last, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
+    Asset,
     Company,
     Customer,
     Job,
     JobStatus,
     JobStatusChange,
+    JobType,
     OdometerReading,
+    Site,
     StaffUser,
     Vehicle,
     utcnow,
@@ -26,12 +29,8 @@ from ..models import (
 from ..query_args import database_id, page_number
 from . import audit
 from .clock import company_today, day_bounds_utc
+from .errors import Invalid
 from .numbering import next_number
-
-
-class JobRuleError(ValueError):
-    """A change the job rules refuse; the message is shown to the person as is."""
-
 
 S = JobStatus
 # Where a job may go from each status (completion has its own service: complete_job).
@@ -83,21 +82,24 @@ def _stamp(job: Job, to_status: JobStatus, by: StaffUser | None) -> None:
             from_status=from_status,
             to_status=to_status,
             changed_at=job.status_changed_at,
-            changed_by_id=by.id if by else None,
+            changed_by=by,
         )
     )
 
 
 def check_window(start: datetime | None, end: datetime | None) -> None:
+    """A window has both ends or neither, and ends after it starts."""
     if (start is None) != (end is None):
-        raise JobRuleError("Give both the start and the end of the window, or neither.")
+        raise Invalid(
+            errors={"window_end": ["Give both the start and the end of the window, or neither."]}
+        )
     if start is not None and end <= start:
-        raise JobRuleError("The window must end after it starts.")
+        raise Invalid(errors={"window_end": ["The window must end after it starts."]})
 
 
 def create_job(company: Company, *, by: StaffUser, **fields) -> Job:
     """A new job numbered for the company: scheduled if a window is given (assigned if a
-    technician is too), else unscheduled. Raises JobRuleError for an impossible window."""
+    technician is too), else unscheduled. Raises Invalid for an impossible window."""
     check_window(fields.get("window_start"), fields.get("window_end"))
     job = Job(company_id=company.id, number=next_number(company.id, "job"), **fields)
     status = S.UNSCHEDULED
@@ -145,7 +147,7 @@ def update_job(job: Job, *, by: StaffUser, **fields) -> Job:
 def schedule_job(job: Job, start: datetime, end: datetime, *, by: StaffUser) -> Job:
     """Give the job a time window; an unscheduled job becomes scheduled."""
     if job.status in (S.COMPLETED, S.CANCELLED):
-        raise JobRuleError(f"A {STATUS_LABELS[job.status].lower()} job cannot be rescheduled.")
+        raise Invalid(f"A {STATUS_LABELS[job.status].lower()} job cannot be rescheduled.")
     check_window(start, end)
     job.window_start, job.window_end = start, end
     if job.status == S.UNSCHEDULED:
@@ -174,9 +176,9 @@ def is_our_technician(staff: StaffUser | None, company_id: int) -> bool:
 def assign_job(job: Job, technician: StaffUser | None, *, by: StaffUser) -> Job:
     """Assign (or unassign, with None) a technician; a scheduled job becomes assigned."""
     if job.status in (S.COMPLETED, S.CANCELLED):
-        raise JobRuleError(f"A {STATUS_LABELS[job.status].lower()} job cannot be reassigned.")
+        raise Invalid(f"A {STATUS_LABELS[job.status].lower()} job cannot be reassigned.")
     if technician is not None and not is_our_technician(technician, job.company_id):
-        raise JobRuleError("Choose one of your technicians.")
+        raise Invalid("Choose one of your technicians.")
     job.technician_id = technician.id if technician else None
     job.technician = technician
     if technician and job.status == S.SCHEDULED:
@@ -197,9 +199,9 @@ def assign_job(job: Job, technician: StaffUser | None, *, by: StaffUser) -> Job:
 def change_status(job: Job, to_status: JobStatus, *, by: StaffUser) -> Job:
     """Move the job to another status if the rules allow it; stamped and audited."""
     if to_status == S.COMPLETED:
-        raise JobRuleError("Complete a job with its odometer and the services performed.")
+        raise Invalid("Complete a job with its odometer and the services performed.")
     if to_status not in allowed_moves(job):
-        raise JobRuleError(
+        raise Invalid(
             f"A job that is {STATUS_LABELS[job.status].lower()} cannot become "
             f"{STATUS_LABELS[to_status].lower()}."
         )
@@ -222,17 +224,17 @@ def complete_job(
     """Complete the job. With a vehicle, the odometer is required, may not go backwards,
     and becomes the vehicle's odometer and last service (date in the company's zone)."""
     if not is_completable(job):
-        raise JobRuleError(f"A {STATUS_LABELS[job.status].lower()} job cannot be completed.")
+        raise Invalid(f"A {STATUS_LABELS[job.status].lower()} job cannot be completed.")
     if not (services_performed or "").strip():
-        raise JobRuleError("Say which services were performed.")
+        raise Invalid("Say which services were performed.")
     vehicle: Vehicle | None = job.vehicle
     if odometer is not None and odometer < 0:
-        raise JobRuleError("The odometer cannot be negative.")
+        raise Invalid("The odometer cannot be negative.")
     if vehicle is not None:
         if odometer is None:
-            raise JobRuleError("Enter the odometer reading at service.")
+            raise Invalid("Enter the odometer reading at service.")
         if odometer < vehicle.odometer:
-            raise JobRuleError(
+            raise Invalid(
                 f"The odometer cannot go backwards: the last reading was {vehicle.odometer:,}."
             )
         vehicle.odometer = odometer
@@ -262,6 +264,70 @@ def complete_job(
     )
     db.session.flush()
     return job
+
+
+# ---------------------------------------------------------------- what the pages show
+
+
+def detail_options() -> tuple:
+    """Loader options for a job's page: everything its panel shows."""
+    return (
+        joinedload(Job.customer),
+        joinedload(Job.vehicle),
+        joinedload(Job.site),
+        joinedload(Job.asset),
+        joinedload(Job.job_type),
+        joinedload(Job.technician),
+        selectinload(Job.status_changes).joinedload(JobStatusChange.changed_by),
+    )
+
+
+def assignable_staff(company_id: int) -> list[StaffUser]:
+    """The company's active staff by name: whom a job may be assigned to."""
+    return list(
+        db.session.scalars(
+            select(StaffUser)
+            .where(StaffUser.company_id == company_id, StaffUser.active.is_(True))
+            .order_by(StaffUser.name)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class JobFormOptions:
+    """What a job form for one customer may offer."""
+
+    sites: list[Site]
+    vehicles: list[Vehicle]
+    assets: list[Asset]
+    job_types: list[JobType]
+    staff: list[StaffUser]
+
+
+def form_options(customer: Customer) -> JobFormOptions:
+    """The customer's sites, vehicles and assets, the company's active job types and staff."""
+
+    def of_customer(model, order):
+        return list(
+            db.session.scalars(
+                select(model)
+                .where(model.customer_id == customer.id, model.company_id == customer.company_id)
+                .order_by(order)
+            )
+        )
+
+    job_types = db.session.scalars(
+        select(JobType)
+        .where(JobType.company_id == customer.company_id, JobType.active.is_(True))
+        .order_by(JobType.name)
+    )
+    return JobFormOptions(
+        sites=of_customer(Site, Site.name),
+        vehicles=of_customer(Vehicle, Vehicle.make),
+        assets=of_customer(Asset, Asset.asset_code),
+        job_types=list(job_types),
+        staff=assignable_staff(customer.company_id),
+    )
 
 
 JOBS_PER_PAGE = 25
@@ -387,3 +453,24 @@ def job_list(company: Company, query: JobQuery, per_page: int = JOBS_PER_PAGE) -
     )
     jobs = db.session.scalars(statement).unique().all()
     return JobPage(list(jobs), total, page, pages, query, per_page)
+
+
+@dataclass(frozen=True)
+class JobListView:
+    """The jobs page: one page of jobs and, for the filter form, staff and the customer
+    filtered on (None for a fragment, which shows only the table)."""
+
+    result: JobPage
+    technicians: list[StaffUser]
+    filter_customer: Customer | None
+
+
+def list_view(company: Company, query: JobQuery, *, with_filters: bool) -> JobListView:
+    customer = (
+        db.session.get(Customer, query.customer_id) if with_filters and query.customer_id else None
+    )
+    return JobListView(
+        result=job_list(company, query),
+        technicians=assignable_staff(company.id) if with_filters else [],
+        filter_customer=customer if customer and customer.company_id == company.id else None,
+    )

@@ -379,3 +379,22 @@ def test_a_job_goes_only_to_an_active_staff_member_of_the_company(
     assert job.technician_id is None
     assign_job(job, ours, by=owner)
     assert job.technician_id == ours.id and job.status == JobStatus.ASSIGNED
+
+
+def test_an_htmx_action_answers_the_changed_panel_without_reading_the_job_again(
+    staff_client, fleet, create, technician, count_queries
+):
+    job = create.job(fleet, JobStatus.SCHEDULED, title="Brakes")
+    job_id, technician_id = job.id, technician.id
+    db.session.flush()
+    db.session.expire_all()
+    with count_queries() as queries:
+        response = staff_client.post(
+            f"/jobs/{job_id}/assign", data={"technician_id": technician_id}, headers=HX
+        )
+    assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
+    text = text_of(response)
+    assert "Scheduled → Assigned by Olivia Owner" in text and "Theo Technician" in text
+    assert "Technician saved." in text
+    reads_of_the_job = [q for q in queries if q.lstrip().startswith("SELECT jobs.")]
+    assert len(reads_of_the_job) == 1, queries

@@ -250,7 +250,7 @@ FOUND = [
     ("portal.invoices_pay_several", {"invoice_id": "9" * 30}, 404),
     ("operator.request_approve", {"technician_id": "9" * 23}, 422),  # found on PostgreSQL
     (
-        "operator.new_job",
+        "operator.create_job",
         {"window_start": "9999-12-31T22:00", "window_end": "9999-12-31T23:59"},
         422,
     ),

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     EmailField,
     IntegerField,
     SelectField,
@@ -27,7 +28,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...models import BillingTerms, CustomerKind, DefectSeverity, DefectStatus, PortalPermission
+from ...models import (
+    BillingTerms,
+    CustomerKind,
+    DefectSeverity,
+    DefectStatus,
+    Job,
+    PortalPermission,
+    StaffUser,
+)
 from ..validators import DATABASE_ID, PAGE_NUMBER
 
 CHOOSE = "Choose one of the options listed."
@@ -364,14 +373,13 @@ class ApproveForm(FlaskForm):
                 self.start.errors.append("Pick a start time.")
         return not self.errors
 
-    def window(self, zone: str) -> tuple[datetime, datetime] | None:
+    def window(self, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
         """The chosen window as UTC datetimes (read in the company's zone), or None."""
         if not self.date.data:
             return None
-        local = ZoneInfo(zone)
-        start = datetime.combine(self.date.data, self.start.data, tzinfo=local)
+        start = datetime.combine(self.date.data, self.start.data, tzinfo=zone)
         end = (
-            datetime.combine(self.date.data, self.end.data, tzinfo=local)
+            datetime.combine(self.date.data, self.end.data, tzinfo=zone)
             if self.end.data
             else start + self.DEFAULT_WINDOW
         )
@@ -383,3 +391,135 @@ class DeclineForm(FlaskForm):
         csrf = False
 
     reason = TextAreaField()
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def to_utc(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A naive local datetime from a form, read in the company's zone, as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=zone).astimezone(UTC)
+
+
+def to_local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A stored UTC datetime as the naive local value a datetime-local input shows."""
+    return value.astimezone(zone).replace(tzinfo=None) if value else None
+
+
+def plausible_year(form, field):
+    """Refuse years no job is booked in (9999-12-31 would overflow converting to UTC)."""
+    if field.data and not 2000 <= field.data.year <= 2999:
+        raise ValidationError("Enter a date between the years 2000 and 2999.")
+
+
+def staff_choices(staff: list[StaffUser]) -> list[tuple[int | None, str]]:
+    return [(None, "Unassigned")] + [(s.id, f"{s.name} ({s.role.value})") for s in staff]
+
+
+class WindowMixin:
+    window_start = DateTimeLocalField(
+        "Window starts", format="%Y-%m-%dT%H:%M", validators=[Optional(), plausible_year]
+    )
+    window_end = DateTimeLocalField(
+        "Window ends", format="%Y-%m-%dT%H:%M", validators=[Optional(), plausible_year]
+    )
+
+    def validate_window_end(self, field):
+        start, end = self.window_start.data, field.data
+        if (start is None) != (end is None):
+            raise ValidationError("Give both the start and the end of the window, or neither.")
+        if start and end and end <= start:
+            raise ValidationError("The window must end after it starts.")
+
+    def show_window(self, job: Job, zone: ZoneInfo) -> None:
+        self.window_start.data = to_local(job.window_start, zone)
+        self.window_end.data = to_local(job.window_end, zone)
+
+    def window(self, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+        return to_utc(self.window_start.data, zone), to_utc(self.window_end.data, zone)
+
+
+class JobForm(WindowMixin, FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    job_type_id = ChoiceField("Job type")
+    site_id = ChoiceField("Site")
+    vehicle_id = ChoiceField("Vehicle")
+    asset_id = ChoiceField("Asset")
+    technician_id = ChoiceField("Technician")
+    po_number = StringField("Customer PO number", validators=[Optional(), Length(max=60)])
+    customer_notes = TextAreaField(
+        "Notes the customer sees", validators=[Optional(), Length(max=5000)]
+    )
+    internal_notes = TextAreaField("Internal notes", validators=[Optional(), Length(max=5000)])
+
+    FIELDS = (
+        "title",
+        "description",
+        "job_type_id",
+        "site_id",
+        "vehicle_id",
+        "asset_id",
+        "technician_id",
+        "po_number",
+        "customer_notes",
+        "internal_notes",
+    )
+
+    def offer(self, options) -> None:
+        """The selects' options: only this customer's sites, vehicles and assets."""
+
+        def choices(rows, label):
+            return [(None, "—")] + [(row.id, label(row)) for row in rows]
+
+        self.site_id.choices = choices(options.sites, lambda s: s.name)
+        self.vehicle_id.choices = choices(options.vehicles, lambda v: v.label)
+        self.asset_id.choices = choices(options.assets, lambda a: f"{a.asset_code} {a.asset_type}")
+        self.job_type_id.choices = choices(options.job_types, lambda t: t.name)
+        self.technician_id.choices = staff_choices(options.staff)
+
+    def values(self, zone: ZoneInfo) -> dict:
+        values = {name: getattr(self, name).data for name in self.FIELDS}
+        for name in ("description", "po_number", "customer_notes", "internal_notes"):
+            values[name] = (values[name] or "").strip() or None
+        values["window_start"], values["window_end"] = self.window(zone)
+        return values
+
+
+class CustomerPickForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    customer_id = ChoiceField("Customer")
+
+
+class ScheduleForm(WindowMixin, FlaskForm):
+    def validate_window_start(self, field):
+        if field.data is None:
+            raise ValidationError("Choose when the window starts.")
+
+
+class AssignForm(FlaskForm):
+    technician_id = ChoiceField("Technician")
+
+
+class StatusForm(FlaskForm):
+    status = ChoiceField(
+        "New status", coerce=str, validators=[DataRequired(message="Choose the new status.")]
+    )
+
+
+class CompleteForm(FlaskForm):
+    odometer = IntegerField(
+        "Odometer at service",
+        validators=[
+            Optional(),
+            NumberRange(min=0, message="The odometer cannot be negative."),
+            NumberRange(max=10_000_000, message="That odometer reading is too large."),
+        ],
+    )
+    services_performed = TextAreaField(
+        "Services performed", validators=[DataRequired(), Length(max=5000)]
+    )

@@ -1,394 +1,235 @@
-"""Jobs (work orders): list, create, edit, schedule, assign, status moves, complete."""
+"""Jobs (work orders): list, create, edit, schedule, assign, status moves, complete.
 
-from datetime import UTC, datetime
+The job page's actions answer, for htmx, the job panel again; a plain form POST a 303 to
+the job. The job services check everything before they change anything, and the commit
+point rolls a refused request back, so the panel shown after a refusal (422, with the
+message) is the job as the database has it.
+"""
 
-from flask import flash, g, request, url_for
-from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
-from wtforms import (
-    DateTimeLocalField,
-    IntegerField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from flask import abort, flash, g, request, url_for
 
-from ...extensions import db
 from ...htmx import is_fragment_request, redirect_after_post, render
-from ...models import (
-    Asset,
-    Capability,
-    Customer,
-    Job,
-    JobStatus,
-    JobStatusChange,
-    JobType,
-    Site,
-    StaffUser,
-    Vehicle,
-)
+from ...models import Capability, Customer, Job, JobStatus, StaffUser
+from ...services import customers, jobs
 from ...services.clock import company_zone
-from ...services.jobs import (
-    STATUS_LABELS,
-    JobQuery,
-    JobRuleError,
-    allowed_moves,
-    assign_job,
-    change_status,
-    complete_job,
-    create_job,
-    is_completable,
-    job_list,
-    schedule_job,
-    update_job,
-)
+from ...services.errors import RuleError
 from . import bp
 from .access import get_for_company_or_404, require
-from .forms import ChoiceField
+from .forms import (
+    AssignForm,
+    CompleteForm,
+    CustomerPickForm,
+    JobForm,
+    ScheduleForm,
+    StatusForm,
+    staff_choices,
+    to_local,
+)
 
 
-def to_utc(value: datetime | None) -> datetime | None:
-    """A naive local datetime from the form, read in the company's zone, as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=company_zone(g.company)).astimezone(UTC)
-
-
-def to_local(value: datetime | None) -> datetime | None:
-    return value.astimezone(company_zone(g.company)).replace(tzinfo=None) if value else None
-
-
-def plausible_year(form, field):
-    """Refuse years no job is booked in (9999-12-31 would overflow converting to UTC)."""
-    if field.data and not 2000 <= field.data.year <= 2999:
-        raise ValidationError("Enter a date between the years 2000 and 2999.")
-
-
-class WindowMixin:
-    window_start = DateTimeLocalField(
-        "Window starts", format="%Y-%m-%dT%H:%M", validators=[Optional(), plausible_year]
-    )
-    window_end = DateTimeLocalField(
-        "Window ends", format="%Y-%m-%dT%H:%M", validators=[Optional(), plausible_year]
-    )
-
-    def validate_window_end(self, field):
-        start, end = self.window_start.data, field.data
-        if (start is None) != (end is None):
-            raise ValidationError("Give both the start and the end of the window, or neither.")
-        if start and end and end <= start:
-            raise ValidationError("The window must end after it starts.")
-
-
-class JobForm(WindowMixin, FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    job_type_id = ChoiceField("Job type")
-    site_id = ChoiceField("Site")
-    vehicle_id = ChoiceField("Vehicle")
-    asset_id = ChoiceField("Asset")
-    technician_id = ChoiceField("Technician")
-    po_number = StringField("Customer PO number", validators=[Optional(), Length(max=60)])
-    customer_notes = TextAreaField(
-        "Notes the customer sees", validators=[Optional(), Length(max=5000)]
-    )
-    internal_notes = TextAreaField("Internal notes", validators=[Optional(), Length(max=5000)])
-
-    FIELDS = (
-        "title",
-        "description",
-        "job_type_id",
-        "site_id",
-        "vehicle_id",
-        "asset_id",
-        "technician_id",
-        "po_number",
-        "customer_notes",
-        "internal_notes",
-    )
-
-    def values(self) -> dict:
-        values = {name: getattr(self, name).data for name in self.FIELDS}
-        for name in ("description", "po_number", "customer_notes", "internal_notes"):
-            values[name] = (values[name] or "").strip() or None
-        values["window_start"] = to_utc(self.window_start.data)
-        values["window_end"] = to_utc(self.window_end.data)
-        return values
-
-
-class CustomerPickForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    customer_id = ChoiceField("Customer")
-
-
-class ScheduleForm(WindowMixin, FlaskForm):
-    def validate_window_start(self, field):
-        if field.data is None:
-            raise ValidationError("Choose when the window starts.")
-
-
-class AssignForm(FlaskForm):
-    technician_id = ChoiceField("Technician")
-
-
-class StatusForm(FlaskForm):
-    status = ChoiceField(
-        "New status", coerce=str, validators=[DataRequired(message="Choose the new status.")]
-    )
-
-
-class CompleteForm(FlaskForm):
-    odometer = IntegerField(
-        "Odometer at service",
-        validators=[
-            Optional(),
-            NumberRange(min=0, message="The odometer cannot be negative."),
-            NumberRange(max=10_000_000, message="That odometer reading is too large."),
-        ],
-    )
-    services_performed = TextAreaField(
-        "Services performed", validators=[DataRequired(), Length(max=5000)]
-    )
-
-
-def _staff_choices():
-    staff = db.session.scalars(
-        select(StaffUser)
-        .where(StaffUser.company_id == g.company.id, StaffUser.active.is_(True))
-        .order_by(StaffUser.name)
-    ).all()
-    return [(None, "Unassigned")] + [(s.id, f"{s.name} ({s.role.value})") for s in staff]
-
-
-def _fill_choices(form: JobForm, customer: Customer) -> None:
-    """Options for the selects: only this customer's sites, vehicles and assets."""
-
-    def options(model, label, order):
-        rows = db.session.scalars(
-            select(model)
-            .where(model.customer_id == customer.id, model.company_id == g.company.id)
-            .order_by(order)
-        ).all()
-        return [(None, "—")] + [(row.id, label(row)) for row in rows]
-
-    form.site_id.choices = options(Site, lambda s: s.name, Site.name)
-    form.vehicle_id.choices = options(Vehicle, lambda v: v.label, Vehicle.make)
-    form.asset_id.choices = options(
-        Asset, lambda a: f"{a.asset_code} {a.asset_type}", Asset.asset_code
-    )
-    job_types = db.session.scalars(
-        select(JobType)
-        .where(JobType.company_id == g.company.id, JobType.active.is_(True))
-        .order_by(JobType.name)
-    ).all()
-    form.job_type_id.choices = [(None, "—")] + [(t.id, t.name) for t in job_types]
-    form.technician_id.choices = _staff_choices()
-
-
-@bp.route("/jobs")
+@bp.get("/jobs")
 @require(Capability.WORK_JOBS)
-def jobs():
-    query = JobQuery.from_args(request.args)
-    context = {"result": job_list(g.company, query), "status_labels": STATUS_LABELS}
-    if not is_fragment_request():
-        context["technicians"] = _staff_choices()[1:]
-        context["filter_customer"] = (
-            db.session.get(Customer, query.customer_id) if query.customer_id else None
-        )
+def job_list():
+    query = jobs.JobQuery.from_args(request.args)
+    page = jobs.list_view(g.company, query, with_filters=not is_fragment_request())
     return render(
         page="operator/jobs/index.html",
         fragment="partials/operator/_job_table.html",
-        **context,
+        status_labels=jobs.STATUS_LABELS,
+        **vars(page),
     )
 
 
-@bp.route("/jobs/new", methods=["GET", "POST"])
-@require(Capability.PLAN_JOBS)
-def new_job():
+def _picked_customer() -> Customer:
+    """The customer ?customer_id= names, if it is one of the listed ones; else the page
+    to pick one (422 when the one named is not on the list)."""
     picker = CustomerPickForm(request.args)
-    customers = db.session.execute(
-        select(Customer.id, Customer.name)
-        .where(Customer.company_id == g.company.id, Customer.archived_at.is_(None))
-        .order_by(Customer.name)
-    ).all()
-    picker.customer_id.choices = [(None, "Choose a customer")] + [(c.id, c.name) for c in customers]
-    if (
-        "customer_id" not in request.args
-        or not picker.validate()
-        or picker.customer_id.data is None
-    ):
-        return render(
-            page="operator/jobs/pick_customer.html",
-            picker=picker,
-            status=422 if "customer_id" in request.args else 200,
-        )
-    customer = get_for_company_or_404(Customer, picker.customer_id.data)
-    form = JobForm()
-    _fill_choices(form, customer)
-    if form.validate_on_submit():
-        try:
-            job = create_job(g.company, by=g.staff, customer_id=customer.id, **form.values())
-        except JobRuleError as error:
-            form.window_end.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Job #{job.number} created.", "success")
-            return redirect_after_post(url_for("operator.job_detail", job_id=job.id))
+    picker.customer_id.choices = [(None, "Choose a customer")] + customers.pick_list(g.company.id)
+    if "customer_id" in request.args and picker.validate() and picker.customer_id.data:
+        return get_for_company_or_404(Customer, picker.customer_id.data)
+    status = 422 if "customer_id" in request.args else 200
+    abort(render(page="operator/jobs/pick_customer.html", picker=picker, status=status))
+
+
+def _job_form(form: JobForm, customer: Customer, job: Job | None):
     status = 422 if form.is_submitted() else 200
     return render(
-        page="operator/jobs/form.html", form=form, customer=customer, job=None, status=status
+        page="operator/jobs/form.html", form=form, customer=customer, job=job, status=status
     )
 
 
-def _status_choices(job: Job) -> list[tuple[str, str]]:
-    moves = [(s.value, STATUS_LABELS[s]) for s in allowed_moves(job)]
-    return [("", "Choose…"), *moves] if moves else []
+@bp.get("/jobs/new")
+@require(Capability.PLAN_JOBS)
+def new_job():
+    customer = _picked_customer()
+    form = JobForm()
+    form.offer(jobs.form_options(customer))
+    return _job_form(form, customer, None)
+
+
+@bp.post("/jobs/new")
+@require(Capability.PLAN_JOBS)
+def create_job():
+    customer = _picked_customer()
+    form = JobForm()
+    form.offer(jobs.form_options(customer))
+    if form.validate():
+        values = form.values(company_zone(g.company))
+        try:
+            job = jobs.create_job(g.company, by=g.staff, customer_id=customer.id, **values)
+        except RuleError as error:
+            form.window_end.errors.append(error.message)
+        else:
+            flash(f"Job #{job.number} created.", "success")
+            return redirect_after_post(url_for("operator.job_detail", job_id=job.id))
+    return _job_form(form, customer, None)
 
 
 def _load_job(job_id: int) -> Job:
-    return get_for_company_or_404(
-        Job,
-        job_id,
-        joinedload(Job.customer),
-        joinedload(Job.vehicle),
-        joinedload(Job.technician),
-        selectinload(Job.status_changes).joinedload(JobStatusChange.changed_by),
-    )
+    return get_for_company_or_404(Job, job_id, *jobs.detail_options())
 
 
-def _detail(job: Job, status: int = 200, **forms):
+def _status_choices(job: Job) -> list[tuple[str, str]]:
+    moves = [(target.value, jobs.STATUS_LABELS[target]) for target in jobs.allowed_moves(job)]
+    return [("", "Choose…"), *moves] if moves else []
+
+
+def _panel(job: Job, status: int = 200, **forms):
+    """The job page (or for htmx its panel) with its action forms, or those given."""
+    zone = company_zone(g.company)
     assign = forms.get("assign") or AssignForm(technician_id=job.technician_id)
-    assign.technician_id.choices = assign.technician_id.choices or _staff_choices()
+    if not assign.technician_id.choices:
+        assign.technician_id.choices = staff_choices(jobs.assignable_staff(g.company.id))
     status_form = forms.get("status_form") or StatusForm()
     status_form.status.choices = _status_choices(job)
     schedule = forms.get("schedule") or ScheduleForm(
-        window_start=to_local(job.window_start), window_end=to_local(job.window_end)
+        window_start=to_local(job.window_start, zone), window_end=to_local(job.window_end, zone)
     )
-    complete = forms.get("complete") or CompleteForm(
-        odometer=job.vehicle.odometer if job.vehicle else None
-    )
+    odometer = job.vehicle.odometer if job.vehicle else None
     return render(
         page="operator/jobs/detail.html",
         fragment="partials/operator/_job_panel.html",
         status=status,
         job=job,
-        status_labels=STATUS_LABELS,
+        status_labels=jobs.STATUS_LABELS,
         assign=assign,
         status_form=status_form,
         schedule=schedule,
-        complete=complete,
-        completable=is_completable(job),
+        complete=forms.get("complete") or CompleteForm(odometer=odometer),
+        completable=jobs.is_completable(job),
     )
 
 
-@bp.route("/jobs/<int:job_id>")
+@bp.get("/jobs/<int:job_id>")
 @require(Capability.WORK_JOBS)
 def job_detail(job_id: int):
-    return _detail(_load_job(job_id))
+    return _panel(_load_job(job_id))
 
 
-@bp.route("/jobs/<int:job_id>/edit", methods=["GET", "POST"])
+@bp.get("/jobs/<int:job_id>/edit")
 @require(Capability.PLAN_JOBS)
 def edit_job(job_id: int):
     job = _load_job(job_id)
-    form = JobForm(obj=job) if request.method == "GET" else JobForm()
-    if request.method == "GET":
-        form.window_start.data = to_local(job.window_start)
-        form.window_end.data = to_local(job.window_end)
-    _fill_choices(form, job.customer)
-    if form.validate_on_submit():
+    form = JobForm(obj=job)
+    form.show_window(job, company_zone(g.company))
+    form.offer(jobs.form_options(job.customer))
+    return _job_form(form, job.customer, job)
+
+
+@bp.post("/jobs/<int:job_id>/edit")
+@require(Capability.PLAN_JOBS)
+def save_job(job_id: int):
+    job = _load_job(job_id)
+    form = JobForm()
+    form.offer(jobs.form_options(job.customer))
+    if form.validate():
         try:
-            update_job(job, by=g.staff, **form.values())
-        except JobRuleError as error:
-            form.window_end.errors.append(str(error))
+            jobs.update_job(job, by=g.staff, **form.values(company_zone(g.company)))
+        except RuleError as error:
+            form.window_end.errors.append(error.message)
         else:
-            db.session.commit()
             flash(f"Job #{job.number} saved.", "success")
             return redirect_after_post(url_for("operator.job_detail", job_id=job.id))
-    status = 422 if form.is_submitted() else 200
-    return render(
-        page="operator/jobs/form.html", form=form, customer=job.customer, job=job, status=status
-    )
+    return _job_form(form, job.customer, job)
 
 
-def _apply(job: Job, action, form_key: str, form, success: str) -> object:
-    """Run one job rule; commit and show the updated job, or 422 with the message."""
+def _act(job: Job, action, form_name: str, form, success: str):
+    """Run one job rule: the updated job, or the panel with the form and message (422)."""
     try:
         action()
-    except JobRuleError as error:
-        db.session.rollback()
-        job = _load_job(job.id)
-        flash(str(error), "error")
-        return _detail(job, status=422, **{form_key: form})
-    db.session.commit()
+    except RuleError as error:
+        flash(error.message, "error")
+        return _panel(job, status=422, **{form_name: form})
     flash(success, "success")
-    if not request.htmx:
+    if not is_fragment_request():
         return redirect_after_post(url_for("operator.job_detail", job_id=job.id))
-    return _detail(_load_job(job.id))
+    return _panel(job)
 
 
-@bp.route("/jobs/<int:job_id>/schedule", methods=["POST"])
+@bp.post("/jobs/<int:job_id>/schedule")
 @require(Capability.PLAN_JOBS)
-def schedule_job_view(job_id: int):
+def schedule_job(job_id: int):
     job = _load_job(job_id)
     form = ScheduleForm()
-    if not form.validate_on_submit():
-        return _detail(job, status=422, schedule=form)
-    start, end = to_utc(form.window_start.data), to_utc(form.window_end.data)
-    return _apply(
-        job, lambda: schedule_job(job, start, end, by=g.staff), "schedule", form, "Window saved."
+    if not form.validate():
+        return _panel(job, status=422, schedule=form)
+    start, end = form.window(company_zone(g.company))
+    return _act(
+        job,
+        lambda: jobs.schedule_job(job, start, end, by=g.staff),
+        "schedule",
+        form,
+        "Window saved.",
     )
 
 
-@bp.route("/jobs/<int:job_id>/assign", methods=["POST"])
+@bp.post("/jobs/<int:job_id>/assign")
 @require(Capability.PLAN_JOBS)
-def assign_job_view(job_id: int):
+def assign_job(job_id: int):
     job = _load_job(job_id)
     form = AssignForm()
-    form.technician_id.choices = _staff_choices()
-    if not form.validate_on_submit():
-        return _detail(job, status=422, assign=form)
-    technician = (
-        get_for_company_or_404(StaffUser, form.technician_id.data)
-        if form.technician_id.data
-        else None
-    )
-    return _apply(
-        job, lambda: assign_job(job, technician, by=g.staff), "assign", form, "Technician saved."
+    form.technician_id.choices = staff_choices(jobs.assignable_staff(g.company.id))
+    if not form.validate():
+        return _panel(job, status=422, assign=form)
+    chosen = form.technician_id.data
+    technician = get_for_company_or_404(StaffUser, chosen) if chosen else None
+    return _act(
+        job,
+        lambda: jobs.assign_job(job, technician, by=g.staff),
+        "assign",
+        form,
+        "Technician saved.",
     )
 
 
-@bp.route("/jobs/<int:job_id>/status", methods=["POST"])
+@bp.post("/jobs/<int:job_id>/status")
 @require(Capability.WORK_JOBS)
 def job_status(job_id: int):
     job = _load_job(job_id)
     form = StatusForm()
     form.status.choices = _status_choices(job)
-    if not form.validate_on_submit():
-        return _detail(job, status=422, status_form=form)
+    if not form.validate():
+        return _panel(job, status=422, status_form=form)
     target = JobStatus(form.status.data)
-    return _apply(
+    return _act(
         job,
-        lambda: change_status(job, target, by=g.staff),
+        lambda: jobs.change_status(job, target, by=g.staff),
         "status_form",
         form,
-        f"Job #{job.number} is now {STATUS_LABELS[target].lower()}.",
+        f"Job #{job.number} is now {jobs.STATUS_LABELS[target].lower()}.",
     )
 
 
-@bp.route("/jobs/<int:job_id>/complete", methods=["POST"])
+@bp.post("/jobs/<int:job_id>/complete")
 @require(Capability.WORK_JOBS)
-def complete_job_view(job_id: int):
+def complete_job(job_id: int):
     job = _load_job(job_id)
     form = CompleteForm()
-    if not form.validate_on_submit():
-        return _detail(job, status=422, complete=form)
-    return _apply(
+    if not form.validate():
+        return _panel(job, status=422, complete=form)
+    return _act(
         job,
-        lambda: complete_job(
+        lambda: jobs.complete_job(
             job,
             odometer=form.odometer.data,
             services_performed=form.services_performed.data,

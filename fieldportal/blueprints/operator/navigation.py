@@ -9,7 +9,7 @@ NAV_ITEMS = [
     ("operator.home", "Home"),
     ("operator.fleets", "Fleet accounts"),
     ("operator.customers", "Customers"),
-    ("operator.jobs", "Jobs"),
+    ("operator.job_list", "Jobs"),
     ("operator.inbox", "Requests"),
     ("operator.quotes", "Quotes"),
     ("operator.invoices", "Invoices"),

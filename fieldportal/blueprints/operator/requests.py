@@ -14,6 +14,7 @@ from flask import abort, flash, g, request, send_from_directory, url_for
 from ...htmx import add_trigger, is_fragment_request, redirect_after_post, render
 from ...models import Capability, RequestPhoto, RequestStatus, ServiceRequest, Urgency
 from ...services import requests
+from ...services.clock import company_zone
 from ...services.errors import Invalid
 from ...services.request_photos import photo_folder, thumb_name
 from . import bp
@@ -107,7 +108,7 @@ def request_approve(request_id: int):
         job = requests.approve_request(
             service_request,
             by=g.staff,
-            window=form.window(g.company.time_zone),
+            window=form.window(company_zone(g.company)),
             technician_id=form.technician_id.data,
         )
     except requests.AlreadyDecided as error:
