@@ -363,7 +363,8 @@ def test_complete_form_shows_exactly_when_the_service_would_complete(
 def test_a_job_goes_only_to_an_active_staff_member_of_the_company(
     company, owner, fleet, create, other_company
 ):
-    from fieldportal.services.jobs import JobRuleError, assign_job, is_our_technician
+    from fieldportal.services.errors import Invalid
+    from fieldportal.services.jobs import assign_job, is_our_technician
 
     ours = create.staff(company, StaffRole.TECHNICIAN)
     gone = create.staff(company, StaffRole.TECHNICIAN, active=False)
@@ -374,7 +375,7 @@ def test_a_job_goes_only_to_an_active_staff_member_of_the_company(
     assert not is_our_technician(None, company.id)
     job = create.job(fleet)
     for refused in (gone, stranger):
-        with pytest.raises(JobRuleError, match="Choose one of your technicians."):
+        with pytest.raises(Invalid, match="Choose one of your technicians."):
             assign_job(job, refused, by=owner)
     assert job.technician_id is None
     assign_job(job, ours, by=owner)
