@@ -9,11 +9,13 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Select, func, nulls_last, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
     ACTIVE_JOB_STATUSES,
     Company,
+    Contact,
     Customer,
     CustomerKind,
     Job,
@@ -21,8 +23,9 @@ from ..models import (
     Vehicle,
     utcnow,
 )
+from ..pagination import ListQuery, Page, paginate
 from ..query_args import page_number
-from . import audit
+from . import audit, requests
 from .auth_sessions import end_sessions
 from .billing import invoiced_of_customer, month_to_date_bounds, open_ar_of_customer
 from .clock import company_today
@@ -268,3 +271,84 @@ def set_fleet_portal(fleet: Customer, enabled: bool, *, by) -> None:
         summary=f"Portal {'on' if enabled else 'off'} for {fleet.name}",
     )
     db.session.flush()
+
+
+# ---------------------------------------------------------------- a fleet's page
+
+HISTORY_PER_PAGE = 20
+UPCOMING_SIZE = 10
+
+
+def fleet_history(fleet: Customer, query: ListQuery) -> Page[Job]:
+    """One page of the fleet's jobs, latest first (completed, else window, else created)."""
+    statement = (
+        select(Job)
+        .where(Job.customer_id == fleet.id, Job.company_id == fleet.company_id)
+        .options(joinedload(Job.vehicle), joinedload(Job.technician))
+        .order_by(
+            func.coalesce(Job.completed_at, Job.window_start, Job.created_at).desc(), Job.id.desc()
+        )
+    )
+    return paginate(statement, query, per_page=HISTORY_PER_PAGE)
+
+
+def share_address(fleet: Customer, contacts: list[Contact]) -> str | None:
+    """Where a fleet's portal link goes by default: its admin contact, any contact, the fleet."""
+    ranked = sorted((c for c in contacts if c.email), key=lambda c: not c.is_admin)
+    return ranked[0].email if ranked else fleet.email
+
+
+@dataclass(frozen=True)
+class FleetDetail:
+    """What a fleet's page shows besides the fleet itself."""
+
+    contacts: list[Contact]
+    vehicles: list[VehicleWithStatus]
+    upcoming: list[Job]
+    history: Page[Job]
+    share_to: str | None
+
+
+def fleet_detail(company: Company, fleet: Customer, history_query: ListQuery) -> FleetDetail:
+    """The fleet's current contacts, vehicles with their status, next jobs and history."""
+    contacts = list(
+        db.session.scalars(
+            select(Contact)
+            .where(Contact.customer_id == fleet.id, Contact.removed_at.is_(None))
+            .order_by(Contact.id)
+        )
+    )
+    upcoming = db.session.scalars(
+        select(Job)
+        .where(
+            Job.customer_id == fleet.id,
+            Job.company_id == company.id,
+            Job.status.in_(ACTIVE_JOB_STATUSES),
+            Job.window_start >= utcnow(),
+        )
+        .options(joinedload(Job.vehicle), joinedload(Job.technician))
+        .order_by(Job.window_start, Job.id)
+        .limit(UPCOMING_SIZE)
+    )
+    return FleetDetail(
+        contacts=contacts,
+        vehicles=vehicles_with_status(company, fleet),
+        upcoming=list(upcoming),
+        history=fleet_history(fleet, history_query),
+        share_to=share_address(fleet, contacts),
+    )
+
+
+@dataclass(frozen=True)
+class FleetIndexView:
+    """The fleet accounts page: one page of fleets and, beside it, the pending requests."""
+
+    result: FleetPage
+    pending_panel: requests.PendingPanel | None
+
+
+def index_view(company: Company, query: FleetQuery, *, with_panel: bool) -> FleetIndexView:
+    return FleetIndexView(
+        result=fleet_index(company, query),
+        pending_panel=requests.pending_panel(company.id) if with_panel else None,
+    )

@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -19,6 +20,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     Email,
     InputRequired,
@@ -523,3 +525,25 @@ class CompleteForm(FlaskForm):
     services_performed = TextAreaField(
         "Services performed", validators=[DataRequired(), Length(max=5000)]
     )
+
+
+# ---------------------------------------------------------------- fleet accounts
+
+
+class FleetLinkEmailForm(FlaskForm):
+    to = EmailField(
+        "Send to",
+        validators=[
+            DataRequired(message="Enter the email address to send the link to."),
+            Email(message="Enter a valid email address, like name@example.com."),
+            Length(max=254),
+        ],
+        filters=[strip],
+    )
+    message = TextAreaField("Message (optional)", validators=[Optional(), Length(max=1000)])
+    # The link staff were just shown (the raw token exists only in that response).
+    token = HiddenField(validators=[Optional(), Length(max=100)])
+
+
+class FleetPortalForm(FlaskForm):
+    enabled = HiddenField("Portal", validators=[AnyOf(["on", "off"], message="Choose on or off.")])

@@ -7,7 +7,7 @@ from .access import may_open
 # (endpoint, label)
 NAV_ITEMS = [
     ("operator.home", "Home"),
-    ("operator.fleets", "Fleet accounts"),
+    ("operator.fleet_list", "Fleet accounts"),
     ("operator.customers", "Customers"),
     ("operator.job_list", "Jobs"),
     ("operator.inbox", "Requests"),
