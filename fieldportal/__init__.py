@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
-from .extensions import csrf, db, htmx_ext, limiter, login_manager, migrate
+from .extensions import compress, csrf, db, htmx_ext, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -19,15 +19,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if config:
         app.config.from_mapping(config)
-    if app.config["PROXY_COUNT"]:
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app,
-            x_for=app.config["PROXY_COUNT"],
-            x_proto=app.config["PROXY_COUNT"],
-            x_host=app.config["PROXY_COUNT"],
-        )
 
-    from . import database, error_reporting, request_log, transaction, web
+    from . import database, error_reporting, request_log, static_files, transaction, web
     from .services import page_cache
 
     database.init_app(app)
@@ -39,7 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
     htmx_ext.init_app(app)
     limiter.init_app(app)
     page_cache.init_app(app)
+    compress.init_app(app)
     web.init_app(app)
+    static_files.init_app(app)
     request_log.init_app(app)
     error_reporting.init_app(app)
 
@@ -48,4 +43,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_blueprints(app)
     cli.init_app(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Outermost, so that static files (WhiteNoise) and the app both see the client's
+    scheme, host and address."""
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=app.config["PROXY_COUNT"],
+            x_proto=app.config["PROXY_COUNT"],
+            x_host=app.config["PROXY_COUNT"],
+        )

@@ -95,6 +95,11 @@ def load_config(instance_path: str) -> dict:
         "MAX_FORM_MEMORY_SIZE": BODY_LIMIT,
         "MAX_FORM_PARTS": FORM_PARTS_LIMIT,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance / "uploads")),
+        # Hashed, compressed copies of static/ that WhiteNoise serves (static_files.py).
+        "STATIC_BUILD_FOLDER": os.environ.get("STATIC_BUILD_FOLDER", str(instance / "static")),
+        # HTML, JSON and text responses compressed (Flask-Compress); static files come
+        # compressed already.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
         # Mail
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": _int("SMTP_PORT", 25),

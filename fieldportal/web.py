@@ -8,11 +8,20 @@ from . import formatting, transaction
 from .config import MEGABYTE
 from .htmx import add_vary_header, is_fragment_request, retarget
 from .services.errors import RuleError
+from .services.settings import logo_size
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
+# Sent with every response, static files included (static_files.py adds them there).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 ERROR_TITLES = {
     400: "Bad request",
@@ -30,12 +39,10 @@ ERROR_TITLES = {
 
 def security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     return add_vary_header(response)
 
 
@@ -169,6 +176,7 @@ def init_app(app: Flask) -> None:
         return endpoint in current_app.view_functions
 
     app.add_template_global(body_limit_mb)
+    app.add_template_global(logo_size)
 
     @app.template_filter()
     def reject_keys(mapping: dict, *keys: str) -> dict:

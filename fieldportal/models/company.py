@@ -1,6 +1,7 @@
 """Companies (tenants), their staff, and the job types they offer."""
 
 import enum
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -88,6 +89,14 @@ class Company(CreatedAtMixin, db.Model):
 
     def allows_login(self, method: LoginMethod) -> bool:
         return method.value in (self.login_methods or [])
+
+    @property
+    def logo_version(self) -> str | None:
+        """Changes with every new logo (each is stored under a new random name), so the
+        logo's URL can carry it and be cached for good."""
+        if not self.logo_filename:
+            return None
+        return hashlib.sha256(self.logo_filename.encode()).hexdigest()[:12]
 
     def __repr__(self) -> str:
         return f"<Company {self.slug}>"

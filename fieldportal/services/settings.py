@@ -1,16 +1,19 @@
 """Company settings, the logo, and staff accounts (owner only)."""
 
+import functools
 import io
 import secrets
 from pathlib import Path
 
 from flask import current_app
+from PIL import Image
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Company, StaffRole, StaffUser
 from . import audit
 from .auth_sessions import end_sessions
+from .documents import logo_path
 from .images import DamagedImage, NotAnImage, TooManyPixels, decode_image
 from .passwords import hash_secret, password_problem
 from .portal_access_admin import end_company_portal_access
@@ -53,6 +56,29 @@ def logo_folder() -> Path:
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "logos"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@functools.lru_cache(maxsize=1024)
+def _image_size(path: Path) -> tuple[int, int] | None:
+    # A logo file is never rewritten (each upload gets a new random name), so its size can
+    # be kept by path. Only the header is read.
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def logo_size(company: Company, *, height: int, max_width: int) -> dict[str, int] | None:
+    """The width and height to show the company's logo at: at most ``height`` tall and
+    ``max_width`` wide, in its own proportions, so that pages keep their layout while it
+    loads. None when the company has no logo file."""
+    path = logo_path(company)
+    size = _image_size(path) if path else None
+    if not size or not all(size):
+        return None
+    scale = min(height / size[1], max_width / size[0])
+    return {"width": max(1, round(size[0] * scale)), "height": max(1, round(size[1] * scale))}
 
 
 def store_logo(company: Company, data: bytes, *, by: StaffUser) -> str:

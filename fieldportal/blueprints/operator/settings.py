@@ -44,6 +44,7 @@ from ...services.settings import (
     update_company,
     update_staff,
 )
+from ...static_files import cache_for_good
 from . import bp
 from .access import get_for_company_or_404, require
 from .billing_forms import TypedDecimalField
@@ -222,9 +223,10 @@ def company_logo(filename: str):
         abort(404)
     from ...services.settings import logo_folder
 
-    response = send_from_directory(logo_folder(), filename, mimetype="image/png")
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    # A new logo gets a new name, so this URL's content never changes.
+    return cache_for_good(
+        send_from_directory(logo_folder(), filename, mimetype="image/png"), private=True
+    )
 
 
 @bp.route("/settings/staff/new", methods=["GET", "POST"])
