@@ -39,6 +39,7 @@ from ...models import (
     PortalPermission,
     StaffUser,
 )
+from ...services.errors import RuleError
 from ..validators import DATABASE_ID, PAGE_NUMBER
 
 CHOOSE = "Choose one of the options listed."
@@ -49,6 +50,14 @@ TERMS_LABELS = {
     BillingTerms.NET_15: "Net 15",
     BillingTerms.NET_30: "Net 30",
 }
+
+
+def show_errors(form, error: RuleError, field_name: str) -> None:
+    """Put a service's refusal on the form: each message on its field, a message for no
+    field of the form on ``field_name``."""
+    for name, messages in (error.errors or {field_name: [error.message]}).items():
+        field = form._fields.get(name) or form[field_name]
+        field.errors = [*field.errors, *messages]
 
 
 def optional_id(value):
@@ -169,6 +178,7 @@ class ContactForm(FlaskForm):
             "permissions": list(self.permissions.data or []),
             "portal_access": self.portal_access.data,
             "all_sites": self.all_sites.data,
+            "site_ids": list(self.site_ids.data or []),
         }
 
     def validate_site_ids(self, field):

@@ -8,7 +8,7 @@ from .access import may_open
 NAV_ITEMS = [
     ("operator.home", "Home"),
     ("operator.fleet_list", "Fleet accounts"),
-    ("operator.customers", "Customers"),
+    ("operator.customer_list", "Customers"),
     ("operator.job_list", "Jobs"),
     ("operator.inbox", "Requests"),
     ("operator.quotes", "Quotes"),
