@@ -1,10 +1,12 @@
+"""The operator home page: today's figures for the signed-in staff's company."""
+
 from flask import g
 
 from ...htmx import render
-from ...services.operator_home import today_figures
+from ...services import operator_home
 from . import bp
 
 
-@bp.route("/")
+@bp.get("/")
 def home():
-    return render("operator/home.html", figures=today_figures(g.company))
+    return render("operator/home.html", figures=operator_home.today_figures(g.company))
