@@ -42,13 +42,14 @@ def _form_page(form, heading: str, action: str, back: str, note=None):
     )
 
 
-def _saved(form, field_name: str, save):
-    """Validate the form and run ``save``: what it saved, or None when the form must be
-    shown again (with the service's messages on their fields, else on ``field_name``)."""
+def _saved(form, field_name: str, save, *records):
+    """Validate the form, then ``save(*records, by=staff, **form.values())``: what it saved,
+    or None when the form must be shown again (with the service's messages on their
+    fields, or on ``field_name``)."""
     if not form.validate():
         return None
     try:
-        return save()
+        return save(*records, by=g.staff, **form.values())
     except RuleError as error:
         show_errors(form, error, field_name)
         return None
@@ -104,9 +105,7 @@ def new_customer():
 @require(Capability.MANAGE_CUSTOMERS)
 def create_customer():
     form = CustomerForm()
-    customer = _saved(
-        form, "name", lambda: customers.create_customer(g.company, by=g.staff, **form.values())
-    )
+    customer = _saved(form, "name", customers.create_customer, g.company)
     if customer is None:
         return _customer_form(form, None)
     flash(f"{customer.name} added.", "success")
@@ -159,12 +158,7 @@ def edit_customer(customer_id: int):
 def save_customer(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
     form = CustomerForm(obj=customer)
-    if (
-        _saved(
-            form, "name", lambda: customers.update_customer(customer, by=g.staff, **form.values())
-        )
-        is None
-    ):
+    if _saved(form, "name", customers.update_customer, customer) is None:
         return _customer_form(form, customer)
     flash("Customer saved.", "success")
     return _to_customer(customer.id)
@@ -197,23 +191,28 @@ def customer_job_types(customer_id: int):
     return _to_customer(customer.id)
 
 
-# ---------------------------------------------------------------- contacts
+# ---------------------------------------------------------------- contacts, sites, vehicles, assets
 
 
-def _offer_sites(form: ContactForm, customer: Customer) -> ContactForm:
-    form.site_ids.choices = [(site.id, site.name) for site in customers.sites_of(customer)]
-    return form
-
-
-def _contact_page(form: ContactForm, customer: Customer, contact: Contact | None):
+def _record_page(form, customer: Customer, noun: str, record=None, title: str = "", note=None):
+    """The form of one of the customer's records: a new ``noun`` (contact, site, vehicle,
+    asset) when ``record`` is None, else that record, called ``title``."""
     back = url_for("operator.customer_detail", customer_id=customer.id)
-    if contact is not None:
-        action = url_for("operator.edit_contact", contact_id=contact.id)
-        return _form_page(form, f"Edit {contact.name}", action, back)
-    first = not customers.has_contacts(customer)
-    note = "The first contact is an admin by default." if first else None
-    action = url_for("operator.new_contact", customer_id=customer.id)
-    return _form_page(form, f"New contact for {customer.name}", action, back, note=note)
+    if record is None:
+        action = url_for(f"operator.new_{noun}", customer_id=customer.id)
+        return _form_page(form, f"New {noun} for {customer.name}", action, back, note=note)
+    action = url_for(f"operator.edit_{noun}", **{f"{noun}_id": record.id})
+    return _form_page(form, f"Edit {title}", action, back, note=note)
+
+
+def _offer_sites(form, customer: Customer):
+    """The customer's sites as the form's choices: the contact's sites, or a record's site."""
+    sites = [(site.id, site.name) for site in customers.sites_of(customer)]
+    if "site_ids" in form:
+        form.site_ids.choices = sites
+    else:
+        form.site_id.choices = [(None, "—"), *sites]
+    return form
 
 
 @bp.get("/customers/<int:customer_id>/contacts/new")
@@ -221,8 +220,10 @@ def _contact_page(form: ContactForm, customer: Customer, contact: Contact | None
 def new_contact(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
     form = _offer_sites(ContactForm(), customer)
-    form.is_admin.data = not customers.has_contacts(customer)
-    return _contact_page(form, customer, None)
+    first = not customers.has_contacts(customer)
+    form.is_admin.data = first
+    note = "The first contact is an admin by default." if first else None
+    return _record_page(form, customer, "contact", note=note)
 
 
 @bp.post("/customers/<int:customer_id>/contacts/new")
@@ -230,9 +231,8 @@ def new_contact(customer_id: int):
 def add_contact(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
     form = _offer_sites(ContactForm(), customer)
-    add = lambda: customers.add_contact(customer, by=g.staff, **form.values())  # noqa: E731
-    if _saved(form, "email", add) is None:
-        return _contact_page(form, customer, None)
+    if _saved(form, "email", customers.add_contact, customer) is None:
+        return _record_page(form, customer, "contact")
     flash("Contact added.", "success")
     return _to_customer(customer.id)
 
@@ -243,7 +243,7 @@ def edit_contact(contact_id: int):
     contact = _load_contact(contact_id)
     form = _offer_sites(ContactForm(obj=contact), contact.customer)
     form.site_ids.data = [site.id for site in contact.sites]
-    return _contact_page(form, contact.customer, contact)
+    return _record_page(form, contact.customer, "contact", contact, contact.name)
 
 
 @bp.post("/contacts/<int:contact_id>/edit")
@@ -251,9 +251,8 @@ def edit_contact(contact_id: int):
 def save_contact(contact_id: int):
     contact = _load_contact(contact_id)
     form = _offer_sites(ContactForm(obj=contact), contact.customer)
-    save = lambda: customers.update_contact(contact, by=g.staff, **form.values())  # noqa: E731
-    if _saved(form, "email", save) is None:
-        return _contact_page(form, contact.customer, contact)
+    if _saved(form, "email", customers.update_contact, contact) is None:
+        return _record_page(form, contact.customer, "contact", contact, contact.name)
     flash("Contact saved.", "success")
     return _to_customer(contact.customer_id)
 
@@ -267,26 +266,10 @@ def remove_contact(contact_id: int):
     return _to_customer(contact.customer_id)
 
 
-# ---------------------------------------------------------------- sites
-
-
-def _site_page(form: SiteForm, customer: Customer, site: Site | None):
-    back = url_for("operator.customer_detail", customer_id=customer.id)
-    if site is not None:
-        action = url_for("operator.edit_site", site_id=site.id)
-        return _form_page(form, f"Edit site {site.name}", action, back)
-    action = url_for("operator.new_site", customer_id=customer.id)
-    return _form_page(form, f"New site for {customer.name}", action, back)
-
-
-def _save_site(form: SiteForm, customer: Customer, site: Site | None):
-    if (
-        _saved(
-            form, "name", lambda: customers.save_site(customer, site, by=g.staff, **form.values())
-        )
-        is None
-    ):
-        return _site_page(form, customer, site)
+def _save_site(customer: Customer, site: Site | None):
+    form = SiteForm(obj=site)
+    if _saved(form, "name", customers.save_site, customer, site) is None:
+        return _record_page(form, customer, "site", site, f"site {site.name}" if site else "")
     flash("Site saved.", "success")
     return _to_customer(customer.id)
 
@@ -294,53 +277,38 @@ def _save_site(form: SiteForm, customer: Customer, site: Site | None):
 @bp.get("/customers/<int:customer_id>/sites/new")
 @require(Capability.MANAGE_CUSTOMERS)
 def new_site(customer_id: int):
-    return _site_page(SiteForm(), get_for_company_or_404(Customer, customer_id), None)
+    return _record_page(SiteForm(), get_for_company_or_404(Customer, customer_id), "site")
 
 
 @bp.post("/customers/<int:customer_id>/sites/new")
 @require(Capability.MANAGE_CUSTOMERS)
 def create_site(customer_id: int):
-    return _save_site(SiteForm(), get_for_company_or_404(Customer, customer_id), None)
+    return _save_site(get_for_company_or_404(Customer, customer_id), None)
 
 
 @bp.get("/sites/<int:site_id>/edit")
 @require(Capability.MANAGE_CUSTOMERS)
 def edit_site(site_id: int):
     site = get_for_company_or_404(Site, site_id, *customers.with_customer(Site))
-    return _site_page(SiteForm(obj=site), site.customer, site)
+    return _record_page(SiteForm(obj=site), site.customer, "site", site, f"site {site.name}")
 
 
 @bp.post("/sites/<int:site_id>/edit")
 @require(Capability.MANAGE_CUSTOMERS)
 def save_site(site_id: int):
     site = get_for_company_or_404(Site, site_id, *customers.with_customer(Site))
-    return _save_site(SiteForm(obj=site), site.customer, site)
+    return _save_site(site.customer, site)
 
 
-# ---------------------------------------------------------------- vehicles
-
-
-def _vehicle_page(form: VehicleForm, customer: Customer, vehicle: Vehicle | None):
-    form.site_id.choices = [(None, "—")] + [(s.id, s.name) for s in customers.sites_of(customer)]
-    back = url_for("operator.customer_detail", customer_id=customer.id)
-    note = "Leave the interval overrides empty to use the fleet's default."
-    if vehicle is not None:
-        action = url_for("operator.edit_vehicle", vehicle_id=vehicle.id)
-        return _form_page(form, f"Edit {vehicle.label}", action, back, note=note)
-    action = url_for("operator.new_vehicle", customer_id=customer.id)
-    return _form_page(form, f"New vehicle for {customer.name}", action, back, note=note)
+VEHICLE_NOTE = "Leave the interval overrides empty to use the fleet's default."
 
 
 def _save_vehicle(customer: Customer, vehicle: Vehicle | None):
-    form = VehicleForm(obj=vehicle)
-    form.site_id.choices = [(None, "—")] + [(s.id, s.name) for s in customers.sites_of(customer)]
-    saved = _saved(
-        form,
-        "odometer",
-        lambda: customers.save_vehicle(customer, vehicle, by=g.staff, **form.values()),
-    )
+    form = _offer_sites(VehicleForm(obj=vehicle), customer)
+    saved = _saved(form, "odometer", customers.save_vehicle, customer, vehicle)
     if saved is None:
-        return _vehicle_page(form, customer, vehicle)
+        title = vehicle.label if vehicle else ""
+        return _record_page(form, customer, "vehicle", vehicle, title, note=VEHICLE_NOTE)
     odd_vin = saved.vin and not vin_looks_valid(saved.vin)
     warning = " Its VIN does not look like a standard 17-character VIN." if odd_vin else ""
     flash("Vehicle saved." + warning, "success")
@@ -350,7 +318,9 @@ def _save_vehicle(customer: Customer, vehicle: Vehicle | None):
 @bp.get("/customers/<int:customer_id>/vehicles/new")
 @require(Capability.MANAGE_CUSTOMERS)
 def new_vehicle(customer_id: int):
-    return _vehicle_page(VehicleForm(), get_for_company_or_404(Customer, customer_id), None)
+    customer = get_for_company_or_404(Customer, customer_id)
+    form = _offer_sites(VehicleForm(), customer)
+    return _record_page(form, customer, "vehicle", note=VEHICLE_NOTE)
 
 
 @bp.post("/customers/<int:customer_id>/vehicles/new")
@@ -363,7 +333,8 @@ def create_vehicle(customer_id: int):
 @require(Capability.MANAGE_CUSTOMERS)
 def edit_vehicle(vehicle_id: int):
     vehicle = get_for_company_or_404(Vehicle, vehicle_id, *customers.with_customer(Vehicle))
-    return _vehicle_page(VehicleForm(obj=vehicle), vehicle.customer, vehicle)
+    form = _offer_sites(VehicleForm(obj=vehicle), vehicle.customer)
+    return _record_page(form, vehicle.customer, "vehicle", vehicle, vehicle.label, VEHICLE_NOTE)
 
 
 @bp.post("/vehicles/<int:vehicle_id>/edit")
@@ -396,38 +367,23 @@ def vehicle_detail(vehicle_id: int):
 def record_odometer(vehicle_id: int):
     vehicle = get_for_company_or_404(Vehicle, vehicle_id, *customers.vehicle_options())
     form = OdometerForm()
-    reading = form.odometer.data
-    save = lambda: customers.save_vehicle(vehicle.customer, vehicle, by=g.staff, odometer=reading)  # noqa: E731
-    if _saved(form, "odometer", save) is None:
+    if _saved(form, "odometer", customers.save_vehicle, vehicle.customer, vehicle) is None:
         return _vehicle_detail(vehicle, form, status=422)
     flash("Odometer reading recorded.", "success")
     return redirect_after_post(url_for("operator.vehicle_detail", vehicle_id=vehicle.id))
 
 
-# ---------------------------------------------------------------- assets
-
-
-def _asset_form_page(form: AssetForm, customer: Customer, asset: Asset | None):
+def _asset_form(customer: Customer, asset: Asset | None = None) -> AssetForm:
+    form = _offer_sites(AssetForm(obj=asset), customer)
     form.asset_code.label.text = g.company.asset_id_label
-    form.site_id.choices = [(None, "—")] + [(s.id, s.name) for s in customers.sites_of(customer)]
-    back = url_for("operator.customer_detail", customer_id=customer.id)
-    if asset is not None:
-        action = url_for("operator.edit_asset", asset_id=asset.id)
-        return _form_page(form, f"Edit {asset.asset_code}", action, back)
-    action = url_for("operator.new_asset", customer_id=customer.id)
-    return _form_page(form, f"New asset for {customer.name}", action, back)
+    return form
 
 
 def _save_asset(customer: Customer, asset: Asset | None):
-    form = AssetForm(obj=asset)
-    form.site_id.choices = [(None, "—")] + [(s.id, s.name) for s in customers.sites_of(customer)]
-    saved = _saved(
-        form,
-        "asset_code",
-        lambda: customers.save_asset(customer, asset, by=g.staff, **form.values()),
-    )
+    form = _asset_form(customer, asset)
+    saved = _saved(form, "asset_code", customers.save_asset, customer, asset)
     if saved is None:
-        return _asset_form_page(form, customer, asset)
+        return _record_page(form, customer, "asset", asset, asset.asset_code if asset else "")
     flash("Asset saved.", "success")
     return redirect_after_post(url_for("operator.asset_detail", asset_id=saved.id))
 
@@ -435,7 +391,8 @@ def _save_asset(customer: Customer, asset: Asset | None):
 @bp.get("/customers/<int:customer_id>/assets/new")
 @require(Capability.MANAGE_CUSTOMERS)
 def new_asset(customer_id: int):
-    return _asset_form_page(AssetForm(), get_for_company_or_404(Customer, customer_id), None)
+    customer = get_for_company_or_404(Customer, customer_id)
+    return _record_page(_asset_form(customer), customer, "asset")
 
 
 @bp.post("/customers/<int:customer_id>/assets/new")
@@ -448,7 +405,8 @@ def create_asset(customer_id: int):
 @require(Capability.MANAGE_CUSTOMERS)
 def edit_asset(asset_id: int):
     asset = get_for_company_or_404(Asset, asset_id, *customers.with_customer(Asset))
-    return _asset_form_page(AssetForm(obj=asset), asset.customer, asset)
+    form = _asset_form(asset.customer, asset)
+    return _record_page(form, asset.customer, "asset", asset, asset.asset_code)
 
 
 @bp.post("/assets/<int:asset_id>/edit")
@@ -484,14 +442,7 @@ def asset_detail(asset_id: int):
 def add_asset_test(asset_id: int):
     asset = _load_asset(asset_id)
     form = AssetTestForm()
-    if (
-        _saved(
-            form,
-            "test_number",
-            lambda: customers.add_asset_test(asset, by=g.staff, **form.values()),
-        )
-        is None
-    ):
+    if _saved(form, "test_number", customers.add_asset_test, asset) is None:
         return _asset_page(asset, test_form=form, status=422)
     flash("Test recorded.", "success")
     return redirect_after_post(url_for("operator.asset_detail", asset_id=asset.id))
@@ -502,12 +453,7 @@ def add_asset_test(asset_id: int):
 def add_defect(asset_id: int):
     asset = _load_asset(asset_id)
     form = DefectForm()
-    if (
-        _saved(
-            form, "description", lambda: customers.add_defect(asset, by=g.staff, **form.values())
-        )
-        is None
-    ):
+    if _saved(form, "description", customers.add_defect, asset) is None:
         return _asset_page(asset, defect_form=form, status=422)
     flash("Defect recorded.", "success")
     return redirect_after_post(url_for("operator.asset_detail", asset_id=asset.id))

@@ -341,6 +341,9 @@ class OdometerForm(FlaskForm):
         ],
     )
 
+    def values(self) -> dict:
+        return {"odometer": self.odometer.data}
+
 
 # ---------------------------------------------------------------- the request inbox
 

@@ -22,6 +22,7 @@ from .forms import (
     JobForm,
     ScheduleForm,
     StatusForm,
+    show_errors,
     staff_choices,
     to_local,
 )
@@ -78,7 +79,7 @@ def create_job():
         try:
             job = jobs.create_job(g.company, by=g.staff, customer_id=customer.id, **values)
         except RuleError as error:
-            form.window_end.errors.append(error.message)
+            show_errors(form, error, "window_end")
         else:
             flash(f"Job #{job.number} created.", "success")
             return redirect_after_post(url_for("operator.job_detail", job_id=job.id))
@@ -146,7 +147,7 @@ def save_job(job_id: int):
         try:
             jobs.update_job(job, by=g.staff, **form.values(company_zone(g.company)))
         except RuleError as error:
-            form.window_end.errors.append(error.message)
+            show_errors(form, error, "window_end")
         else:
             flash(f"Job #{job.number} saved.", "success")
             return redirect_after_post(url_for("operator.job_detail", job_id=job.id))
