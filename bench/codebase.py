@@ -4,7 +4,7 @@ Prints, for the application package:
 - queries written in blueprints (they belong in services and loaders);
 - commits and rollbacks outside the one commit point;
 - the longest views and how many pass 30 lines;
-- htmx headers spelled outside fieldportal/htmx.py;
+- htmx headers spelled, or htmx_flask and request.htmx used, outside fieldportal/htmx.py;
 - LIMIT/OFFSET written outside the pagination primitive;
 - duplicate pairs, when the `duplicates` command is on the PATH.
 
@@ -30,7 +30,10 @@ PAGINATION_MODULE = PACKAGE / "pagination.py"
 
 QUERY_CALLS = {"get", "execute", "scalar", "scalars", "query"}
 VIEW_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
-HTMX_HEADER = re.compile(r"""["']HX-[A-Za-z-]+["']""")
+# An HX- header spelled out, htmx's request details read, or htmx_flask used directly.
+HTMX_HEADER = re.compile(r"""["']HX-[A-Za-z-]+["']|\brequest\.htmx\b|^\s*from htmx_flask """)
+# Registers the htmx_flask extension, the one use of it besides htmx.py.
+HTMX_EXTENSION_MODULE = PACKAGE / "extensions.py"
 
 
 @dataclass
@@ -99,7 +102,7 @@ def measure() -> Shape:
             if in_blueprints and isinstance(node, ast.FunctionDef) and _is_view(node):
                 length = node.end_lineno - node.lineno + 1
                 shape.views.append((length, f"{path.relative_to(ROOT)}:{node.name}"))
-        if path != HTMX_MODULE:
+        if path not in (HTMX_MODULE, HTMX_EXTENSION_MODULE):
             for number, line in enumerate(source.splitlines(), 1):
                 if HTMX_HEADER.search(line):
                     shape.htmx_headers_outside.append(f"{path.relative_to(ROOT)}:{number}")

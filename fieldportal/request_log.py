@@ -18,6 +18,8 @@ from flask import Flask, current_app, g, request, request_started
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import htmx
+
 logger = logging.getLogger("fieldportal.requests")
 error_logger = logging.getLogger("fieldportal.errors")
 task_logger = logging.getLogger("fieldportal.tasks")
@@ -95,7 +97,7 @@ def _log_request(response):
         **request_fields(),
         "status": response.status_code,
         "duration_ms": _ms_since(g.request_started),
-        "htmx": bool(request.headers.get("HX-Request")),
+        "htmx": htmx.is_htmx_request(),
     }
     logger.info("%s %s %s", fields["method"], fields["route"], fields["status"], extra=fields)
     response.headers[REQUEST_ID_HEADER] = g.request_id

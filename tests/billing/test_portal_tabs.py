@@ -278,6 +278,17 @@ def test_pay_balance_redirects_to_checkout_then_webhook_marks_paid(
     assert "Paid" in text_of(portal.get(f"/portal/acme/invoices/{invoice.id}"))
 
 
+def test_htmx_pay_sends_the_whole_page_to_checkout(portal, create, customer, stripe_on):
+    invoice = create.invoice(customer, lines=(("Service", 25_000),))
+    response = portal.post(
+        f"/portal/acme/invoices/{invoice.id}/pay",
+        data={"amount": "", "amount_cents": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 204 and "Location" not in response.headers
+    assert response.headers["HX-Redirect"].startswith(stripe_on.url + "/pay/cs_test_")
+
+
 def test_partial_amount_and_overpay(portal, db, create, customer, stripe_on):
     invoice = create.invoice(customer, lines=(("Service", 25_000),))
     too_much = portal.post(f"/portal/acme/invoices/{invoice.id}/pay", data={"amount": "250.01"})

@@ -5,6 +5,7 @@ import json
 import pytest
 from flask import Flask
 
+from fieldportal import htmx
 from fieldportal.htmx import add_trigger
 from tests.helpers import text_of
 
@@ -117,3 +118,69 @@ def test_add_trigger_merges_events():
         response.headers["HX-Trigger"] = "a, b"
         add_trigger(response, "c")
         assert json.loads(response.headers["HX-Trigger"]) == {"a": None, "b": None, "c": None}
+
+
+FRAGMENT = {"HX-Request": "true"}
+BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "hx_redirect"),
+    [({}, 302, None), (BOOSTED, 302, None), (FRAGMENT, 401, "/login")],
+)
+def test_signed_out_redirect_is_a_302_or_for_a_fragment_a_401_with_hx_redirect(
+    app, headers, status, hx_redirect
+):
+    with app.test_request_context("/jobs", headers=headers):
+        response = htmx.redirect_signed_out("/login")
+    assert response.status_code == status
+    assert response.headers.get("HX-Redirect") == hx_redirect
+    assert (response.headers.get("Location") is None) == (hx_redirect is not None)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "location", "hx_redirect"),
+    [
+        ({}, 303, "https://pay.example/x", None),
+        (FRAGMENT, 204, None, "https://pay.example/x"),
+        (BOOSTED, 204, None, "https://pay.example/x"),  # htmx follows HX-Redirect whole
+    ],
+)
+def test_redirect_after_post_answers_htmx_with_hx_redirect(
+    app, headers, status, location, hx_redirect
+):
+    with app.test_request_context("/x", method="POST", headers=headers):
+        response = htmx.redirect_after_post("https://pay.example/x")
+    assert response.status_code == status
+    assert response.headers.get("Location") == location
+    assert response.headers.get("HX-Redirect") == hx_redirect
+
+
+@pytest.mark.parametrize(
+    ("headers", "path"),
+    [
+        ({}, None),
+        ({"Referer": "http://localhost/outbox?status=failed"}, "/outbox?status=failed"),
+        ({"HX-Current-URL": "http://localhost/requests"}, "/requests"),
+        (
+            {"HX-Current-URL": "http://localhost/jobs?page=2", "Referer": "http://localhost/"},
+            "/jobs?page=2",
+        ),
+        ({"Referer": "http://[::1/outbox"}, None),  # malformed
+    ],
+)
+def test_current_path_is_the_page_the_request_came_from(app, headers, path):
+    with app.test_request_context("/x", method="POST", headers=headers):
+        assert htmx.current_path() == path
+
+
+def test_boosted_and_history_restores_are_htmx_but_get_the_page(app):
+    for headers, fragment in (
+        ({}, False),
+        (FRAGMENT, True),
+        (BOOSTED, False),
+        ({"HX-Request": "true", "HX-History-Restore-Request": "true"}, False),
+    ):
+        with app.test_request_context("/", headers=headers):
+            assert htmx.is_htmx_request() == bool(headers)
+            assert htmx.is_fragment_request() == fragment

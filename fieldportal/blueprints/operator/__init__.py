@@ -1,11 +1,9 @@
 """The operator app: the back office staff use all day. One module per feature."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, g, redirect, request, url_for
+from flask import Blueprint, g, request, url_for
 from flask_login import current_user
 
-from ...htmx import is_fragment_request
+from ...htmx import current_path, redirect_signed_out
 
 bp = Blueprint("operator", __name__)
 
@@ -24,12 +22,7 @@ def load_staff(endpoint, values):
 def require_staff():
     """Every operator page needs a signed-in staff user."""
     if "staff" not in g:
-        target = url_for("auth.login", next=_return_path())
-        if is_fragment_request():
-            from htmx_flask import make_response
-
-            return make_response("", 401, redirect=target)
-        return redirect(target)
+        return redirect_signed_out(url_for("auth.login", next=_return_path()))
 
 
 def _return_path() -> str | None:
@@ -38,14 +31,7 @@ def _return_path() -> str | None:
     paths, whatever this returns."""
     if request.method in ("GET", "HEAD"):
         return request.full_path.rstrip("?")
-    source = request.headers.get("HX-Current-URL") or request.referrer
-    if not source:
-        return None
-    try:
-        parts = urlsplit(source)
-    except ValueError:  # a malformed header: sign in, then start from home
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return current_path()
 
 
 @bp.context_processor

@@ -27,7 +27,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
-from ...htmx import is_fragment_request
+from ...htmx import is_fragment_request, redirect_signed_out
 from ...models import Company
 from ...services import page_cache
 from ...services.portal_auth import portal_page_or_none
@@ -104,14 +104,9 @@ def require_portal_principal():
     if principal is None:
         if "portal.sign_in" not in current_app.view_functions:
             abort(404)
-        target = url_for("portal.sign_in")
         if request.method == "GET" and not is_fragment_request():
             remember_return_path(request.full_path.rstrip("?"))
-        if is_fragment_request():
-            from htmx_flask import make_response
-
-            return make_response("", 401, redirect=target)
-        return redirect(target)
+        return redirect_signed_out(url_for("portal.sign_in"))
     return None
 
 

@@ -5,11 +5,10 @@ come from the server (a partial amount is checked against the balance)."""
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, g, redirect, request
-from htmx_flask import make_response as htmx_make_response
+from flask import abort, current_app, flash, g, request
 
 from ...extensions import db
-from ...htmx import render
+from ...htmx import redirect_after_post, render
 from ...models import PortalPermission
 from ...services import documents, invoices, payments, portal_billing
 from ...services.billing import AmountError, parse_money, to_cents
@@ -137,10 +136,7 @@ def _checkout(invoices: list, partial_cents: int | None, cancel_url: str):
         cancel_url=cancel_url,
     )
     db.session.commit()
-    # Stripe's page is another site: a plain redirect (HX-Redirect for htmx).
-    if request.htmx:
-        return htmx_make_response("", 204, redirect=url)
-    return redirect(url, code=303)
+    return redirect_after_post(url)  # Stripe's page, another site
 
 
 def _require_payer():
