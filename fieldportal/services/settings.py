@@ -1,4 +1,4 @@
-"""Company settings, the logo, and staff accounts (owner only)."""
+"""Company settings, the logo, and staff accounts (manage_settings)."""
 
 import functools
 import io
@@ -10,7 +10,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Company, StaffRole, StaffUser
+from ..models import Capability, Company, StaffRole, StaffUser
+from ..models.capabilities import role_can, roles_with
 from . import audit
 from .auth_sessions import end_sessions
 from .documents import logo_path
@@ -150,15 +151,16 @@ def create_staff(
 
 
 def update_staff(staff: StaffUser, *, by: StaffUser, role: StaffRole, active: bool) -> None:
-    """Change a role or switch an account off; the company always keeps an active owner.
-    Switching an account off ends its sessions (a role change applies at the next request)."""
-    was_owner = staff.role == StaffRole.OWNER and staff.active
-    stays_owner = role == StaffRole.OWNER and active
-    if was_owner and not stays_owner:
+    """Change a role or switch an account off; the company always keeps an active owner
+    (someone who can manage settings, so staff accounts can still be changed). Switching an
+    account off ends its sessions (a role change applies at the next request)."""
+    managed_settings = staff.active and staff.can(Capability.MANAGE_SETTINGS)
+    keeps_settings = active and role_can(role, Capability.MANAGE_SETTINGS)
+    if managed_settings and not keeps_settings:
         owners = db.session.scalar(
             select(func.count(StaffUser.id)).where(
                 StaffUser.company_id == staff.company_id,
-                StaffUser.role == StaffRole.OWNER,
+                StaffUser.role.in_(roles_with(Capability.MANAGE_SETTINGS)),
                 StaffUser.active.is_(True),
             )
         )
