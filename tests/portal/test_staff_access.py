@@ -98,6 +98,18 @@ def test_view_as_customer_is_read_only_and_audited(staff_client, contact, compan
     assert staff_client.get(f"/portal/{company.slug}/").status_code in (302, 404)
 
 
+def test_a_preview_ends_when_its_staff_member_may_no_longer_manage_portal_access(
+    staff_client, owner, contact, company, db
+):
+    staff_client.post(f"/customers/{contact.customer_id}/contacts/{contact.id}/view-as")
+    assert "Staff preview" in text_of(staff_client.get(f"/portal/{company.slug}/"))
+    owner.role = StaffRole.TECHNICIAN  # demoted by another owner while previewing
+    db.session.flush()
+    response = staff_client.get(f"/portal/{company.slug}/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/portal/{company.slug}/sign-in"
+
+
 def test_technicians_have_no_access_screens(client, company, contact, create):
     sign_in(client, create.staff(company, role=StaffRole.TECHNICIAN))
     assert client.get(access_url(contact)).status_code == 404

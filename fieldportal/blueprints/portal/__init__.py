@@ -75,7 +75,7 @@ def portal_principal():
     if current_user.is_staff:
         from ..view_as import view_as_contact_for
 
-        contact = view_as_contact_for(g.company.id)
+        contact = view_as_contact_for(current_user)
         g.view_as = contact is not None
         return contact
     return current_user
