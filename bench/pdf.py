@@ -34,8 +34,8 @@ def run(lines: int = 30, repeats: int = 50) -> dict:
         StaffRole,
         StaffUser,
     )
-    from fieldportal.services import documents, invoices
-    from fieldportal.services.billing import LineInput
+    from fieldportal.services.billing import documents, invoices
+    from fieldportal.services.billing.money import LineInput
 
     work = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
     app = create_app(

@@ -8,7 +8,7 @@ def new_session_token(app, email: str) -> str:
     cookie token (only its hash is stored, as for a real sign-in)."""
     from fieldportal.extensions import db
     from fieldportal.models import AuthSession, Contact, SignInMethod, StaffUser, utcnow
-    from fieldportal.services.tokens import new_token, token_hash
+    from fieldportal.services.auth.tokens import new_token, token_hash
 
     with app.app_context():
         staff = db.session.scalar(select(StaffUser).where(StaffUser.email == email))

@@ -71,7 +71,7 @@ class LiveServer:
         """The plain-text body, as delivered, of the newest email queued to ``to_address``."""
         from fieldportal.extensions import db
         from fieldportal.models import OutboxEmail
-        from fieldportal.services.outbox_secrets import reveal
+        from fieldportal.services.mail.outbox_secrets import reveal
 
         with self.app.app_context():
             email = db.session.scalars(

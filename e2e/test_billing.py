@@ -56,7 +56,7 @@ def portal_sign_in(page: Page, live_server, email: str = "fleet@acme.example"):
 
     from fieldportal.extensions import db
     from fieldportal.models import AuthSession, Contact, SignInMethod, utcnow
-    from fieldportal.services.tokens import new_token, token_hash
+    from fieldportal.services.auth.tokens import new_token, token_hash
 
     app = live_server.app
     with app.app_context():
@@ -88,8 +88,8 @@ def test_customer_accepts_a_quote_with_typed_name_on_a_phone(page: Page, live_se
 
     from fieldportal.extensions import db
     from fieldportal.models import Customer
-    from fieldportal.services import quotes
-    from fieldportal.services.billing import LineInput
+    from fieldportal.services.billing import quotes
+    from fieldportal.services.billing.money import LineInput
 
     page.set_viewport_size(PHONE)
     customer_id = portal_sign_in(page, live_server)
@@ -130,8 +130,8 @@ def test_customer_pays_an_invoice_and_sees_it_paid_after_the_webhook(
 
     from fieldportal.extensions import db
     from fieldportal.models import Customer, Invoice
-    from fieldportal.services import invoices
-    from fieldportal.services.billing import LineInput
+    from fieldportal.services.billing import invoices
+    from fieldportal.services.billing.money import LineInput
 
     app = live_server.app
     page.set_viewport_size(PHONE)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from fieldportal.demo_data import PORTAL_PASSWORD, STAFF_PASSWORD
 from fieldportal.extensions import db
 from fieldportal.models import Company, Customer, CustomerKind
-from fieldportal.services.portal_auth import regenerate_fleet_token
+from fieldportal.services.portal.portal_auth import regenerate_fleet_token
 from tests.factories import create_contact, create_customer, create_request, create_vehicle
 
 from .quality import (

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from fieldportal.demo_data import STAFF_PASSWORD
 from fieldportal.extensions import db
 from fieldportal.models import Company, Customer, CustomerKind, Job, JobStatus, Vehicle
-from fieldportal.services.numbering import next_number
-from fieldportal.services.tokens import token_hash
+from fieldportal.services.auth.tokens import token_hash
+from fieldportal.services.billing.numbering import next_number
 
 from .quality import PageProblems, assert_accessible
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from fieldportal.extensions import db
 from fieldportal.models import Customer, LoginLink, utcnow
-from fieldportal.services.portal_auth import regenerate_fleet_token
+from fieldportal.services.portal.portal_auth import regenerate_fleet_token
 
 from .quality import PageProblems, assert_accessible, assert_no_horizontal_overflow
 

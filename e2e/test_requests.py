@@ -176,7 +176,7 @@ def stored_photos(live_server, description: str) -> list[tuple[int, int, tuple[i
     request with ``description``."""
     from fieldportal.extensions import db
     from fieldportal.models import ServiceRequest
-    from fieldportal.services.request_photos import photo_folder
+    from fieldportal.services.work.request_photos import photo_folder
 
     with live_server.app.app_context():
         request = db.session.scalars(

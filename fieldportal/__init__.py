@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
 
     from . import database, error_reporting, request_log, static_files, transaction, web
-    from .services import page_cache
+    from .services.portal import page_cache
 
     database.init_app(app)
     db.init_app(app)

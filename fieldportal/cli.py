@@ -40,7 +40,7 @@ def create_staff_command(
 ) -> None:
     """Create a staff user for a company."""
     from .models import Company, StaffRole, StaffUser
-    from .services.passwords import hash_secret, password_problem
+    from .services.auth.passwords import hash_secret, password_problem
 
     company = db.session.scalar(select(Company).where(Company.slug == company_slug))
     if company is None:
@@ -70,7 +70,7 @@ def quotes_group() -> None:
 def quotes_expire_command() -> None:
     """Store 'expired' on sent quotes past their validity date (pages already show them
     expired by date; this keeps the stored status and filters in step, e.g. nightly)."""
-    from .services.quotes import expire_all_overdue_quotes
+    from .services.billing.quotes import expire_all_overdue_quotes
 
     count = expire_all_overdue_quotes()
     db.session.commit()
@@ -85,7 +85,7 @@ def outbox_group() -> None:
 @outbox_group.command("deliver")
 def outbox_deliver_command() -> None:
     """Deliver every due message once, then stop."""
-    from .services.outbox_delivery import deliver_pending
+    from .services.mail.outbox_delivery import deliver_pending
 
     report = deliver_pending(worker=f"cli-{os.getpid()}")
     for line in report.links:
@@ -101,7 +101,7 @@ def outbox_deliver_command() -> None:
 )
 def outbox_work_command(interval: float) -> None:
     """Deliver continuously until SIGTERM or Ctrl-C (one per process; run several if needed)."""
-    from .services.outbox_delivery import Worker
+    from .services.mail.outbox_delivery import Worker
 
     Worker(interval=interval, echo=click.echo).run(name=f"{socket.gethostname()}-{os.getpid()}")
 

@@ -146,7 +146,7 @@ def handle_unexpected_error(error: Exception):
 
 def _configure_login(app: Flask) -> None:
     from .extensions import login_manager
-    from .services.auth_sessions import load_principal
+    from .services.auth.auth_sessions import load_principal
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

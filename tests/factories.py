@@ -26,8 +26,8 @@ from fieldportal.models import (
     Vehicle,
     utcnow,
 )
-from fieldportal.services.numbering import next_number
-from fieldportal.services.passwords import hash_secret
+from fieldportal.services.auth.passwords import hash_secret
+from fieldportal.services.billing.numbering import next_number
 
 _sequence = itertools.count(1)
 # Hashing is slow on purpose; tests share one hash of the default password.

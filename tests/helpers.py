@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from fieldportal.extensions import db
 from fieldportal.models import AuthSession, Contact, SignInMethod, StaffUser, utcnow
-from fieldportal.services.tokens import new_token, token_hash
+from fieldportal.services.auth.tokens import new_token, token_hash
 
 
 def sign_in(client, principal, method: SignInMethod | None = None) -> AuthSession:

@@ -1,6 +1,6 @@
 """The demo's sign-in secrets, printed by ``flask demo-data`` and listed in the README."""
 
-from ..services.passwords import hash_secret
+from ..services.auth.passwords import hash_secret
 
 STAFF_PASSWORD = "demo-password-1"
 PORTAL_PASSWORD = "demo-portal-1"

@@ -13,7 +13,7 @@ from ..models import (
     Site,
     contact_sites,
 )
-from ..services.tokens import new_token, token_hash
+from ..services.auth.tokens import new_token, token_hash
 from .assets import add_assets
 from .catalog import FLEET_NAMES, STREETS, SURNAMES
 from .context import CompanyData

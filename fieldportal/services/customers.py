@@ -31,10 +31,11 @@ from ..models import (
     utcnow,
 )
 from ..pagination import ListQuery, Page, paginate
-from . import audit, fleets
-from .auth_sessions import end_sessions
+from . import audit
+from .auth.auth_sessions import end_sessions
 from .errors import Conflict, Invalid
-from .intervals import ServiceStatus
+from .fleet import fleets
+from .fleet.intervals import ServiceStatus
 
 
 def pick_list(company_id: int) -> list[tuple[int, str]]:

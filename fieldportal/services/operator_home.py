@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Company, Customer, Job, JobStatus, Vehicle
-from . import requests
-from .billing import invoiced_cents, month_to_date_bounds, open_ar_cents
+from .billing.money import invoiced_cents, month_to_date_bounds, open_ar_cents
 from .clock import company_today, day_bounds_utc
-from .intervals import overdue_clause
+from .fleet.intervals import overdue_clause
+from .work import requests
 
 
 @dataclass(frozen=True)

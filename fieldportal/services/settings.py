@@ -13,11 +13,11 @@ from ..extensions import db
 from ..models import Capability, Company, StaffRole, StaffUser
 from ..models.capabilities import role_can, roles_with
 from . import audit
-from .auth_sessions import end_sessions
-from .documents import logo_path
+from .auth.auth_sessions import end_sessions
+from .auth.passwords import hash_secret, password_problem
+from .billing.documents import logo_path
 from .images import DamagedImage, NotAnImage, TooManyPixels, decode_image
-from .passwords import hash_secret, password_problem
-from .portal_access_admin import end_company_portal_access
+from .portal.portal_access_admin import end_company_portal_access
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_LOGO_PIXELS = 25_000_000  # decoded size; a small file can claim a huge canvas

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from fieldportal.services.billing import LineInput
+from fieldportal.services.billing.money import LineInput
 
 
 def line(description="Labour", quantity="1", unit_price_cents=10_000, taxable=True):

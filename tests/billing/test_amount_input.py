@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldportal.models import CheckoutPayment, Invoice, LineItem, Payment, Quote
-from fieldportal.services.billing import (
+from fieldportal.services.billing.money import (
     MAX_CENTS,
     AmountError,
     parse_money,

@@ -15,7 +15,7 @@ from fieldportal.models import (
     QuoteDecisionKind,
     StripeEvent,
 )
-from fieldportal.services import payments, quotes
+from fieldportal.services.billing import payments, quotes
 from tests import factories
 
 from .conftest import line

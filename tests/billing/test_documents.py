@@ -10,7 +10,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from fieldportal.models import InvoiceStatus, JobStatus, PaymentMethod, ReportKind, Vehicle
-from fieldportal.services import documents, invoices, quotes, reports
+from fieldportal.services.billing import documents, invoices, quotes
+from fieldportal.services.work import reports
 
 from .conftest import line
 

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from fieldportal.models import InvoiceStatus, PaymentMethod
-from fieldportal.services import invoices
+from fieldportal.services.billing import invoices
 from fieldportal.services.clock import company_today
 from tests.helpers import sign_in, text_of
 

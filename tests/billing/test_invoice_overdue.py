@@ -7,8 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from fieldportal.models import Invoice, InvoiceStatus
+from fieldportal.services.billing.invoices import (
+    ShownStatus,
+    is_overdue,
+    overdue_clause,
+    shown_status,
+)
 from fieldportal.services.clock import company_today
-from fieldportal.services.invoices import ShownStatus, is_overdue, overdue_clause, shown_status
 from tests.helpers import sign_in
 
 S = InvoiceStatus

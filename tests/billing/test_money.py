@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from fieldportal.models import BillingTerms, InvoiceStatus, Payment, PaymentMethod
-from fieldportal.services import invoices
-from fieldportal.services.billing import (
+from fieldportal.services.billing import invoices
+from fieldportal.services.billing.money import (
     compute_totals,
     due_date,
     line_amount_cents,

@@ -14,7 +14,8 @@ from fieldportal.models import (
     StaffRole,
     Vehicle,
 )
-from fieldportal.services import quotes, reports
+from fieldportal.services.billing import quotes
+from fieldportal.services.work import reports
 from tests.helpers import sign_in, text_of
 
 from .test_operator_invoices import line_fields

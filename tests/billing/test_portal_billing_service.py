@@ -3,7 +3,8 @@
 from datetime import UTC, date, datetime
 
 from fieldportal.models import InvoiceStatus, QuoteStatus, ReportKind
-from fieldportal.services import portal_billing, reports
+from fieldportal.services.portal import portal_billing
+from fieldportal.services.work import reports
 
 
 def test_quotes_never_drafts_and_filters(db, create, company, customer):

@@ -18,7 +18,8 @@ from fieldportal.models import (
     ReportKind,
     Vehicle,
 )
-from fieldportal.services import quotes, reports
+from fieldportal.services.billing import quotes
+from fieldportal.services.work import reports
 from tests.helpers import sign_in, text_of
 
 from .conftest import line

@@ -15,8 +15,9 @@ from fieldportal.models import (
     QuoteStatus,
     ReportKind,
 )
-from fieldportal.services import quotes, reports
+from fieldportal.services.billing import quotes
 from fieldportal.services.clock import company_today
+from fieldportal.services.work import reports
 from tests.helpers import sign_in, text_of
 
 from .conftest import line
@@ -226,7 +227,7 @@ def test_invoice_list_filters_and_never_drafts(portal, create, customer):
 
 def test_invoice_detail_and_pdf_agree(portal, create, customer, owner, db):
     from fieldportal.models import PaymentMethod
-    from fieldportal.services import invoices
+    from fieldportal.services.billing import invoices
 
     invoice = create.invoice(customer, lines=(("Service", 30_000),))
     invoices.record_payment(invoice, amount_cents=12_345, method=PaymentMethod.CASH, by=owner)

@@ -13,7 +13,7 @@ from fieldportal.models import (
     QuoteDecisionKind,
     QuoteStatus,
 )
-from fieldportal.services import quotes
+from fieldportal.services.billing import quotes
 from fieldportal.services.clock import company_today
 
 from .conftest import line

@@ -1,7 +1,7 @@
 import pytest
 
 from fieldportal.models import JobStatus, ReportKind, ReportStatus
-from fieldportal.services import reports
+from fieldportal.services.work import reports
 
 
 def test_report_from_job_draft_to_approved_once(db, customer, create, owner):

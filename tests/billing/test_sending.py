@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from fieldportal.models import LoginLink, LoginMethod, OutboxEmail
-from fieldportal.services import invoices, portal_auth, quotes
-from fieldportal.services.outbox_secrets import reveal
+from fieldportal.services.billing import invoices, quotes
+from fieldportal.services.mail.outbox_secrets import reveal
+from fieldportal.services.portal import portal_auth
 
 from .conftest import line
 

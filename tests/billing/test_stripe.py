@@ -12,8 +12,8 @@ from fieldportal.models import (
     PaymentMethod,
     StripeEvent,
 )
-from fieldportal.services import invoices, payments
-from fieldportal.services.billing import open_ar_cents
+from fieldportal.services.billing import invoices, payments
+from fieldportal.services.billing.money import open_ar_cents
 
 from .stripe_standin import (
     WEBHOOK_SECRET,

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from fieldportal.models import Invoice, Quote
-from fieldportal.services import quotes
-from fieldportal.services.billing import format_percent, percent_to_ppm, ppm_to_percent
+from fieldportal.services.billing import quotes
+from fieldportal.services.billing.money import format_percent, percent_to_ppm, ppm_to_percent
 from tests.helpers import sign_in, text_of
 
 from .test_operator_invoices import line_fields

@@ -7,8 +7,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from fieldportal.models import LineItem, OutboxEmail, QuoteStatus
-from fieldportal.services import portal_auth, requests
-from fieldportal.services.requests import RequestInput
+from fieldportal.services.portal import portal_auth
+from fieldportal.services.work import requests
+from fieldportal.services.work.requests import RequestInput
 
 TEMPLATES = Path(__file__).parents[2] / "fieldportal" / "templates" / "emails"
 PIN = "73914682"

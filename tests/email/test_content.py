@@ -12,11 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from fieldportal.models import LoginLink, OutboxEmail
-from fieldportal.services import invoices, portal_auth, quotes, requests
-from fieldportal.services.billing import LineInput
-from fieldportal.services.outbox_secrets import reveal
-from fieldportal.services.portal_auth import TEMPORARY_PASSWORD_LIFETIME
-from fieldportal.services.requests import RequestInput
+from fieldportal.services.billing import invoices, quotes
+from fieldportal.services.billing.money import LineInput
+from fieldportal.services.mail.outbox_secrets import reveal
+from fieldportal.services.portal import portal_auth
+from fieldportal.services.portal.portal_auth import TEMPORARY_PASSWORD_LIFETIME
+from fieldportal.services.work import requests
+from fieldportal.services.work.requests import RequestInput
 
 from .every_kind import queue_every_kind, realistic
 

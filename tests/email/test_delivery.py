@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 
 from fieldportal.extensions import db as _db
 from fieldportal.models import OutboxEmail, OutboxStatus, utcnow
-from fieldportal.services import mailer
-from fieldportal.services.outbox_delivery import (
+from fieldportal.services.mail import mailer
+from fieldportal.services.mail.outbox_delivery import (
     MAX_ATTEMPTS,
     NO_SERVER,
     deliver_pending,
     retry_delay,
 )
-from fieldportal.services.portal_auth import send_login_link
+from fieldportal.services.portal.portal_auth import send_login_link
 
 from .conftest import free_port
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldportal.models import AuditEvent, OutboxEmail, StaffRole
-from fieldportal.services.outbox_delivery import deliver_pending
-from fieldportal.services.outbox_secrets import reveal
-from fieldportal.services.tokens import new_token, token_hash
+from fieldportal.services.auth.tokens import new_token, token_hash
+from fieldportal.services.mail.outbox_delivery import deliver_pending
+from fieldportal.services.mail.outbox_secrets import reveal
 from tests.helpers import sign_in, text_of
 
 HX = {"HX-Request": "true"}

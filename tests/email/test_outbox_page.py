@@ -5,8 +5,8 @@ import re
 from sqlalchemy import select
 
 from fieldportal.models import OutboxEmail, OutboxStatus, StaffRole
-from fieldportal.services import portal_auth
-from fieldportal.services.outbox_secrets import reveal
+from fieldportal.services.mail.outbox_secrets import reveal
+from fieldportal.services.portal import portal_auth
 from tests.helpers import sign_in, text_of
 
 

@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from fieldportal.models import OutboxEmail, OutboxStatus, utcnow
-from fieldportal.services import audit, mailer, portal_auth
-from fieldportal.services.outbox_delivery import NO_SERVER, deliver_pending
-from fieldportal.services.outbox_secrets import EXPIRED, reveal
+from fieldportal.services import audit
+from fieldportal.services.mail import mailer
+from fieldportal.services.mail.outbox_delivery import NO_SERVER, deliver_pending
+from fieldportal.services.mail.outbox_secrets import EXPIRED, reveal
+from fieldportal.services.portal import portal_auth
 
 from .conftest import free_port
 

@@ -16,8 +16,8 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from fieldportal.models import OutboxEmail, OutboxStatus
-from fieldportal.services.outbox_delivery import deliver_pending
-from fieldportal.services.portal_auth import send_login_link
+from fieldportal.services.mail.outbox_delivery import deliver_pending
+from fieldportal.services.portal.portal_auth import send_login_link
 
 from .conftest import Inbox, running_smtp
 

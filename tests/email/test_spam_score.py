@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from fieldportal.services.outbox_delivery import build_message
+from fieldportal.services.mail.outbox_delivery import build_message
 
 from .every_kind import queue_every_kind, realistic, template_names
 

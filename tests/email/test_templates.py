@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from fieldportal.models import JobStatus, RequestStatus, utcnow
-from fieldportal.services import mailer
-from fieldportal.services.outbox_secrets import reveal
+from fieldportal.services.mail import mailer
+from fieldportal.services.mail.outbox_secrets import reveal
 
 # No spaces, so first_name (the name's first word) carries all of it.
 HOSTILE = "<script>alert(1)</script><img/src/onerror=x>{{7*7}}\"'&amp;"

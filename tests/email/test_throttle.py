@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from fieldportal import create_app
 from fieldportal.extensions import db, limiter
 from fieldportal.models import OutboxEmail
-from fieldportal.services.throttle import link_request_allowed
+from fieldportal.services.auth.throttle import link_request_allowed
 from tests import factories
 from tests.conftest import BrowserLikeClient
 
@@ -41,7 +41,7 @@ def test_five_per_address_and_twenty_per_ip(storage_kind):
 APP_PROCESS = """
 import sys
 from fieldportal import create_app
-from fieldportal.services.throttle import link_request_allowed
+from fieldportal.services.auth.throttle import link_request_allowed
 app = create_app({"RATELIMIT_STORAGE_URI": sys.argv[1], "SQLALCHEMY_DATABASE_URI": "sqlite://",
                   "SECRET_KEY": "throttle-test"})
 with app.app_context():

@@ -17,8 +17,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from fieldportal.models import OutboxEmail, OutboxStatus
-from fieldportal.services.outbox_delivery import Worker, deliver_pending
-from fieldportal.services.portal_auth import send_login_link
+from fieldportal.services.mail.outbox_delivery import Worker, deliver_pending
+from fieldportal.services.portal.portal_auth import send_login_link
 from tests import factories
 
 from .conftest import Inbox, running_smtp

@@ -29,7 +29,7 @@ from fieldportal.models import (
     Vehicle,
 )
 from fieldportal.services.clock import company_today
-from fieldportal.services.intervals import ServiceState, vehicle_service_status
+from fieldportal.services.fleet.intervals import ServiceState, vehicle_service_status
 from tests.helpers import sign_in, text_of
 
 

@@ -31,7 +31,7 @@ from fieldportal.models import (
     StaffUser,
     Vehicle,
 )
-from fieldportal.services.portal_auth import issue_login_link, regenerate_fleet_token
+from fieldportal.services.portal.portal_auth import issue_login_link, regenerate_fleet_token
 from tests.helpers import sign_in
 
 # The checker knows no htmx: each hx-* attribute is reported as "not allowed".

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from fieldportal.services.portal_auth import issue_login_link, regenerate_fleet_token
+from fieldportal.services.portal.portal_auth import issue_login_link, regenerate_fleet_token
 from tests import factories
 
 from .gunicorn_server import start_gunicorn

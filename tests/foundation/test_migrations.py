@@ -240,8 +240,8 @@ def test_upgrade_drops_the_secrets_kept_in_outbox_bodies(empty_database_url):
             )
         upgrade()
         from fieldportal.models import OutboxEmail, OutboxStatus
-        from fieldportal.services.outbox_delivery import retry
-        from fieldportal.services.outbox_secrets import SecretUnavailable
+        from fieldportal.services.mail.outbox_delivery import retry
+        from fieldportal.services.mail.outbox_secrets import SecretUnavailable
 
         emails = {e.to_address: e for e in db.session.scalars(sa.select(OutboxEmail))}
         for address in ("queued@x.example", "sent@x.example"):

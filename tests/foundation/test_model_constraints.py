@@ -23,7 +23,7 @@ from fieldportal.models import (
     Vehicle,
     utcnow,
 )
-from fieldportal.services.numbering import next_number
+from fieldportal.services.billing.numbering import next_number
 
 
 def _refused(obj):

@@ -9,7 +9,7 @@ import pytest
 
 from fieldportal import create_app
 from fieldportal.log_config import json_formatter
-from fieldportal.services.page_cache import PageCache
+from fieldportal.services.portal.page_cache import PageCache
 from tests.helpers import sign_in
 
 from .gunicorn_server import free_port

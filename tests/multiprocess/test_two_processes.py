@@ -25,9 +25,9 @@ from fieldportal.models import (
     SignInMethod,
     utcnow,
 )
-from fieldportal.services.portal_auth import issue_login_link
-from fieldportal.services.quotes import quote_fingerprint
-from fieldportal.services.tokens import new_token, token_hash
+from fieldportal.services.auth.tokens import new_token, token_hash
+from fieldportal.services.billing.quotes import quote_fingerprint
+from fieldportal.services.portal.portal_auth import issue_login_link
 from tests import factories
 from tests.billing.stripe_standin import event_payload, sign
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from fieldportal.extensions import db
 from fieldportal.models import AuditEvent, AuthSession, JobStatus, SignInMethod
+from fieldportal.services.auth.tokens import token_hash
 from fieldportal.services.clock import company_today
-from fieldportal.services.tokens import token_hash
 
 from ..helpers import sign_in, text_of
 from .conftest import HX

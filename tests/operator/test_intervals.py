@@ -7,7 +7,11 @@ from sqlalchemy import select
 
 from fieldportal.models import Company, Customer, Vehicle
 from fieldportal.services.clock import company_today
-from fieldportal.services.intervals import ServiceState, overdue_clause, vehicle_service_status
+from fieldportal.services.fleet.intervals import (
+    ServiceState,
+    overdue_clause,
+    vehicle_service_status,
+)
 
 TODAY = date(2026, 6, 15)
 

@@ -16,7 +16,7 @@ from fieldportal.models import (
     StaffRole,
 )
 from fieldportal.services.clock import company_today
-from fieldportal.services.intervals import ServiceState, vehicle_service_status
+from fieldportal.services.fleet.intervals import ServiceState, vehicle_service_status
 
 from ..helpers import text_of
 from .conftest import HX
@@ -346,7 +346,7 @@ def test_job_page_query_count_does_not_grow_with_history(
 def test_complete_form_shows_exactly_when_the_service_would_complete(
     staff_client, fleet, create, status
 ):
-    from fieldportal.services.jobs import is_completable
+    from fieldportal.services.work.jobs import is_completable
 
     job = create.job(fleet, status)
     completable = is_completable(job)
@@ -364,7 +364,7 @@ def test_a_job_goes_only_to_an_active_staff_member_of_the_company(
     company, owner, fleet, create, other_company
 ):
     from fieldportal.services.errors import Invalid
-    from fieldportal.services.jobs import assign_job, is_our_technician
+    from fieldportal.services.work.jobs import assign_job, is_our_technician
 
     ours = create.staff(company, StaffRole.TECHNICIAN)
     gone = create.staff(company, StaffRole.TECHNICIAN, active=False)

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from fieldportal.models import OutboxEmail
-from fieldportal.services.outbox_secrets import reveal
+from fieldportal.services.mail.outbox_secrets import reveal
 
 
 @pytest.fixture

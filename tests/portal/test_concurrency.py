@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from fieldportal.extensions import db as _db
 from fieldportal.extensions import limiter
 from fieldportal.models import AuthSession
-from fieldportal.services.portal_auth import issue_login_link
+from fieldportal.services.portal.portal_auth import issue_login_link
 from tests import factories
 
 

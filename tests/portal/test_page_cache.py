@@ -9,9 +9,9 @@ import redis
 from sqlalchemy import update
 
 from fieldportal.models import Job
-from fieldportal.services import page_cache
-from fieldportal.services.auth_sessions import end_sessions
-from fieldportal.services.page_cache import PageCache
+from fieldportal.services.auth.auth_sessions import end_sessions
+from fieldportal.services.portal import page_cache
+from fieldportal.services.portal.page_cache import PageCache
 from tests.helpers import sign_in, text_of
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -14,9 +14,9 @@ from fieldportal.models import (
     OutboxStatus,
     utcnow,
 )
-from fieldportal.services import portal_auth
-from fieldportal.services.outbox_secrets import reveal
-from fieldportal.services.tokens import new_token, token_hash
+from fieldportal.services.auth.tokens import new_token, token_hash
+from fieldportal.services.mail.outbox_secrets import reveal
+from fieldportal.services.portal import portal_auth
 from tests.helpers import sign_in, text_of
 
 from .conftest import link_token_from_outbox

@@ -16,10 +16,10 @@ from fieldportal.models import (
     SignInMethod,
     utcnow,
 )
-from fieldportal.services import portal_auth
-from fieldportal.services.outbox_secrets import reveal
-from fieldportal.services.passwords import hash_secret
-from fieldportal.services.tokens import new_token, token_hash
+from fieldportal.services.auth.passwords import hash_secret
+from fieldportal.services.auth.tokens import new_token, token_hash
+from fieldportal.services.mail.outbox_secrets import reveal
+from fieldportal.services.portal import portal_auth
 from tests.helpers import age_session, sign_in, text_of
 
 from .conftest import link_token_from_outbox

@@ -22,8 +22,8 @@ from fieldportal.models import (
     Site,
     Vehicle,
 )
-from fieldportal.services import reports
-from fieldportal.services.site_scope import site_condition, visible
+from fieldportal.services.portal.site_scope import site_condition, visible
+from fieldportal.services.work import reports
 from tests.helpers import sign_in, text_of
 
 PLACES = ("north", "south", "nosite")

@@ -102,7 +102,7 @@ def test_hidden_invoices_hide_the_balance(client, company, contact, db):
 
 
 def test_fleet_token_viewer_sees_read_only_dashboard(client, company, fleet, db):
-    from fieldportal.services.tokens import new_token, token_hash
+    from fieldportal.services.auth.tokens import new_token, token_hash
 
     fleet.portal_token_hash = token_hash(new_token())
     sign_in(client, fleet)

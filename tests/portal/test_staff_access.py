@@ -3,9 +3,9 @@
 from sqlalchemy import func, select
 
 from fieldportal.models import AuditEvent, AuthSession, LoginLink, OutboxEmail, StaffRole
-from fieldportal.services.outbox_secrets import reveal
-from fieldportal.services.passwords import verify_secret
-from fieldportal.services.portal_auth import issue_login_link
+from fieldportal.services.auth.passwords import verify_secret
+from fieldportal.services.mail.outbox_secrets import reveal
+from fieldportal.services.portal.portal_auth import issue_login_link
 from tests.helpers import sign_in, text_of
 
 

@@ -248,7 +248,7 @@ FLEET_TOKEN_TABS = {
 
 def test_fleet_token_viewer_cannot_see_money_tabs(client, company, fleet, db):
     from fieldportal.blueprints.portal.tabs import TABS
-    from fieldportal.services.tokens import new_token, token_hash
+    from fieldportal.services.auth.tokens import new_token, token_hash
 
     company.show_quotes = company.show_invoices = company.show_reports = True
     fleet.portal_token_hash = token_hash(new_token())

@@ -14,7 +14,7 @@ from fieldportal.models import (
     StaffRole,
     Urgency,
 )
-from fieldportal.services.requests import RequestInput, approve_request, submit_request
+from fieldportal.services.work.requests import RequestInput, approve_request, submit_request
 from tests.helpers import sign_in, text_of
 
 from .conftest import image_bytes, upload

@@ -15,8 +15,8 @@ from fieldportal.models import (
     RequestStatus,
     ServiceRequest,
 )
-from fieldportal.services.request_photos import photo_folder
-from fieldportal.services.requests import (
+from fieldportal.services.work.request_photos import photo_folder
+from fieldportal.services.work.requests import (
     RequestInput,
     approve_request,
     decline_request,
@@ -349,7 +349,7 @@ def test_site_scoped_contact_lists_only_its_sites_requests(client, setup, create
 
 
 def test_fleet_token_viewer_cannot_request(client, setup, db):
-    from fieldportal.services.tokens import new_token, token_hash
+    from fieldportal.services.auth.tokens import new_token, token_hash
 
     setup.customer.portal_token_hash = token_hash(new_token())
     db.session.flush()

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from fieldportal.models import OutboxEmail, RequestStatus, ServiceRequest
-from fieldportal.services.requests import RequestInput, submit_request
+from fieldportal.services.work.requests import RequestInput, submit_request
 from tests.helpers import sign_in
 
 FIELDS = (

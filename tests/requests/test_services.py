@@ -22,8 +22,8 @@ from fieldportal.models import (
     StaffRole,
 )
 from fieldportal.services.errors import Invalid
-from fieldportal.services.request_photos import photo_folder, thumb_name
-from fieldportal.services.requests import (
+from fieldportal.services.work.request_photos import photo_folder, thumb_name
+from fieldportal.services.work.requests import (
     AlreadyDecided,
     RequestInput,
     approve_request,

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from fieldportal.models import ServiceRequest
 from fieldportal.services.images import DamagedImage, decode_image
-from fieldportal.services.request_photos import photo_folder
 from fieldportal.services.settings import logo_folder
+from fieldportal.services.work.request_photos import photo_folder
 from tests.helpers import sign_in, text_of
 
 # A fixed seed: about 3 % of random garbles of a JPEG's scan decode without an error

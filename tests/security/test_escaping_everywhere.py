@@ -28,7 +28,7 @@ from fieldportal.models import (
     Vehicle,
 )
 from fieldportal.models.customer import CustomerKind
-from fieldportal.services.outbox_secrets import reveal
+from fieldportal.services.mail.outbox_secrets import reveal
 from tests.factories import create_asset, create_request
 from tests.helpers import sign_in
 

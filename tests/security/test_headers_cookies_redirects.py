@@ -8,7 +8,7 @@ import pytest
 from fieldportal.extensions import db as _db
 from fieldportal.models import JobStatus, LoginMethod
 from fieldportal.safe_redirect import safe_next_path
-from fieldportal.services.passwords import hash_secret
+from fieldportal.services.auth.passwords import hash_secret
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import sign_in

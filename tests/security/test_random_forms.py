@@ -31,7 +31,7 @@ from fieldportal.models import (
     Report,
     ReportStatus,
 )
-from fieldportal.services.portal_auth import issue_login_link, send_login_link
+from fieldportal.services.portal.portal_auth import issue_login_link, send_login_link
 from tests.billing.stripe_standin import StripeStandIn
 from tests.helpers import sign_in
 

@@ -6,8 +6,8 @@ from ...htmx import redirect_after_post, render
 from ...models import SignInMethod
 from ...safe_redirect import safe_next_path
 from ...services import audit
-from ...services.auth_sessions import end_current_session, start_session
-from ...services.staff_auth import authenticate_staff
+from ...services.auth.auth_sessions import end_current_session, start_session
+from ...services.auth.staff_auth import authenticate_staff
 from . import bp
 from .forms import StaffSignInForm
 

@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 
 from ...models import BillingTerms
-from ...services.billing import (
+from ...services.billing.money import (
     TOTAL_TOO_LARGE,
     AmountError,
     LineInput,

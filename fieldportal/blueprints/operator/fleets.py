@@ -5,7 +5,8 @@ from flask import abort, flash, g, request, url_for
 from ...htmx import is_fragment_request, redirect_after_post, render
 from ...models import Capability, Customer, CustomerKind
 from ...pagination import ListQuery
-from ...services import fleets, portal_auth
+from ...services.fleet import fleets
+from ...services.portal import portal_auth
 from . import bp
 from .access import get_for_company_or_404, require
 from .forms import FleetLinkEmailForm, FleetPortalForm

@@ -20,8 +20,8 @@ from ...models import (
     PaymentMethod,
 )
 from ...query_args import page_number
-from ...services import documents, invoices
-from ...services.billing import (
+from ...services.billing import documents, invoices
+from ...services.billing.money import (
     TERM_LABELS,
     invoiced_cents,
     month_to_date_bounds,

@@ -10,9 +10,10 @@ from flask import abort, flash, g, request, url_for
 
 from ...htmx import is_fragment_request, redirect_after_post, render
 from ...models import Capability, Customer, Job, JobStatus, StaffUser
-from ...services import customers, jobs
+from ...services import customers
 from ...services.clock import company_zone
 from ...services.errors import RuleError
+from ...services.work import jobs
 from . import bp
 from .access import get_for_company_or_404, require
 from .forms import (

@@ -8,9 +8,9 @@ from ...htmx import redirect_after_post, render
 from ...models import Capability, OutboxEmail, OutboxStatus
 from ...query_args import page_number
 from ...services import audit
-from ...services.mailer import without_inline_styles
-from ...services.outbox_delivery import retry
-from ...services.outbox_secrets import SecretUnavailable
+from ...services.mail.mailer import without_inline_styles
+from ...services.mail.outbox_delivery import retry
+from ...services.mail.outbox_secrets import SecretUnavailable
 from . import bp
 from .access import get_for_company_or_404, require
 

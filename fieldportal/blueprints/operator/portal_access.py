@@ -10,8 +10,9 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import Capability, Contact
-from ...services import audit, portal_auth
-from ...services.portal_access_admin import access_overview, end_all_access
+from ...services import audit
+from ...services.portal import portal_auth
+from ...services.portal.portal_access_admin import access_overview, end_all_access
 from ..view_as import VIEW_AS_KEY
 from . import bp
 from .access import get_for_company_or_404, require

@@ -9,8 +9,8 @@ from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import Capability, Customer, Quote, QuoteDecision, QuoteStatus
 from ...query_args import page_number
-from ...services import documents, quotes
-from ...services.billing import ppm_to_percent
+from ...services.billing import documents, quotes
+from ...services.billing.money import ppm_to_percent
 from ...services.clock import company_today
 from . import bp
 from .access import get_for_company_or_404, require

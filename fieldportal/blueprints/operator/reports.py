@@ -14,8 +14,9 @@ from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import Capability, Customer, Job, Report, ReportKind, ReportStatus, Vehicle
 from ...query_args import page_number
-from ...services import documents, reports
+from ...services.billing import documents
 from ...services.clock import company_today
+from ...services.work import reports
 from . import bp
 from .access import get_for_company_or_404, require
 from .billing_forms import NoNulForm

@@ -13,10 +13,10 @@ from flask import abort, flash, g, request, send_from_directory, url_for
 
 from ...htmx import add_trigger, is_fragment_request, redirect_after_post, render
 from ...models import Capability, RequestPhoto, RequestStatus, ServiceRequest, Urgency
-from ...services import requests
 from ...services.clock import company_zone
 from ...services.errors import Invalid
-from ...services.request_photos import photo_folder, thumb_name
+from ...services.work import requests
+from ...services.work.request_photos import photo_folder, thumb_name
 from . import bp
 from .access import get_for_company_or_404, require
 from .forms import ApproveForm, DeclineForm, InboxFilters

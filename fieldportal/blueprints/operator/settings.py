@@ -36,7 +36,7 @@ from ...models import (
     StaffRole,
     StaffUser,
 )
-from ...services.billing import parse_percent, percent_to_ppm, ppm_to_percent
+from ...services.billing.money import parse_percent, percent_to_ppm, ppm_to_percent
 from ...services.settings import (
     SettingsError,
     create_staff,

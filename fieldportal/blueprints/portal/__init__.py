@@ -29,8 +29,8 @@ from sqlalchemy import select
 from ...extensions import db
 from ...htmx import is_fragment_request, redirect_signed_out
 from ...models import Company
-from ...services import page_cache
-from ...services.portal_auth import portal_page_or_none
+from ...services.portal import page_cache
+from ...services.portal.portal_auth import portal_page_or_none
 
 bp = Blueprint("portal", __name__, url_prefix="/portal/<company_slug>")
 

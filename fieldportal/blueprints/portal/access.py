@@ -6,7 +6,7 @@ from flask import abort, g
 
 from ...extensions import db
 from ...models import PortalPermission
-from ...services import site_scope
+from ...services.portal import site_scope
 
 
 def customer_scope(query, model):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from ...htmx import render
 from ...models import Asset, PortalPermission
-from ...services.portal_records import assets_with_last_test
+from ...services.portal.portal_records import assets_with_last_test
 from . import bp
 from .access import customer_scope, require_permission
 

@@ -2,7 +2,7 @@
 
 from flask import g
 
-from ...services.site_scope import scoped_site_ids
+from ...services.portal.site_scope import scoped_site_ids
 
 
 def acting_contact():

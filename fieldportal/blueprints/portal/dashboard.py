@@ -5,8 +5,8 @@ from pathlib import Path
 from flask import abort, current_app, g, request, send_from_directory
 
 from ...htmx import render
-from ...services import page_cache
-from ...services.portal_dashboard import dashboard_summary
+from ...services.portal import page_cache
+from ...services.portal.portal_dashboard import dashboard_summary
 from ...static_files import UNHASHED_MAX_AGE, cache_for_good
 from . import bp, public
 

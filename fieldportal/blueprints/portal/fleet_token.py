@@ -8,8 +8,8 @@ from flask import Blueprint, abort, g, redirect, url_for
 
 from ...extensions import db, limiter
 from ...models import LoginMethod, SignInMethod
-from ...services.auth_sessions import start_session
-from ...services.portal_auth import fleet_for_token
+from ...services.auth.auth_sessions import start_session
+from ...services.portal.portal_auth import fleet_for_token
 from .unavailable import portal_unavailable_response
 
 token_bp = Blueprint("portal_token", __name__, url_prefix="/portal/t")

@@ -9,7 +9,7 @@ from ...extensions import db
 from ...htmx import render
 from ...models import Asset, Job, PortalPermission, Site, Vehicle
 from ...query_args import database_id, page_number
-from ...services.portal_records import HistoryFilters, job_history
+from ...services.portal.portal_records import HistoryFilters, job_history
 from . import bp
 from .access import customer_scope, require_permission
 from .tabs import may_see_tab

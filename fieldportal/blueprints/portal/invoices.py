@@ -10,10 +10,11 @@ from flask import abort, current_app, flash, g, request
 from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import PortalPermission
-from ...services import documents, invoices, payments, portal_billing
-from ...services.billing import AmountError, parse_money, to_cents
+from ...services.billing import documents, invoices, payments
+from ...services.billing.money import AmountError, parse_money, to_cents
 from ...services.clock import company_today
-from ...services.mailer import absolute_url
+from ...services.mail.mailer import absolute_url
+from ...services.portal import portal_billing
 from . import bp
 from .access import require_company_setting, require_permission
 from .billing_access import acting_contact, site_ids

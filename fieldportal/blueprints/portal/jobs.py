@@ -6,8 +6,8 @@ from sqlalchemy.orm import joinedload
 
 from ...htmx import render
 from ...models import Job, PortalPermission
-from ...services.calendar import job_event
-from ...services.portal_records import ACTIVE_ORDER, active_jobs
+from ...services.portal.portal_records import ACTIVE_ORDER, active_jobs
+from ...services.work.calendar import job_event
 from . import bp
 from .access import customer_scope, get_for_customer_or_404, require_permission
 

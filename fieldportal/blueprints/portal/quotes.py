@@ -10,8 +10,9 @@ from wtforms.validators import Length, Optional
 from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import PortalPermission, QuoteDecisionKind
-from ...services import documents, portal_billing, quotes
+from ...services.billing import documents, quotes
 from ...services.clock import company_today
+from ...services.portal import portal_billing
 from . import bp
 from .access import require_company_setting, require_permission
 from .billing_access import acting_contact, site_ids

@@ -4,7 +4,8 @@ from flask import abort, g
 
 from ...htmx import render
 from ...models import PortalPermission
-from ...services import documents, portal_billing
+from ...services.billing import documents
+from ...services.portal import portal_billing
 from . import bp
 from .access import require_company_setting, require_permission
 from .billing_access import site_ids

@@ -17,8 +17,9 @@ from ...models import MAX_REQUEST_PHOTOS, PortalPermission, RequestPhoto, Servic
 from ...models import Vehicle as VehicleModel
 from ...query_args import database_id, page_number
 from ...services.errors import Invalid
-from ...services.request_photos import photo_folder, thumb_name
-from ...services.requests import (
+from ...services.portal.site_scope import scoped_site_ids
+from ...services.work.request_photos import photo_folder, thumb_name
+from ...services.work.requests import (
     RequestInput,
     allowed_job_types,
     customer_requests,
@@ -27,7 +28,6 @@ from ...services.requests import (
     requestable_vehicles,
     submit_request,
 )
-from ...services.site_scope import scoped_site_ids
 from ..validators import DATABASE_ID
 from . import bp
 from .access import get_for_customer_or_404, require_permission

@@ -5,7 +5,7 @@ from flask import current_app, flash, g, url_for
 from ...extensions import db
 from ...htmx import redirect_after_post
 from ...services import audit
-from ...services.auth_sessions import end_current_session
+from ...services.auth.auth_sessions import end_current_session
 from . import bp
 
 

@@ -10,10 +10,10 @@ from ...extensions import db, limiter
 from ...htmx import redirect_after_post
 from ...models import LoginMethod, utcnow
 from ...services import audit
-from ...services import portal_auth as auth
-from ...services.auth_sessions import start_session
-from ...services.passwords import password_problem
-from ...services.throttle import link_request_allowed
+from ...services.auth.auth_sessions import start_session
+from ...services.auth.passwords import password_problem
+from ...services.auth.throttle import link_request_allowed
+from ...services.portal import portal_auth as auth
 from . import (
     bp,
     portal_path_or_empty,

@@ -5,9 +5,10 @@ from sqlalchemy import select
 
 from ...htmx import render
 from ...models import Job, PortalPermission, Vehicle
-from ...services import documents, fleets
+from ...services.billing import documents
 from ...services.clock import company_today
-from ...services.portal_records import forecast_due_date, vehicle_history
+from ...services.fleet import fleets
+from ...services.portal.portal_records import forecast_due_date, vehicle_history
 from . import bp
 from .access import customer_scope, get_for_customer_or_404, require_permission
 

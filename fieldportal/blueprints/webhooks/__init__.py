@@ -6,7 +6,7 @@ import stripe
 from flask import Blueprint, current_app, jsonify, request
 
 from ...extensions import csrf, db
-from ...services import payments
+from ...services.billing import payments
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 log = logging.getLogger(__name__)

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from ..extensions import db
-from ..models import AuthSession, Company, Contact, LoginLink, utcnow
-from . import audit, outbox_secrets
-from .auth_sessions import end_sessions
+from ...extensions import db
+from ...models import AuthSession, Company, Contact, LoginLink, utcnow
+from .. import audit
+from ..auth.auth_sessions import end_sessions
+from ..mail import outbox_secrets
 from .portal_auth import cancel_outstanding_links
 
 

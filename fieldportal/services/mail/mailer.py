@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, render_template, url_for
 
-from ..extensions import db
-from ..models import Company, OutboxEmail, SecretKind, utcnow
+from ...extensions import db
+from ...models import Company, OutboxEmail, SecretKind, utcnow
 from . import outbox_secrets
 
 DEFAULT_BRAND_COLOR = "#1d4ed8"

@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from ..models import Company, Job, utcnow
+from ...models import Company, Job, utcnow
 
 
 def _escape(text: str) -> str:

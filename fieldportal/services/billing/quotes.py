@@ -16,8 +16,8 @@ from decimal import Decimal
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Contact,
     Customer,
     Job,
@@ -29,9 +29,10 @@ from ..models import (
     StaffUser,
     utcnow,
 )
-from . import audit, mailer
-from .billing import LineInput, replace_lines
-from .clock import company_today
+from .. import audit
+from ..clock import company_today
+from ..mail import mailer
+from .money import LineInput, replace_lines
 from .numbering import next_number
 
 
@@ -186,7 +187,7 @@ def expire_overdue_quotes(company_id: int, today: date) -> int:
 
 def expire_all_overdue_quotes() -> int:
     """``expire_overdue_quotes`` for every company, each on its own local date."""
-    from ..models import Company
+    from ...models import Company
 
     return sum(
         expire_overdue_quotes(company.id, company_today(company))

@@ -4,7 +4,7 @@
 from flask import current_app
 from limits import parse
 
-from ..extensions import limiter
+from ...extensions import limiter
 
 LINKS_PER_ADDRESS = parse("5 per hour")
 LINKS_PER_IP = parse("20 per hour")

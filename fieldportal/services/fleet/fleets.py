@@ -11,8 +11,8 @@ from typing import NamedTuple
 from sqlalchemy import Select, func, nulls_last, select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     ACTIVE_JOB_STATUSES,
     Company,
     Contact,
@@ -23,12 +23,13 @@ from ..models import (
     Vehicle,
     utcnow,
 )
-from ..pagination import ListQuery, Page, paginate
-from ..query_args import page_number
-from . import audit, requests
-from .auth_sessions import end_sessions
-from .billing import invoiced_of_customer, month_to_date_bounds, open_ar_of_customer
-from .clock import company_today
+from ...pagination import ListQuery, Page, paginate
+from ...query_args import page_number
+from .. import audit
+from ..auth.auth_sessions import end_sessions
+from ..billing.money import invoiced_of_customer, month_to_date_bounds, open_ar_of_customer
+from ..clock import company_today
+from ..work import requests
 from .intervals import ServiceStatus, overdue_clause, vehicle_service_status
 
 FLEETS_PER_PAGE = 25

@@ -34,10 +34,10 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .. import request_log
-from ..htmx import is_fragment_request
-from ..models import AuthSession, Company, utcnow
-from . import transaction_state
+from ... import request_log
+from ...htmx import is_fragment_request
+from ...models import AuthSession, Company, utcnow
+from .. import transaction_state
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, func, select
 
-from ..extensions import db
-from ..models import BillingTerms, Invoice, InvoiceStatus
-from .site_scope import site_condition
+from ...extensions import db
+from ...models import BillingTerms, Invoice, InvoiceStatus
+from ..portal.site_scope import site_condition
 
 
 def open_balance_expression():
@@ -245,7 +245,7 @@ def compute_totals(lines, tax_rate_ppm: int) -> Totals:
 
 def replace_lines(document, lines: list[LineInput]) -> Totals:
     """Replace the line items of a quote or invoice and store its new totals."""
-    from ..models import Invoice, LineItem
+    from ...models import Invoice, LineItem
 
     totals = compute_totals(lines, document.tax_rate_ppm)
     if not within_limits(totals):

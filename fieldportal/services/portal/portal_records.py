@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Asset,
     AssetTest,
     Company,
@@ -23,8 +23,8 @@ from ..models import (
     OdometerReading,
     Vehicle,
 )
-from .clock import day_bounds_utc
-from .intervals import ServiceStatus
+from ..clock import day_bounds_utc
+from ..fleet.intervals import ServiceStatus
 
 # The order a customer cares about: what is happening now first.
 ACTIVE_ORDER = [

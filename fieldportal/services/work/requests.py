@@ -14,8 +14,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     MAX_REQUEST_PHOTOS,
     Asset,
     Company,
@@ -35,13 +35,14 @@ from ..models import (
     Vehicle,
     utcnow,
 )
-from . import audit, mailer
-from .clock import company_today
-from .errors import Conflict, Invalid
+from .. import audit
+from ..billing.numbering import next_number
+from ..clock import company_today
+from ..errors import Conflict, Invalid
+from ..mail import mailer
+from ..portal.site_scope import customer_records, site_condition
 from .jobs import is_our_technician
-from .numbering import next_number
 from .request_photos import PhotoRejected, prepare_photo, store_photo
-from .site_scope import customer_records, site_condition
 
 MAX_DESCRIPTION = 4000
 MAX_REASON = 1000

@@ -20,7 +20,7 @@ from sqlalchemy import Integer, and_, cast, func, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from ..models import Customer, Vehicle
+from ...models import Customer, Vehicle
 
 
 class ServiceState(enum.StrEnum):

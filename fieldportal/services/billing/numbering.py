@@ -2,8 +2,8 @@
 
 from sqlalchemy import update
 
-from ..extensions import db
-from ..models import Company
+from ...extensions import db
+from ...models import Company
 
 _COUNTERS = {
     "job": Company.next_job_number,

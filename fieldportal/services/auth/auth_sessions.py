@@ -13,8 +13,8 @@ from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     AuthSession,
     Company,
     Contact,

@@ -13,8 +13,8 @@ site ids stands for "every site"; an empty set for "none of them".
 
 from sqlalchemy import case, false, select
 
-from ..extensions import db
-from ..models import Invoice, Job, Report, Site
+from ...extensions import db
+from ...models import Invoice, Job, Report, Site
 
 # Documents made for a job: they are at the job's site, whatever site they were given.
 JOB_DOCUMENTS = (Invoice, Report)

@@ -20,8 +20,8 @@ from flask import current_app, g, render_template
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Company,
     Customer,
     Invoice,
@@ -32,13 +32,13 @@ from ..models import (
     Report,
     Vehicle,
 )
-from .billing import TERM_LABELS, format_percent
-from .site_scope import limit_to_sites
+from ..portal.site_scope import limit_to_sites
+from .money import TERM_LABELS, format_percent
 
 # Bump when a PDF template or pdf.css changes, so cached files are not served stale.
 TEMPLATE_VERSION = "2026-12-02.1"
 PDF_HOST = "https://pdf.fieldportal.invalid"
-STATIC_ROOT = Path(__file__).resolve().parents[2] / "static"
+STATIC_ROOT = Path(__file__).resolve().parents[3] / "static"
 
 
 def _weasyprint():
@@ -282,7 +282,7 @@ def statement_pdf(statement: Statement) -> RenderedPdf:
 def vehicle_history_pdf(vehicle: Vehicle, scoped_jobs: Select | None = None) -> RenderedPdf:
     """A vehicle's whole service history (for resale or audit): the same completed jobs
     as its page, every one of them; ``scoped_jobs`` limits them (a portal contact's sites)."""
-    from .portal_records import vehicle_history
+    from ..portal.portal_records import vehicle_history
 
     if scoped_jobs is None:
         scoped_jobs = select(Job).where(Job.company_id == vehicle.company_id)

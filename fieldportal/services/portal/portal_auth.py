@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     AuthSession,
     Company,
     Contact,
@@ -24,11 +24,12 @@ from ..models import (
     SignInMethod,
     utcnow,
 )
-from ..safe_redirect import safe_next_path
-from . import audit, mailer
-from .auth_sessions import end_sessions
-from .passwords import hash_secret, verify_secret
-from .tokens import new_token, token_hash
+from ...safe_redirect import safe_next_path
+from .. import audit
+from ..auth.auth_sessions import end_sessions
+from ..auth.passwords import hash_secret, verify_secret
+from ..auth.tokens import new_token, token_hash
+from ..mail import mailer
 
 MAX_FAILED_ATTEMPTS = 10
 LOCKOUT = timedelta(minutes=15)

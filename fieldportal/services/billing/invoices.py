@@ -13,8 +13,8 @@ from datetime import date
 
 from sqlalchemy import case, literal, select, update
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     BillingTerms,
     Company,
     Contact,
@@ -29,10 +29,12 @@ from ..models import (
     StaffUser,
     utcnow,
 )
-from ..models.base import UTCDateTime
-from . import audit, mailer, portal_auth
-from .billing import LineInput, due_date, replace_lines
-from .clock import company_today
+from ...models.base import UTCDateTime
+from .. import audit
+from ..clock import company_today
+from ..mail import mailer
+from ..portal import portal_auth
+from .money import LineInput, due_date, replace_lines
 from .numbering import next_number
 
 MANUAL_METHODS = (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.BANK_TRANSFER)
@@ -177,7 +179,7 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
     login link from the portal's sign-in service. No email on file → InvoiceError and
     nothing changes.
     """
-    from .payments import online_payments_enabled  # payments builds on this module
+    from .payments import online_payments_enabled
 
     if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.SENT):
         raise InvoiceError(f"A {invoice.status.value} invoice cannot be sent.")

@@ -23,8 +23,8 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     CheckoutAllocation,
     CheckoutPayment,
     CheckoutStatus,
@@ -37,7 +37,7 @@ from ..models import (
     StripeEvent,
     utcnow,
 )
-from . import audit
+from .. import audit
 from .invoices import apply_payment, reverse_payment
 
 log = logging.getLogger(__name__)

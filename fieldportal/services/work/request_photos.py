@@ -18,8 +18,8 @@ from flask import current_app
 from PIL import Image, ImageOps
 from sqlalchemy.orm import Session
 
-from . import transaction_state
-from .images import DamagedImage, NotAnImage, TooManyPixels, decode_image
+from .. import transaction_state
+from ..images import DamagedImage, NotAnImage, TooManyPixels, decode_image
 
 MEGABYTE = 1024 * 1024
 # 40 megapixels is more than any phone camera; larger is refused before decoding.

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     CheckoutPayment,
     Customer,
     Invoice,
@@ -21,7 +21,7 @@ from ..models import (
     Report,
     ReportStatus,
 )
-from .quotes import awaiting_clause, expired_clause
+from ..billing.quotes import awaiting_clause, expired_clause
 from .site_scope import limit_to_sites as _sites
 
 PORTAL_QUOTE_FILTERS = ("all", "awaiting", "accepted", "rejected", "changes_requested", "expired")

@@ -2,10 +2,10 @@
 
 from sqlalchemy import update
 
-from ..extensions import db
-from ..models import Customer, Job, Report, ReportKind, ReportStatus, StaffUser, utcnow
-from . import audit
-from .numbering import next_number
+from ...extensions import db
+from ...models import Customer, Job, Report, ReportKind, ReportStatus, StaffUser, utcnow
+from .. import audit
+from ..billing.numbering import next_number
 
 
 class ReportError(Exception):

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     ACTIVE_JOB_STATUSES,
     Company,
     Customer,
@@ -16,10 +16,10 @@ from ..models import (
     Vehicle,
     utcnow,
 )
-from .billing import open_ar_cents
-from .clock import company_today
-from .fleets import VehicleWithStatus, vehicles_with_status
-from .quotes import awaiting_clause
+from ..billing.money import open_ar_cents
+from ..billing.quotes import awaiting_clause
+from ..clock import company_today
+from ..fleet.fleets import VehicleWithStatus, vehicles_with_status
 from .site_scope import limit_to_sites, scoped_site_ids
 
 UPCOMING_LIMIT = 5

@@ -22,9 +22,9 @@ from flask import current_app
 from markupsafe import escape
 from sqlalchemy import update
 
-from ..extensions import db
-from ..models import OutboxEmail, OutboxStatus, SecretKind, utcnow
-from ..models.outbox import SECRET_MARKER
+from ...extensions import db
+from ...models import OutboxEmail, OutboxStatus, SecretKind, utcnow
+from ...models.outbox import SECRET_MARKER
 
 HKDF_INFO = b"fieldportal outbox email secrets v1"
 EXPIRED = "not sent: its secret expired before it could be delivered; send a new one"

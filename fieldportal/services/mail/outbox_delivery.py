@@ -25,9 +25,9 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import OutboxEmail, OutboxStatus, utcnow
-from ..request_log import log_task
+from ...extensions import db
+from ...models import OutboxEmail, OutboxStatus, utcnow
+from ...request_log import log_task
 from . import outbox_secrets
 from .outbox_secrets import SecretUnavailable
 

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import func, nulls_last, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Asset,
     Company,
     Customer,
@@ -26,11 +26,11 @@ from ..models import (
     Vehicle,
     utcnow,
 )
-from ..query_args import database_id, page_number
-from . import audit
-from .clock import company_today, day_bounds_utc
-from .errors import Invalid
-from .numbering import next_number
+from ...query_args import database_id, page_number
+from .. import audit
+from ..billing.numbering import next_number
+from ..clock import company_today, day_bounds_utc
+from ..errors import Invalid
 
 S = JobStatus
 # Where a job may go from each status (completion has its own service: complete_job).

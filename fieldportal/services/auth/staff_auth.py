@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import StaffUser, utcnow
-from . import audit
+from ...extensions import db
+from ...models import StaffUser, utcnow
+from .. import audit
 from .passwords import verify_secret
 
 MAX_FAILED_SIGN_INS = 10

@@ -1,0 +1,1 @@
+"""Staff and contact sign-in: sessions, passwords, tokens, throttles."""

@@ -1,0 +1,1 @@
+"""Money: quotes, invoices, payments, documents (PDF), numbering, amounts."""

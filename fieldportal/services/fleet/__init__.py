@@ -1,0 +1,1 @@
+"""Fleet accounts, vehicles and their service intervals."""

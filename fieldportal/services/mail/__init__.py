@@ -1,0 +1,1 @@
+"""Email: composing (mailer), the outbox worker (delivery), secrets sealed at rest."""

@@ -1,0 +1,1 @@
+"""The customer portal: sign-in, site scope, dashboard, records, billing, access."""

@@ -1,0 +1,1 @@
+"""The work itself: service requests, jobs, reports, calendar files."""
