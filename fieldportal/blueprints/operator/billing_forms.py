@@ -36,6 +36,7 @@ from ...services.billing.money import (
     to_cents,
     within_limits,
 )
+from ..validators import options
 
 NUL_MESSAGE = "Remove the invisible control character (NUL) from this field."
 
@@ -193,7 +194,7 @@ class PaymentForm(NoNulForm):
     )
     method = SelectField(
         "Method",
-        choices=[("cash", "Cash"), ("check", "Check"), ("bank_transfer", "Bank transfer")],
+        choices=options([("cash", "Cash"), ("check", "Check"), ("bank_transfer", "Bank transfer")]),
         validators=[DataRequired()],
     )
     reference = StringField("Reference", validators=[Optional(), Length(max=120)])

@@ -12,6 +12,7 @@ from ...models import Asset, Capability, Contact, Customer, CustomerKind, Site, 
 from ...services import customers
 from ...services.clock import company_today
 from ...services.errors import RuleError
+from ..validators import options
 from . import bp
 from .access import get_for_company_or_404, require
 from .forms import (
@@ -131,7 +132,7 @@ def customer_detail(customer_id: int):
 def _detail_page(customer: Customer, asset_q: str = "", status: int = 200):
     detail = customers.customer_detail(g.company, customer, asset_q)
     job_types_form = JobTypesForm(formdata=None, job_type_ids=detail.requestable_ids)
-    job_types_form.job_type_ids.choices = [(t.id, t.name) for t in detail.job_types]
+    job_types_form.job_type_ids.choices = options((t.id, t.name) for t in detail.job_types)
     return render(
         page="operator/customers/detail.html",
         status=status,
@@ -182,7 +183,9 @@ def convert_customer(customer_id: int):
 def customer_job_types(customer_id: int):
     customer = get_for_company_or_404(Customer, customer_id)
     form = JobTypesForm()
-    form.job_type_ids.choices = [(t.id, t.name) for t in customers.offered_job_types(g.company.id)]
+    form.job_type_ids.choices = options(
+        (t.id, t.name) for t in customers.offered_job_types(g.company.id)
+    )
     if not form.validate():
         flash("Choose job types from the list; nothing was changed.", "error")
         return _detail_page(customer, status=422)
@@ -209,9 +212,9 @@ def _offer_sites(form, customer: Customer):
     """The customer's sites as the form's choices: the contact's sites, or a record's site."""
     sites = [(site.id, site.name) for site in customers.sites_of(customer)]
     if "site_ids" in form:
-        form.site_ids.choices = sites
+        form.site_ids.choices = options(sites)
     else:
-        form.site_id.choices = [(None, "—"), *sites]
+        form.site_id.choices = options([(None, "—"), *sites])
     return form
 
 

@@ -19,6 +19,7 @@ from wtforms import (
     TimeField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -40,7 +41,7 @@ from ...models import (
     StaffUser,
 )
 from ...services.errors import RuleError
-from ..validators import DATABASE_ID, PAGE_NUMBER
+from ..validators import DATABASE_ID, PAGE_NUMBER, option_values, options
 
 CHOOSE = "Choose one of the options listed."
 
@@ -74,7 +75,7 @@ class ChoiceField(SelectField):
         super().__init__(*args, **kwargs)
 
     def pre_validate(self, form):
-        if self.data not in {value for value, _ in self.choices}:
+        if self.data not in option_values(self):
             raise ValidationError(CHOOSE)
 
     def process_formdata(self, valuelist):
@@ -98,7 +99,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
     def pre_validate(self, form):
-        allowed = {str(value) for value, _ in self.choices}
+        allowed = {str(value) for value in option_values(self)}
         if any(str(value) not in allowed for value in self.data or []):
             raise ValidationError("Choose one of the options listed.")
 
@@ -116,7 +117,7 @@ def interval_field(label: str, unit: str):
 class CustomerForm(FlaskForm):
     kind = SelectField(
         "Kind",
-        choices=[(k.value, k.value.capitalize()) for k in CustomerKind],
+        choices=options((k.value, k.value.capitalize()) for k in CustomerKind),
         validators=[DataRequired()],
     )
     name = StringField("Name", validators=[DataRequired(), Length(max=160)], filters=[strip])
@@ -128,7 +129,7 @@ class CustomerForm(FlaskForm):
         "Billing address", validators=[Optional(), Length(max=300)], filters=[none_if_blank]
     )
     billing_terms = SelectField(
-        "Billing terms", choices=[(t.value, label) for t, label in TERMS_LABELS.items()]
+        "Billing terms", choices=options((t.value, label) for t, label in TERMS_LABELS.items())
     )
     interval_miles = interval_field("Default service interval (miles)", "mile")
     interval_days = interval_field("Default service interval (days)", "day")
@@ -163,7 +164,8 @@ class ContactForm(FlaskForm):
     phone = StringField("Phone", validators=[Optional(), Length(max=40)], filters=[none_if_blank])
     is_admin = BooleanField("Admin (every portal feature)")
     permissions = MultiCheckboxField(
-        "Portal permissions", choices=[(p.value, p.value.capitalize()) for p in PortalPermission]
+        "Portal permissions",
+        choices=options((p.value, p.value.capitalize()) for p in PortalPermission),
     )
     portal_access = BooleanField("May use the portal", default=True)
     all_sites = BooleanField("Sees all sites", default=True)
@@ -299,7 +301,7 @@ class AssetTestForm(FlaskForm):
         "Test number", validators=[DataRequired(), Length(max=40)], filters=[strip]
     )
     tested_on = DateField("Tested on", validators=[DataRequired()])
-    result = SelectField("Result", choices=[("pass", "Pass"), ("fail", "Fail")])
+    result = SelectField("Result", choices=options([("pass", "Pass"), ("fail", "Fail")]))
     notes = TextAreaField(
         "Notes", validators=[Optional(), Length(max=5000)], filters=[none_if_blank]
     )
@@ -313,9 +315,11 @@ class DefectForm(FlaskForm):
         "Defect", validators=[DataRequired(), Length(max=5000)], filters=[strip]
     )
     severity = SelectField(
-        "Severity", choices=[(s.value, s.value.capitalize()) for s in DefectSeverity]
+        "Severity", choices=options((s.value, s.value.capitalize()) for s in DefectSeverity)
     )
-    status = SelectField("Status", choices=[(s.value, s.value.capitalize()) for s in DefectStatus])
+    status = SelectField(
+        "Status", choices=options((s.value, s.value.capitalize()) for s in DefectStatus)
+    )
     found_on = DateField("Found on", validators=[DataRequired()])
 
     def values(self) -> dict:
@@ -429,8 +433,8 @@ def plausible_year(form, field):
         raise ValidationError("Enter a date between the years 2000 and 2999.")
 
 
-def staff_choices(staff: list[StaffUser]) -> list[tuple[int | None, str]]:
-    return [(None, "Unassigned")] + [(s.id, f"{s.name} ({s.role.value})") for s in staff]
+def staff_choices(staff: list[StaffUser]) -> list[SelectChoice]:
+    return options([(None, "Unassigned")] + [(s.id, f"{s.name} ({s.role.value})") for s in staff])
 
 
 class WindowMixin:
@@ -483,17 +487,17 @@ class JobForm(WindowMixin, FlaskForm):
         "internal_notes",
     )
 
-    def offer(self, options) -> None:
+    def offer(self, offered) -> None:
         """The selects' options: only this customer's sites, vehicles and assets."""
 
         def choices(rows, label):
-            return [(None, "—")] + [(row.id, label(row)) for row in rows]
+            return options([(None, "—")] + [(row.id, label(row)) for row in rows])
 
-        self.site_id.choices = choices(options.sites, lambda s: s.name)
-        self.vehicle_id.choices = choices(options.vehicles, lambda v: v.label)
-        self.asset_id.choices = choices(options.assets, lambda a: f"{a.asset_code} {a.asset_type}")
-        self.job_type_id.choices = choices(options.job_types, lambda t: t.name)
-        self.technician_id.choices = staff_choices(options.staff)
+        self.site_id.choices = choices(offered.sites, lambda s: s.name)
+        self.vehicle_id.choices = choices(offered.vehicles, lambda v: v.label)
+        self.asset_id.choices = choices(offered.assets, lambda a: f"{a.asset_code} {a.asset_type}")
+        self.job_type_id.choices = choices(offered.job_types, lambda t: t.name)
+        self.technician_id.choices = staff_choices(offered.staff)
 
     def values(self, zone: ZoneInfo) -> dict:
         values = {name: getattr(self, name).data for name in self.FIELDS}

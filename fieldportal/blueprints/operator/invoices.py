@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask import abort, flash, g, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
@@ -20,6 +21,7 @@ from ...models import (
     PaymentMethod,
 )
 from ...query_args import page_number
+from ...services import customers
 from ...services.billing import documents, invoices
 from ...services.billing.money import (
     TERM_LABELS,
@@ -30,6 +32,7 @@ from ...services.billing.money import (
     to_cents,
 )
 from ...services.clock import company_today
+from ..validators import options
 from . import bp
 from .access import get_for_company_or_404, require
 from .billing_forms import InvoiceForm, PaymentForm, VoidForm
@@ -38,13 +41,8 @@ PER_PAGE = 50
 STATUS_FILTERS = ("all", "draft", "open", "overdue", "paid", "void")
 
 
-def customer_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        select(Customer.id, Customer.name)
-        .where(Customer.company_id == g.company.id, Customer.archived_at.is_(None))
-        .order_by(Customer.name)
-    )
-    return [(row.id, row.name) for row in rows]
+def customer_choices() -> list[SelectChoice]:
+    return options(customers.pick_list(g.company.id))
 
 
 def load_invoice_or_404(invoice_id: int) -> Invoice:
@@ -102,9 +100,10 @@ def invoices_index():
 def _invoice_form(invoice: Invoice | None = None, customer_id: int | None = None) -> InvoiceForm:
     form = InvoiceForm()
     form.customer_id.choices = customer_choices()
-    form.billing_terms.choices = [("", "The customer's terms")] + [
-        (terms.value, TERM_LABELS[terms]) for terms in BillingTerms
-    ]
+    form.billing_terms.choices = options(
+        [("", "The customer's terms")]
+        + [(terms.value, TERM_LABELS[terms]) for terms in BillingTerms]
+    )
     if request.method != "POST":
         if invoice is not None:
             form.customer_id.data = invoice.customer_id

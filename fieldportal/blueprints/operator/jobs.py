@@ -7,6 +7,7 @@ message) is the job as the database has it.
 """
 
 from flask import abort, flash, g, request, url_for
+from wtforms.fields.choices import SelectChoice
 
 from ...htmx import is_fragment_request, redirect_after_post, render
 from ...models import Capability, Customer, Job, JobStatus, StaffUser
@@ -14,6 +15,7 @@ from ...services import customers
 from ...services.clock import company_zone
 from ...services.errors import RuleError
 from ...services.work import jobs
+from ..validators import options
 from . import bp
 from .access import get_for_company_or_404, require
 from .forms import (
@@ -46,7 +48,9 @@ def _picked_customer() -> Customer:
     """The customer ?customer_id= names, if it is one of the listed ones; else the page
     to pick one (422 when the one named is not on the list)."""
     picker = CustomerPickForm(request.args)
-    picker.customer_id.choices = [(None, "Choose a customer")] + customers.pick_list(g.company.id)
+    picker.customer_id.choices = options(
+        [(None, "Choose a customer")] + customers.pick_list(g.company.id)
+    )
     if "customer_id" in request.args and picker.validate() and picker.customer_id.data:
         return get_for_company_or_404(Customer, picker.customer_id.data)
     status = 422 if "customer_id" in request.args else 200
@@ -91,9 +95,9 @@ def _load_job(job_id: int) -> Job:
     return get_for_company_or_404(Job, job_id, *jobs.detail_options())
 
 
-def _status_choices(job: Job) -> list[tuple[str, str]]:
+def _status_choices(job: Job) -> list[SelectChoice]:
     moves = [(target.value, jobs.STATUS_LABELS[target]) for target in jobs.allowed_moves(job)]
-    return [("", "Choose…"), *moves] if moves else []
+    return options([("", "Choose…"), *moves]) if moves else []
 
 
 def _panel(job: Job, status: int = 200, **forms):

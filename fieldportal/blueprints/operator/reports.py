@@ -17,6 +17,7 @@ from ...query_args import page_number
 from ...services.billing import documents
 from ...services.clock import company_today
 from ...services.work import reports
+from ..validators import options
 from . import bp
 from .access import get_for_company_or_404, require
 from .billing_forms import NoNulForm
@@ -32,7 +33,7 @@ class ReportForm(NoNulForm):
     customer_id = SelectField("Customer", coerce=int, validators=[Optional()])
     kind = SelectField(
         "Kind",
-        choices=[(k.value, k.value.capitalize()) for k in ReportKind],
+        choices=options((k.value, k.value.capitalize()) for k in ReportKind),
         validators=[DataRequired()],
     )
     title = StringField("Title", validators=[DataRequired(), Length(max=160)])
@@ -118,7 +119,7 @@ def report_new():
 def report_edit(report_id: int):
     report = load_report_or_404(report_id)
     form = ReportForm(obj=report if request.method != "POST" else None)
-    form.customer_id.choices = [(report.customer_id, report.customer.name)]
+    form.customer_id.choices = options([(report.customer_id, report.customer.name)])
     if request.method != "POST":
         form.kind.data = report.kind.value
     if request.method == "POST" and form.validate():

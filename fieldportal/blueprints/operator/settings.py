@@ -45,6 +45,7 @@ from ...services.settings import (
     update_staff,
 )
 from ...static_files import cache_for_good
+from ..validators import options
 from . import bp
 from .access import get_for_company_or_404, require
 from .billing_forms import TypedDecimalField
@@ -78,11 +79,12 @@ class CompanySettingsForm(FlaskForm):
             Regexp(r"^#[0-9a-fA-F]{6}$", message="Use a colour like #1d4ed8."),
         ],
     )
-    time_zone = SelectField("Time zone", choices=[(z, z) for z in TIME_ZONES])
-    currency = SelectField("Currency", choices=[(c, c) for c in sorted(list_currencies())])
+    time_zone = SelectField("Time zone", choices=options((z, z) for z in TIME_ZONES))
+    currency = SelectField("Currency", choices=options((c, c) for c in sorted(list_currencies())))
     portal_enabled = BooleanField("Customer portal on")
     login_methods = MultiCheckboxField(
-        "Ways customers may sign in", choices=[(m.value, LOGIN_LABELS[m]) for m in LoginMethod]
+        "Ways customers may sign in",
+        choices=options((m.value, LOGIN_LABELS[m]) for m in LoginMethod),
     )
     requests_enabled = BooleanField("Customers may request service")
     show_quotes = BooleanField("Show quotes in the portal")
@@ -93,12 +95,13 @@ class CompanySettingsForm(FlaskForm):
     )
     asset_portal_fields = MultiCheckboxField(
         "Asset fields shown in the portal",
-        choices=[(f, f.replace("_", " ").capitalize()) for f in ASSET_PORTAL_FIELDS],
+        choices=options((f, f.replace("_", " ").capitalize()) for f in ASSET_PORTAL_FIELDS),
     )
     default_interval_miles = interval_field("Default fleet interval (miles)", "mile")
     default_interval_days = interval_field("Default fleet interval (days)", "day")
     default_billing_terms = SelectField(
-        "Default billing terms", choices=[(t.value, label) for t, label in TERMS_LABELS.items()]
+        "Default billing terms",
+        choices=options((t.value, label) for t, label in TERMS_LABELS.items()),
     )
     default_tax_percent = TypedDecimalField(
         "Default tax rate (%)",
@@ -159,12 +162,12 @@ class NewStaffForm(FlaskForm):
     email = EmailField(
         "Email", validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
     )
-    role = SelectField("Role", choices=[(r.value, r.value.capitalize()) for r in StaffRole])
+    role = SelectField("Role", choices=options((r.value, r.value.capitalize()) for r in StaffRole))
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
 class EditStaffForm(FlaskForm):
-    role = SelectField("Role", choices=[(r.value, r.value.capitalize()) for r in StaffRole])
+    role = SelectField("Role", choices=options((r.value, r.value.capitalize()) for r in StaffRole))
     active = BooleanField("Account active")
 
 
