@@ -35,6 +35,7 @@ def add_company(data: CompanyData) -> None:
             "time_zone": spec["time_zone"],
             "currency": spec["currency"],
             "locale": spec["locale"],
+            "country": spec["country"],
             "paper_size": spec["paper_size"],
             "tax_rate_ppm": spec["tax_rate_ppm"],
             "brand_color": spec["brand_color"],

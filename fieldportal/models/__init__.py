@@ -29,6 +29,7 @@ from .company import (
     CustomerJobType,
     JobType,
     LoginMethod,
+    Plan,
     StaffUser,
 )
 from .customer import Contact, Customer, CustomerKind, PortalPermission, Site, contact_sites

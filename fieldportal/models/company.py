@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import CreatedAtMixin, TenantMixin, UTCDateTime, enum_type
+from .base import CreatedAtMixin, TenantMixin, UTCDateTime, enum_type, utcnow
 from .capabilities import Capability, StaffRole, role_can
 
 
@@ -19,6 +19,18 @@ class LoginMethod(enum.StrEnum):
     PASSWORD = "password"
     ACTIVATION = "activation"
     PIN = "pin"
+
+
+class Plan(enum.StrEnum):
+    """What a company pays for (nothing is charged here: the platform admins set it).
+    The customer portal is a Pro feature."""
+
+    FREE = "free"
+    PRO = "pro"
+
+    @property
+    def has_portal(self) -> bool:
+        return self is Plan.PRO
 
 
 class BillingTerms(enum.StrEnum):
@@ -53,6 +65,16 @@ class Company(CreatedAtMixin, db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     locale: Mapped[str] = mapped_column(String(16), default="en_US")
     paper_size: Mapped[str] = mapped_column(String(6), default="Letter")
+    # ISO 3166-1 alpha-2: proposes the time zone and currency at sign-up, and is the home
+    # country of phone numbers.
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    plan: Mapped[Plan] = mapped_column(enum_type(Plan, "plan"), default=Plan.PRO)
+    # Set by a platform admin: staff see "suspended", the portal "unavailable"; nothing
+    # is deleted, and resuming brings everything back.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner confirmed their email (sign-up) or the company was created by a
+    # platform command; NULL while a self-serve sign-up waits for its confirmation.
+    live_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     # Parts per million of the taxable amount: 82,500 = 8.25 %, 88,750 = 8.875 %.
     tax_rate_ppm: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -85,7 +107,24 @@ class Company(CreatedAtMixin, db.Model):
     __table_args__ = (
         CheckConstraint("tax_rate_ppm >= 0 AND tax_rate_ppm <= 1000000", name="tax_rate_range"),
         CheckConstraint("due_soon_percent >= 0 AND due_soon_percent <= 100", name="due_soon_range"),
+        CheckConstraint("length(country) = 2 AND upper(country) = country", name="country_code"),
     )
+
+    @property
+    def is_live(self) -> bool:
+        return self.live_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    @property
+    def portal_open(self) -> bool:
+        """Whether the customer portal answers at all: the company is live and not
+        suspended, its plan includes the portal, and its staff switched it on."""
+        return (
+            self.portal_enabled and self.plan.has_portal and self.is_live and not self.is_suspended
+        )
 
     def allows_login(self, method: LoginMethod) -> bool:
         return method.value in (self.login_methods or [])
