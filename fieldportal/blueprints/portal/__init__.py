@@ -11,8 +11,8 @@ add ``quotes.py`` etc. with ``from . import bp``):
   sign-in page, or 404 when none exists): ``g.principal`` (a Contact or a
   FleetTokenViewer — both have company_id, customer_id, may(), all_sites, sites) and
   ``g.customer``. ``g.view_as`` is True in staff's read-only "view as customer" preview.
-- ``access.py``: ``get_for_customer_or_404(Model, id)``, ``customer_scope(query, Model)``
-  for lists, ``require_permission(PortalPermission.X)`` (404 without it),
+- ``access.py``: ``get_for_customer_or_404(Model, id)`` (lists are scoped by the services,
+  through services/portal/site_scope.py), ``require_permission(PortalPermission.X)`` (404 without it),
   ``require_company_setting("show_quotes")`` (404 when the company hides it).
 - ``tabs.py``: TABS, the tab navigation; a tab shows when its endpoint exists, the company
   allows it and the principal may use it.
@@ -24,13 +24,9 @@ import pkgutil
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask import session as cookie_session  # the package has a session.py feature module
 from flask_login import current_user
-from sqlalchemy import select
 
-from ...extensions import db
 from ...htmx import is_fragment_request, redirect_signed_out
-from ...models import Company
-from ...services.portal import page_cache
-from ...services.portal.portal_auth import portal_page_or_none
+from ...services.portal import page_cache, portal_auth
 
 bp = Blueprint("portal", __name__, url_prefix="/portal/<company_slug>")
 
@@ -44,10 +40,6 @@ def public(view):
     return view
 
 
-def company_by_slug(slug: str) -> Company | None:
-    return db.session.scalar(select(Company).where(Company.slug == slug))
-
-
 @bp.url_value_preprocessor
 def load_company(endpoint, values):
     slug = values.pop("company_slug", "")
@@ -55,7 +47,7 @@ def load_company(endpoint, values):
     if cached is not None:
         g.page_cache_hit = cached  # answered by require_portal_principal, reading nothing
         return
-    g.company = company_by_slug(slug)
+    g.company = portal_auth.company_by_slug(slug)
     if g.company is None:
         abort(404)
     page_cache.learn_company(slug, g.company.id)
@@ -115,7 +107,7 @@ RETURN_PATH_KEY = "portal_return_path"
 
 def portal_path_or_empty(path: str | None) -> str:
     """``path`` when it is a page of this company's portal, else ""."""
-    return portal_page_or_none(g.company, path) or ""
+    return portal_auth.portal_page_or_none(g.company, path) or ""
 
 
 def remember_return_path(path: str | None) -> None:

@@ -1,22 +1,21 @@
 """Assets: the fields the company shows, the last test, defects; searchable."""
 
-from flask import request
-from sqlalchemy import select
+from flask import g, request
 
 from ...htmx import render
-from ...models import Asset, PortalPermission
-from ...services.portal.portal_records import assets_with_last_test
+from ...models import PortalPermission
+from ...services.portal import portal_records
 from . import bp
-from .access import customer_scope, require_permission
+from .access import require_permission
 
 
-@bp.route("/assets")
+@bp.get("/assets")
 @require_permission(PortalPermission.ASSETS)
 def assets():
     search = (request.args.get("q") or "").strip()[:60]
     return render(
         "portal/assets.html",
         fragment="partials/portal/_assets.html",
-        assets=assets_with_last_test(customer_scope(select(Asset), Asset), search),
+        assets=portal_records.assets_with_last_test(g.principal, search),
         search=search,
     )

@@ -13,12 +13,12 @@ from wtforms.validators import Optional
 
 from ...extensions import db
 from ...htmx import redirect_after_post, render
-from ...models import MAX_REQUEST_PHOTOS, PortalPermission, RequestPhoto, ServiceRequest, Urgency
+from ...models import MAX_REQUEST_PHOTOS, PortalPermission, ServiceRequest, Urgency
 from ...models import Vehicle as VehicleModel
 from ...query_args import database_id, page_number
 from ...services.errors import Invalid
 from ...services.portal.site_scope import scoped_site_ids
-from ...services.work.request_photos import photo_folder, thumb_name
+from ...services.work import request_photos
 from ...services.work.requests import (
     RequestInput,
     allowed_job_types,
@@ -156,10 +156,10 @@ def new_request():
 def request_photo(request_id: int, photo_id: int, variant: str):
     """A photo of one of this customer's requests; anyone else's answers 404."""
     service_request = get_for_customer_or_404(ServiceRequest, request_id)
-    photo = db.session.get(RequestPhoto, photo_id)
-    if photo is None or photo.request_id != service_request.id:
+    photo = request_photos.photo_of(service_request, photo_id)
+    if photo is None:
         abort(404)
-    name = photo.filename if variant == "full" else thumb_name(photo.filename)
-    response = send_from_directory(photo_folder(), name, mimetype=photo.content_type)
+    name = photo.filename if variant == "full" else request_photos.thumb_name(photo.filename)
+    response = send_from_directory(request_photos.photo_folder(), name, mimetype=photo.content_type)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

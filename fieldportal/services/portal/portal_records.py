@@ -1,10 +1,11 @@
 """What the portal's read-only tabs show: active jobs, service history, vehicles, assets.
 
-Every function takes a query already limited to the customer (and the contact's sites)
-by the portal's ``customer_scope`` and loads what its template needs in a fixed number
-of queries.
+The page functions take the signed-in principal (a contact or a fleet viewer) and keep
+every list to its customer and the sites it sees (site_scope.customer_records); each
+loads what its template needs in a fixed number of queries.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,10 +22,16 @@ from ...models import (
     Job,
     JobStatus,
     OdometerReading,
+    Site,
     Vehicle,
 )
-from ..clock import day_bounds_utc
+from ...query_args import database_id
+from ..billing import documents
+from ..clock import company_today, day_bounds_utc
+from ..fleet import fleets
 from ..fleet.intervals import ServiceStatus
+from ..work.calendar import job_event
+from .site_scope import customer_records
 
 # The order a customer cares about: what is happening now first.
 ACTIVE_ORDER = [
@@ -37,14 +44,15 @@ ACTIVE_ORDER = [
 HISTORY_PAGE_SIZE = 20
 
 
-def active_jobs(scoped_jobs) -> list[Job]:
-    """Scheduled to in-progress jobs: in progress, on the way, arrived, assigned, scheduled;
-    soonest window first within each."""
+def active_jobs(principal) -> list[Job]:
+    """The principal's scheduled to in-progress jobs: in progress, on the way, arrived,
+    assigned, scheduled; soonest window first within each."""
     rank = case(
         {status.value: index for index, status in enumerate(ACTIVE_ORDER)}, value=Job.status
     )
     query = (
-        scoped_jobs.where(Job.status.in_(ACTIVE_ORDER))
+        customer_records(principal, Job)
+        .where(Job.status.in_(ACTIVE_ORDER))
         .options(
             joinedload(Job.site),
             joinedload(Job.technician),
@@ -56,6 +64,20 @@ def active_jobs(scoped_jobs) -> list[Job]:
     return list(db.session.scalars(query))
 
 
+def job_calendar(company: Company, job: Job) -> str | None:
+    """The .ics event of an active job with a time window; None for any other job."""
+    if job.status not in ACTIVE_ORDER or job.window_start is None:
+        return None
+    return job_event(company, job)
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class HistoryFilters:
     date_from: date | None = None
@@ -63,6 +85,17 @@ class HistoryFilters:
     site_id: int | None = None
     vehicle_id: int | None = None
     asset_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "HistoryFilters":
+        """The filters of a History URL; what does not parse is no filter."""
+        return cls(
+            date_from=_date(args.get("from")),
+            date_to=_date(args.get("to")),
+            site_id=database_id(args, "site_id"),
+            vehicle_id=database_id(args, "vehicle_id"),
+            asset_id=database_id(args, "asset_id"),
+        )
 
 
 @dataclass(frozen=True)
@@ -108,6 +141,37 @@ def job_history(
     return HistoryPage(jobs, totals, len(rows) > HISTORY_PAGE_SIZE, page)
 
 
+@dataclass(frozen=True)
+class HistoryView:
+    """The History tab: one page of completed jobs and the choices of its filters."""
+
+    result: HistoryPage
+    sites: list[Site]
+    vehicles: list[Vehicle]
+    assets: list[Asset]
+
+
+def history_view(
+    company: Company, principal, filters: HistoryFilters, page: int, *, with_totals: bool
+) -> HistoryView:
+    """The History tab of ``principal``: its completed jobs and, for the filters, the sites,
+    vehicles and (the first 200) assets it sees."""
+    return HistoryView(
+        result=job_history(
+            company, customer_records(principal, Job), filters, page, with_totals=with_totals
+        ),
+        sites=list(db.session.scalars(customer_records(principal, Site).order_by(Site.name))),
+        vehicles=list(
+            db.session.scalars(customer_records(principal, Vehicle).order_by(Vehicle.plate))
+        ),
+        assets=list(
+            db.session.scalars(
+                customer_records(principal, Asset).order_by(Asset.asset_code).limit(200)
+            )
+        ),
+    )
+
+
 def invoice_totals(job_ids: list[int]) -> dict[int, int]:
     """Invoiced total per job (sent and paid invoices only)."""
     if not job_ids:
@@ -147,6 +211,33 @@ def forecast_due_date(vehicle: Vehicle, status: ServiceStatus, today: date) -> d
     return today + timedelta(days=int(status.miles_left / per_day))
 
 
+def vehicles(company: Company, principal) -> list:
+    """The Vehicles tab: the principal's vehicles, each with its service status."""
+    return fleets.vehicles_with_status(
+        company, principal.customer, customer_records(principal, Vehicle)
+    )
+
+
+@dataclass(frozen=True)
+class VehiclePage:
+    vehicle: Vehicle
+    service_status: ServiceStatus
+    forecast: date | None
+    history: list[Job]
+
+
+def vehicle_page(company: Company, principal, vehicle: Vehicle) -> VehiclePage:
+    """A vehicle's page: its service status, when the next service falls due at its pace,
+    and its completed jobs the principal sees."""
+    status = fleets.service_status(company, vehicle, principal.customer)
+    return VehiclePage(
+        vehicle=vehicle,
+        service_status=status,
+        forecast=forecast_due_date(vehicle, status, company_today(company)),
+        history=vehicle_history(customer_records(principal, Job), vehicle),
+    )
+
+
 def vehicle_history(scoped_jobs, vehicle: Vehicle, limit: int | None = 50) -> list[Job]:
     """A vehicle's completed jobs among ``scoped_jobs``, newest first (the page shows the
     latest 50; the service-history PDF passes limit=None for all of them)."""
@@ -159,16 +250,21 @@ def vehicle_history(scoped_jobs, vehicle: Vehicle, limit: int | None = 50) -> li
     return list(db.session.scalars(query))
 
 
+def vehicle_history_pdf(principal, vehicle: Vehicle) -> documents.RenderedPdf:
+    """The vehicle's service history PDF with the jobs the principal sees."""
+    return documents.vehicle_history_pdf(vehicle, customer_records(principal, Job))
+
+
 @dataclass(frozen=True)
 class AssetSummary:
     asset: Asset
     last_test: AssetTest | None
 
 
-def assets_with_last_test(scoped_assets, search: str | None) -> list[AssetSummary]:
-    """The customer's assets (optionally matching an asset ID, serial or reference), each
+def assets_with_last_test(principal, search: str | None) -> list[AssetSummary]:
+    """The principal's assets (optionally matching an asset ID, serial or reference), each
     with its latest test; defects come loaded."""
-    query = scoped_assets.where(Asset.active.is_(True))
+    query = customer_records(principal, Asset).where(Asset.active.is_(True))
     if search:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(

@@ -70,6 +70,22 @@ def limit_to_sites(query, model, site_ids: set[int] | None):
     return query if condition is None else query.where(condition)
 
 
+def customer_record(principal, model, object_id: int, *options):
+    """The ``model`` row with this id when it belongs to the principal's customer and the
+    principal sees its site; None otherwise (the portal's loaders answer 404 for it).
+    ``options``: loader options for what the page shows with it."""
+    record = db.session.get(model, object_id, options=options or None)
+    if (
+        record is None
+        or record.company_id != principal.company_id
+        or record.customer_id != principal.customer_id
+    ):
+        return None
+    if is_site_scoped(model) and not visible(record, scoped_site_ids(principal)):
+        return None
+    return record
+
+
 def customer_records(principal, model, query=None):
     """``query`` (default: all ``model`` rows) kept to the principal's customer and, when
     the model has sites, to the sites the principal sees."""

@@ -18,6 +18,8 @@ from flask import current_app
 from PIL import Image, ImageOps
 from sqlalchemy.orm import Session
 
+from ...extensions import db
+from ...models import RequestPhoto, ServiceRequest
 from .. import transaction_state
 from ..images import DamagedImage, NotAnImage, TooManyPixels, decode_image
 
@@ -109,6 +111,12 @@ def prepare_photo(upload) -> PreparedPhoto:
         data=stored,
         thumb=_encode(upright, image_format, THUMB_LONGEST_SIDE),
     )
+
+
+def photo_of(service_request: ServiceRequest, photo_id: int) -> RequestPhoto | None:
+    """Photo ``photo_id`` when it is one of ``service_request``'s, else None."""
+    photo = db.session.get(RequestPhoto, photo_id)
+    return photo if photo is not None and photo.request_id == service_request.id else None
 
 
 def thumb_name(filename: str) -> str:
