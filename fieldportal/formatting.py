@@ -1,4 +1,5 @@
-"""Template filters: money with Babel, times in the company's time zone.
+"""Template filters: money with Babel, times in the company's time zone, phone numbers
+as the company dials them.
 
 Each takes an optional ``company`` (emails, rendered outside that company's requests);
 without it, the company of the current request."""
@@ -11,6 +12,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_currency
 from flask import Flask, g
+
+from .services import phones
 
 DEFAULT_LOCALE = "en_US"
 TIME = "h:mm a"
@@ -81,9 +84,16 @@ def duration(value: timedelta, company=None) -> str:
     return format_timedelta(value, threshold=1.1, locale=_locale(_company(company)))
 
 
+def phone(stored: str | None, company=None) -> str:
+    """A stored (E.164) number in national format at the company's home, international
+    abroad (services/phones.py)."""
+    return phones.shown(stored, _company(company))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(local_time)
     app.add_template_filter(local_window)
     app.add_template_filter(local_date)
     app.add_template_filter(duration)
+    app.add_template_filter(phone)

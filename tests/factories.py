@@ -26,6 +26,7 @@ from fieldportal.models import (
     Vehicle,
     utcnow,
 )
+from fieldportal.services import phones
 from fieldportal.services.auth.passwords import hash_secret
 from fieldportal.services.billing.numbering import next_number
 
@@ -42,6 +43,15 @@ def _default_hash() -> str:
     return _DEFAULT_HASH
 
 
+def _phone_as_stored(fields: dict, company: Company) -> dict:
+    """A phone given as people write it is stored in E.164, as the services store it; one
+    that is no valid number is kept as typed, like the numbers the data migration kept."""
+    if fields.get("phone"):
+        region = phones.home_region(company)
+        fields["phone"] = phones.e164_or_none(fields["phone"], region) or fields["phone"]
+    return fields
+
+
 def _add(obj):
     db.session.add(obj)
     db.session.flush()
@@ -53,7 +63,10 @@ def create_company(**fields) -> Company:
     fields.setdefault("slug", f"company-{n}")
     fields.setdefault("name", f"Company {n}")
     fields.setdefault("time_zone", "America/Chicago")
-    return _add(Company(**fields))
+    company = Company(**fields)
+    _phone_as_stored(fields, company)
+    company.phone = fields.get("phone")
+    return _add(company)
 
 
 def create_staff(company: Company, role: StaffRole = StaffRole.OWNER, **fields) -> StaffUser:
@@ -71,6 +84,7 @@ def create_customer(
     fields.setdefault("name", f"Customer {n}")
     fields.setdefault("email", f"customer{n}@example.com")
     fields.setdefault("billing_terms", BillingTerms.NET_30)
+    _phone_as_stored(fields, company)
     return _add(Customer(company_id=company.id, kind=kind, **fields))
 
 
@@ -87,6 +101,7 @@ def create_contact(customer: Customer, **fields) -> Contact:
     fields.setdefault("name", f"Contact Person{n}")
     fields.setdefault("email", f"contact{n}@example.com")
     fields.setdefault("is_admin", True)
+    _phone_as_stored(fields, customer.company)
     return _add(Contact(company_id=customer.company_id, customer_id=customer.id, **fields))
 
 

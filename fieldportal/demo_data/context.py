@@ -77,6 +77,8 @@ class CompanyData:
         return local.astimezone(UTC)
 
     def phone(self, n: int) -> str:
+        """A valid number of the company's city in E.164, as the app stores phones (the
+        ranges used are the ones set aside for drama and examples: 312-555, 020 7946)."""
         return f"{self.spec['phone_prefix']}{n:04d}"
 
     def demo_customers(self) -> list[dict]:

@@ -31,7 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..pagination import ListQuery, Page, paginate
-from . import audit
+from . import audit, phones
 from .auth.auth_sessions import end_sessions
 from .errors import Conflict, Invalid
 from .fleet import fleets
@@ -68,7 +68,9 @@ def _changed(obj, fields: dict) -> list[str]:
 
 
 def create_customer(company: Company, *, by: StaffUser, **fields) -> Customer:
-    """A new customer; a new fleet starts with the company's default interval and terms."""
+    """A new customer; a new fleet starts with the company's default interval and terms.
+    Its phone is stored in E.164 (services/phones.py); one that is no number refuses."""
+    fields = phones.normalised(fields, company)
     customer = Customer(company_id=company.id, **fields)
     if customer.kind == CustomerKind.FLEET:
         customer.interval_miles = customer.interval_miles or company.default_interval_miles
@@ -87,6 +89,7 @@ def create_customer(company: Company, *, by: StaffUser, **fields) -> Customer:
 
 def update_customer(customer: Customer, *, by: StaffUser, **fields) -> Customer:
     """Edit the customer's details; the audit event names the fields that changed."""
+    fields = phones.normalised(fields, customer.company)
     changed = _changed(customer, fields)
     db.session.flush()
     if changed:
@@ -142,7 +145,9 @@ def _check_unique_contact(company_id: int, fields: dict, contact_id: int | None)
 
 
 def add_contact(customer: Customer, *, by: StaffUser, site_ids=(), **fields) -> Contact:
-    """A contact; the customer's first contact is an admin unless said otherwise."""
+    """A contact; the customer's first contact is an admin unless said otherwise. Its
+    phone is stored in E.164, so one number is one portal identity however it is written."""
+    fields = phones.normalised(fields, customer.company)
     sites = _sites_named(customer, site_ids)
     _check_unique_contact(customer.company_id, fields, None)
     if not has_contacts(customer) and fields.get("is_admin") is None:
@@ -158,6 +163,7 @@ def add_contact(customer: Customer, *, by: StaffUser, site_ids=(), **fields) -> 
 
 def update_contact(contact: Contact, *, by: StaffUser, site_ids=(), **fields) -> Contact:
     """Edit a contact; turning portal access off ends their portal sessions."""
+    fields = phones.normalised(fields, contact.company)
     sites = _sites_named(contact.customer, site_ids)
     _check_unique_contact(contact.company_id, fields, contact.id)
     had_access = contact.portal_access

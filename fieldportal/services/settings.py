@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Capability, Company, StaffRole, StaffUser
 from ..models.capabilities import role_can, roles_with
-from . import audit
+from . import audit, phones
 from .auth.auth_sessions import end_sessions
 from .auth.passwords import hash_secret, password_problem
 from .billing.documents import logo_path
@@ -34,7 +34,9 @@ class SettingsError(ValueError):
 
 
 def update_company(company: Company, *, by: StaffUser, **fields) -> list[str]:
-    """Apply the settings form; returns the names of what changed (audited)."""
+    """Apply the settings form; returns the names of what changed (audited). The phone is
+    stored in E.164; a phone that is no number refuses (Invalid) before anything changes."""
+    fields = phones.normalised(fields, company)
     changed = sorted(name for name, value in fields.items() if getattr(company, name) != value)
     for name, value in fields.items():
         setattr(company, name, value)

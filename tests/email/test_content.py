@@ -192,9 +192,9 @@ def test_a_window_over_two_days_names_both_days(app, company):
     ("phone", "email", "line"),
     [
         (
-            "+1 312 555 0100",
+            "+13125550100",
             None,
-            "Not expecting this email? Call Acme Mobile Mechanics on +1 312 555 0100.",
+            "Not expecting this email? Call Acme Mobile Mechanics on (312) 555-0100.",
         ),
         (
             None,
@@ -234,14 +234,14 @@ def test_the_pin_email_says_which_phone_number_to_use(app, db, create, company, 
 def test_the_decline_email_offers_a_reply_only_when_replies_reach_the_company(
     app, db, create, company, owner, company_email, says_reply
 ):
-    company.email, company.phone = company_email, "+1 312 555 0100"
+    company.email, company.phone = company_email, "+13125550100"
     contact = create.contact(create.customer(company), email="frank@metro.example")
     with app.test_request_context():
         request = requests.submit_request(contact, company, RequestInput(description="Lift"))
         requests.decline_request(request, by=owner, reason="We do not service lifts.")
     for body in _bodies(_email(db, "request_declined")):
         assert ("reply to this email" in body) is says_reply
-        assert "call +1 312 555 0100" in body
+        assert "call (312) 555-0100" in body
 
 
 def test_signed_out_from_the_invoice_link_a_sign_in_link_leads_back_to_it_in_any_browser(

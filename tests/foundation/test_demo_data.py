@@ -28,8 +28,10 @@ from fieldportal.models import (
     Site,
     Vehicle,
 )
+from fieldportal.services import phones
 from fieldportal.services.clock import company_today
 from fieldportal.services.fleet.intervals import ServiceState, vehicle_service_status
+from fieldportal.services.portal import portal_auth
 from tests.helpers import sign_in, text_of
 
 
@@ -151,6 +153,23 @@ def test_demo_credentials_exist(db, demo):
             assert (
                 contact is not None and contact.password_hash and contact.pin_hash and contact.phone
             )
+
+
+def test_every_demo_phone_is_a_valid_number_of_its_company_in_e164(db, demo):
+    """Stored as the app stores them, and the demo PINs work with the numbers as people
+    there write them: "020 7946 0101" in London, "(312) 555-0101" in Chicago."""
+    written = {"acme": "(312) 555-0101", "northwind": "020 7946 0101"}
+    for company in db.session.scalars(select(Company)):
+        region = phones.home_region(company)
+        numbers = [company.phone]
+        for model in (Customer, Contact):
+            numbers += db.session.scalars(
+                select(model.phone).where(model.company_id == company.id, model.phone.is_not(None))
+            ).all()
+        assert len(numbers) > 10
+        assert all(phones.e164_or_none(number, region) == number for number in numbers), region
+        found = portal_auth.contact_for_phone(company, written[company.slug])
+        assert found is not None and found.email == f"fleet@{company.slug}.example"
 
 
 def test_sizes_follow_the_scale(db, demo):

@@ -257,3 +257,92 @@ def test_upgrade_drops_the_secrets_kept_in_outbox_bodies(empty_database_url):
         quote = emails["quote@x.example"]
         assert (quote.status, quote.text_body) == (OutboxStatus.QUEUED, "Your quote")
         db.session.remove()
+
+
+BEFORE_E164 = "4982d1971ed4"  # the last revision with phones stored as typed
+
+
+def test_upgrade_stores_phones_in_e164_and_keeps_what_it_cannot_read(empty_database_url):
+    """Each phone read in its company's region (en_GB: GB, en_US: US) becomes E.164; what
+    is no valid number stays as typed; two contacts of one company writing one number two
+    ways keep one each (the E.164 one keeps it, the other its text), so nothing clashes."""
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "m", "TESTING": True}
+    )
+    now = datetime(2026, 12, 1, 9, 0)
+    with app.app_context():
+        upgrade(revision=BEFORE_E164)
+        with db.engine.begin() as connection:
+            ids = {}
+            for slug, locale, phone in (
+                ("london", "en_GB", "020 7946 0100"),
+                ("chicago", "en_US", "(312) 555-0100 ext. 4"),
+            ):
+                ids[slug] = _insert(
+                    connection, "companies", slug=slug, name=slug, brand_color="#1d4ed8",
+                    time_zone="UTC", currency="USD", locale=locale, paper_size="A4",
+                    tax_rate_ppm=0, portal_enabled=True, requests_enabled=True,
+                    login_methods=[], show_quotes=True, show_invoices=True, show_reports=True,
+                    asset_id_label="Unit", asset_portal_fields=[],
+                    default_job_status="unscheduled", due_soon_percent=10,
+                    default_billing_terms="net_30", next_job_number=1, next_quote_number=1,
+                    next_invoice_number=1, next_report_number=1, created_at=now, phone=phone,
+                )  # fmt: skip
+            customers = {
+                (slug, phone): _insert(
+                    connection,
+                    "customers",
+                    kind="consumer",
+                    name="C",
+                    billing_terms="net_30",
+                    portal_enabled=True,
+                    company_id=ids[slug],
+                    created_at=now,
+                    phone=phone,
+                )  # fmt: skip
+                for slug, phone in (
+                    ("london", "+1 312 555 0199"),
+                    ("london", "07946 0101"),
+                    ("chicago", "312.555.0142"),
+                    ("chicago", None),
+                )
+            }
+            contacts = {}
+            for n, (slug, phone) in enumerate(
+                (
+                    ("london", "020 7946 0101"),  # same number as the next, written nationally
+                    ("london", "+442079460101"),  # already E.164: keeps it
+                    ("london", "+44 20 7946 0102"),
+                    ("london", "call reception"),
+                    ("chicago", "020 7946 0101"),  # no US number: kept
+                    ("chicago", "+44 20 7946 0101"),  # a London number at the US company
+                )
+            ):
+                contacts[n] = _insert(
+                    connection, "contacts", customer_id=customers[("london", "07946 0101")]
+                    if slug == "london" else customers[("chicago", None)],
+                    company_id=ids[slug], name=f"P{n}", email=f"p{n}@x.example", phone=phone,
+                    is_admin=False, permissions=[], all_sites=True, portal_access=True,
+                    password_is_temporary=False, failed_attempts=0, created_at=now,
+                )  # fmt: skip
+        upgrade()
+        with db.engine.begin() as connection:
+
+            def phones(table):
+                rows = connection.execute(text(f"SELECT id, phone FROM {table} ORDER BY id"))
+                return [phone for _, phone in rows]
+
+            assert phones("companies") == ["+442079460100", "(312) 555-0100 ext. 4"]
+            assert phones("customers") == ["+13125550199", "07946 0101", "+13125550142", None]
+            assert phones("contacts") == [
+                "020 7946 0101",
+                "+442079460101",
+                "+442079460102",
+                "call reception",
+                "020 7946 0101",
+                "+442079460101",
+            ]
+        downgrade(revision=BEFORE_E164)
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 6
+        db.engine.dispose()

@@ -31,6 +31,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ... import formatting
 from ...models import (
     BillingTerms,
     CustomerKind,
@@ -59,6 +60,24 @@ def show_errors(form, error: RuleError, field_name: str) -> None:
     for name, messages in (error.errors or {field_name: [error.message]}).items():
         field = form._fields.get(name) or form[field_name]
         field.errors = [*field.errors, *messages]
+
+
+class PhoneField(StringField):
+    """A phone number input (type=tel). A stored number (E.164) is shown as the company
+    writes it; what is typed is read and checked by the service (services/phones.py)."""
+
+    widget = widgets.TelInput()
+
+    def __init__(self, label="Phone", **kwargs):
+        kwargs.setdefault("validators", [Optional(), Length(max=40)])
+        kwargs.setdefault("filters", [none_if_blank])
+        kwargs.setdefault("render_kw", {"autocomplete": "tel"})
+        super().__init__(label, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return formatting.phone(self.data)
 
 
 def optional_id(value):
@@ -124,7 +143,7 @@ class CustomerForm(FlaskForm):
     email = EmailField(
         "Email", validators=[Optional(), Email(), Length(max=254)], filters=[none_if_blank]
     )
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)], filters=[none_if_blank])
+    phone = PhoneField()
     billing_address = TextAreaField(
         "Billing address", validators=[Optional(), Length(max=300)], filters=[none_if_blank]
     )
@@ -161,7 +180,7 @@ class ContactForm(FlaskForm):
     email = EmailField(
         "Email", validators=[Optional(), Email(), Length(max=254)], filters=[none_if_blank]
     )
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)], filters=[none_if_blank])
+    phone = PhoneField()
     is_admin = BooleanField("Admin (every portal feature)")
     permissions = MultiCheckboxField(
         "Portal permissions",

@@ -37,6 +37,7 @@ from ...models import (
     StaffUser,
 )
 from ...services.billing.money import parse_percent, percent_to_ppm, ppm_to_percent
+from ...services.errors import RuleError
 from ...services.settings import (
     SettingsError,
     create_staff,
@@ -49,7 +50,15 @@ from ..validators import options
 from . import bp
 from .access import get_for_company_or_404, require
 from .billing_forms import TypedDecimalField
-from .forms import TERMS_LABELS, MultiCheckboxField, interval_field, none_if_blank, strip
+from .forms import (
+    TERMS_LABELS,
+    MultiCheckboxField,
+    PhoneField,
+    interval_field,
+    none_if_blank,
+    show_errors,
+    strip,
+)
 
 TIME_ZONES = sorted(available_timezones() - {"Factory", "localtime"})
 LOGIN_LABELS = {
@@ -68,7 +77,7 @@ class CompanySettingsForm(FlaskForm):
     email = EmailField(
         "Email", validators=[Optional(), Email(), Length(max=254)], filters=[none_if_blank]
     )
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)], filters=[none_if_blank])
+    phone = PhoneField()
     address = TextAreaField(
         "Address", validators=[Optional(), Length(max=300)], filters=[none_if_blank]
     )
@@ -196,7 +205,11 @@ def settings():
     form = CompanySettingsForm()
     if not form.validate_on_submit():
         return _settings_page(form=form, status=422)
-    update_company(g.company, by=g.staff, **form.values())
+    try:
+        update_company(g.company, by=g.staff, **form.values())
+    except RuleError as error:
+        show_errors(form, error, "name")
+        return _settings_page(form=form, status=error.status)
     db.session.commit()
     flash("Settings saved.", "success")
     return redirect_after_post(url_for("operator.settings"))

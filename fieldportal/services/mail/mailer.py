@@ -12,6 +12,7 @@ from flask import current_app, has_request_context, render_template, url_for
 
 from ...extensions import db
 from ...models import Company, OutboxEmail, SecretKind, utcnow
+from .. import phones
 from . import outbox_secrets
 
 DEFAULT_BRAND_COLOR = "#1d4ed8"
@@ -79,7 +80,9 @@ def branding(company: Company | None) -> Branding:
         color=color,
         on_color=_readable_on(color),
         contact_lines=tuple(
-            line for line in (company.address, company.phone, company.email) if line
+            line
+            for line in (company.address, phones.shown(company.phone, company), company.email)
+            if line
         ),
     )
 

@@ -25,7 +25,7 @@ from ...models import (
     utcnow,
 )
 from ...safe_redirect import safe_next_path
-from .. import audit
+from .. import audit, phones
 from ..auth.auth_sessions import end_sessions
 from ..auth.passwords import hash_secret, verify_secret
 from ..auth.tokens import new_token, token_hash
@@ -65,30 +65,22 @@ def contact_for_email(company: Company, email: str) -> Contact | None:
     )
 
 
-def _same_phone(given_digits: str, stored: str) -> bool:
-    """Equal digits, allowing one side to omit the country code ("+1 312…" vs "(312)…")."""
-    stored_digits = "".join(char for char in stored if char.isdigit())
-    shorter, longer = sorted((given_digits, stored_digits), key=len)
-    return len(shorter) >= 7 and longer.endswith(shorter) and len(longer) - len(shorter) <= 3
-
-
 def contact_for_phone(company: Company, phone: str) -> Contact | None:
-    """The active portal contact of this company with this phone number."""
-    digits = "".join(char for char in phone if char.isdigit())
-    if len(digits) < 7:
+    """The active portal contact of this company with this phone number, however it is
+    written ("020 7946 0101" or "+44 20 7946 0101" at a London company): the number read
+    in the company's region, looked up by its E.164 form (the unique index on company and
+    phone), so no other contact is read."""
+    e164 = phones.e164_or_none(phone, phones.home_region(company))
+    if e164 is None:
         return None
-    candidates = db.session.scalars(
+    return db.session.scalar(
         select(Contact).where(
             Contact.company_id == company.id,
-            Contact.phone.is_not(None),
+            Contact.phone == e164,
             Contact.removed_at.is_(None),
             Contact.portal_access.is_(True),
         )
     )
-    for contact in candidates:
-        if _same_phone(digits, contact.phone):
-            return contact
-    return None
 
 
 def login_link_lifetime() -> timedelta:

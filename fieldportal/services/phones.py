@@ -1,0 +1,107 @@
+"""Phone numbers, with Google's libphonenumber rules (the ``phonenumbers`` package).
+
+A number is stored in E.164 ("+442079460101"), parsed against the company's home region,
+so "020 7946 0101", "+44 20 7946 0101" and "0044 20 7946 0101" are one number at a
+London company. It is shown as people there dial it: in national format when it shares
+the company's country calling code ("020 7946 0101"), in international format otherwise
+("+1 312-555-0100"). A stored value that is not E.164 is one typed before numbers were
+checked and could not be read (the data migration kept it as typed); it is shown as is
+and matches no sign-in.
+"""
+
+from functools import lru_cache
+
+import phonenumbers
+from babel import Locale, UnknownLocaleError
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+from .errors import Invalid
+
+DEFAULT_REGION = "US"
+
+
+def home_region(company) -> str:
+    """The ISO 3166 region a company's numbers are read in: the territory of its locale
+    (en_GB -> GB), US when the locale names none."""
+    return _territory(company.locale) if company else DEFAULT_REGION
+
+
+@lru_cache(maxsize=256)
+def _territory(locale: str | None) -> str:
+    try:
+        territory = Locale.parse(locale).territory if locale else None
+    except (ValueError, UnknownLocaleError):
+        territory = None
+    return territory or DEFAULT_REGION
+
+
+def _parsed(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+
+
+def e164_or_none(text: str | None, region: str) -> str | None:
+    """The E.164 form of a valid number written ``text`` (read in ``region``), else None.
+    An extension is not part of a number and makes it unreadable here."""
+    number = _parsed(text or "", region) if text else None
+    if number is None or number.extension or not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def problem(text: str, region: str) -> str | None:
+    """What is wrong with ``text`` as a phone number in ``region``, None when nothing is."""
+    number = _parsed(text, region)
+    if number is not None and number.extension:
+        return "Give the number without an extension; an extension cannot be dialled or texted."
+    if e164_or_none(text, region) is not None:
+        return None
+    example = phonenumbers.example_number(region)
+    national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)
+    country = Locale("en").territories.get(region, region)
+    return (
+        "That is not a phone number we can use. Write it as it is dialled in the company's "
+        f"country, {country} (like {national}), or with its country code (like {international})."
+    )
+
+
+def normalised(fields: dict, company, names: tuple[str, ...] = ("phone",)) -> dict:
+    """``fields`` with each phone field in ``names`` that holds a number turned into E.164;
+    raises Invalid with a message on each field that holds no valid number."""
+    region = home_region(company)
+    errors = {}
+    result = dict(fields)
+    for name in names:
+        text = (result.get(name) or "").strip()
+        if not text:
+            if name in result:
+                result[name] = None
+            continue
+        message = problem(text, region)
+        if message:
+            errors[name] = [message]
+        else:
+            result[name] = e164_or_none(text, region)
+    if errors:
+        raise Invalid(errors=errors)
+    return result
+
+
+def shown(stored: str | None, company) -> str:
+    """A stored number as people at the company read it: national format at home,
+    international abroad; a value that is not E.164 (typed before numbers were checked)
+    as it was typed."""
+    return _shown(stored, home_region(company)) if stored else ""
+
+
+@lru_cache(maxsize=16_384)
+def _shown(stored: str, region: str) -> str:
+    number = _parsed(stored, region) if stored.startswith("+") else None
+    if number is None or not phonenumbers.is_valid_number(number):
+        return stored
+    at_home = number.country_code == phonenumbers.country_code_for_region(region)
+    style = PhoneNumberFormat.NATIONAL if at_home else PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
