@@ -12,7 +12,7 @@ and matches no sign-in.
 from functools import lru_cache
 
 import phonenumbers
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 from .errors import Invalid
@@ -21,18 +21,8 @@ DEFAULT_REGION = "US"
 
 
 def home_region(company) -> str:
-    """The ISO 3166 region a company's numbers are read in: the territory of its locale
-    (en_GB -> GB), US when the locale names none."""
-    return _territory(company.locale) if company else DEFAULT_REGION
-
-
-@lru_cache(maxsize=256)
-def _territory(locale: str | None) -> str:
-    try:
-        territory = Locale.parse(locale).territory if locale else None
-    except (ValueError, UnknownLocaleError):
-        territory = None
-    return territory or DEFAULT_REGION
+    """The ISO 3166 region a company's numbers are read in: its country."""
+    return (company.country if company else None) or DEFAULT_REGION
 
 
 def _parsed(text: str, region: str) -> phonenumbers.PhoneNumber | None:

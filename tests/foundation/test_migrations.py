@@ -259,11 +259,11 @@ def test_upgrade_drops_the_secrets_kept_in_outbox_bodies(empty_database_url):
         db.session.remove()
 
 
-BEFORE_E164 = "4982d1971ed4"  # the last revision with phones stored as typed
+BEFORE_E164 = "4c43abfeb5ff"  # the last revision with phones stored as typed
 
 
 def test_upgrade_stores_phones_in_e164_and_keeps_what_it_cannot_read(empty_database_url):
-    """Each phone read in its company's region (en_GB: GB, en_US: US) becomes E.164; what
+    """Each phone read in its company's country (GB, US) becomes E.164; what
     is no valid number stays as typed; two contacts of one company writing one number two
     ways keep one each (the E.164 one keeps it, the other its text), so nothing clashes."""
     app = create_app(
@@ -274,13 +274,14 @@ def test_upgrade_stores_phones_in_e164_and_keeps_what_it_cannot_read(empty_datab
         upgrade(revision=BEFORE_E164)
         with db.engine.begin() as connection:
             ids = {}
-            for slug, locale, phone in (
-                ("london", "en_GB", "020 7946 0100"),
-                ("chicago", "en_US", "(312) 555-0100 ext. 4"),
+            for slug, country, phone in (
+                ("london", "GB", "020 7946 0100"),
+                ("chicago", "US", "(312) 555-0100 ext. 4"),
             ):
                 ids[slug] = _insert(
                     connection, "companies", slug=slug, name=slug, brand_color="#1d4ed8",
-                    time_zone="UTC", currency="USD", locale=locale, paper_size="A4",
+                    time_zone="UTC", currency="USD", locale="en_US", country=country,
+                    paper_size="A4", plan="pro", live_at=now,
                     tax_rate_ppm=0, portal_enabled=True, requests_enabled=True,
                     login_methods=[], show_quotes=True, show_invoices=True, show_reports=True,
                     asset_id_label="Unit", asset_portal_fields=[],

@@ -18,8 +18,9 @@ HTMX = {"HX-Request": "true"}
 
 @pytest.fixture
 def london(company):
-    """The test company, moved to London (its region comes from its locale)."""
-    company.locale, company.time_zone, company.currency = "en_GB", "Europe/London", "GBP"
+    """The test company, moved to London."""
+    company.country, company.locale = "GB", "en_GB"
+    company.time_zone, company.currency = "Europe/London", "GBP"
     db.session.flush()
     return company
 
@@ -67,7 +68,7 @@ def test_the_message_says_how_to_write_a_number_in_the_companys_country():
 
 
 def test_home_numbers_national_abroad_international(company, london, other_company):
-    # ``london`` moved ``company``; ``other_company`` stays in the US (en_US).
+    # ``london`` moved ``company``; ``other_company`` stays in the US.
     assert phones.home_region(london) == "GB" and phones.home_region(other_company) == "US"
     assert phones.shown("+442079460101", london) == "020 7946 0101"
     assert phones.shown("+13125550199", london) == "+1 312-555-0199"

@@ -13,7 +13,8 @@ from ..helpers import text_of
 
 @pytest.fixture
 def london(company):
-    company.locale, company.time_zone, company.currency = "en_GB", "Europe/London", "GBP"
+    company.country, company.locale = "GB", "en_GB"
+    company.time_zone, company.currency = "Europe/London", "GBP"
     db.session.flush()
     return company
 

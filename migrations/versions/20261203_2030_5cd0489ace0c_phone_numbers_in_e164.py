@@ -1,9 +1,8 @@
 """phone numbers in E.164: companies, customers and contacts
 
 A data migration, no schema change. Every phone that is a valid number when read in its
-company's region (the territory of the company's locale, en_GB -> GB; US when it names
-none) is rewritten in E.164: "(312) 555-0199" -> "+13125550199". What cannot be read
-that way (too short, letters, an extension, a number of no country) is kept exactly as
+company's country (companies.country, added by the revision before) is rewritten in
+E.164: "(312) 555-0199" -> "+13125550199". What cannot be read that way (too short, letters, an extension, a number of no country) is kept exactly as
 typed: dropping it would lose what staff wrote, and guessing would invent a number. Such a
 value is shown as typed, matches no PIN sign-in, and must be corrected the next time its
 record is edited (the forms accept valid numbers only).
@@ -16,29 +15,20 @@ Downgrade changes nothing: an E.164 number is a valid phone text for the older c
 and the form it was typed in is not kept.
 
 Revision ID: 5cd0489ace0c
-Revises: 4982d1971ed4
-Create Date: 2026-12-03 20:14:00.000000
+Revises: 4c43abfeb5ff
+Create Date: 2026-12-03 20:30:00.000000
 
 """
 from alembic import op
 import phonenumbers
 import sqlalchemy as sa
-from babel import Locale, UnknownLocaleError
 
 
 # revision identifiers, used by Alembic.
 revision = '5cd0489ace0c'
-down_revision = '4982d1971ed4'
+down_revision = '4c43abfeb5ff'
 branch_labels = None
 depends_on = None
-
-
-def _region(locale):
-    try:
-        territory = Locale.parse(locale).territory if locale else None
-    except (ValueError, UnknownLocaleError):
-        territory = None
-    return territory or 'US'
 
 
 def _e164(text, region):
@@ -70,9 +60,8 @@ def _rewrite(connection, table, rows, region, unique=False):
 
 def upgrade():
     connection = op.get_bind()
-    companies = connection.execute(sa.text('SELECT id, locale, phone FROM companies')).all()
-    for company_id, locale, phone in companies:
-        region = _region(locale)
+    companies = connection.execute(sa.text('SELECT id, country, phone FROM companies')).all()
+    for company_id, region, phone in companies:
         if phone:
             _rewrite(connection, 'companies', [(company_id, phone)], region)
         for table, unique in (('customers', False), ('contacts', True)):
