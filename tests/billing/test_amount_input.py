@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from fieldportal.models import CheckoutPayment, Invoice, LineItem, Payment, Quote
 from fieldportal.services.billing.money import (
     MAX_CENTS,
-    AmountError,
     parse_money,
     parse_percent,
     parse_quantity,
 )
+from fieldportal.services.errors import Invalid
 from tests.helpers import sign_in, text_of
 
 BAD_NUMBERS = [
@@ -170,14 +170,14 @@ def test_parsers_accept_plain_amounts():
     assert parse_percent("0.0001") == Decimal("0.0001")
     for parse in (parse_money, parse_quantity, parse_percent):
         for value in ("NaN", "-0", "1E3", "1.00001"):
-            with pytest.raises(AmountError):
+            with pytest.raises(Invalid):
                 parse(value)
     for parse in (parse_money, parse_quantity):
-        with pytest.raises(AmountError, match="at most 2 decimal places"):
+        with pytest.raises(Invalid, match="at most 2 decimal places"):
             parse("1.001")
-    with pytest.raises(AmountError, match="at most 4 decimal places"):
+    with pytest.raises(Invalid, match="at most 4 decimal places"):
         parse_percent("8.87501")
-    with pytest.raises(AmountError, match="more than zero"):
+    with pytest.raises(Invalid, match="more than zero"):
         parse_quantity("0.00")
 
 
@@ -186,9 +186,9 @@ def test_commas_only_as_thousands_separators():
     assert parse_money("999") == Decimal("999.00")
     # A decimal comma or a stray separator would multiply the amount: refused, not guessed.
     for typed in ("12,50", "1,5", ",5", "1,,,0", "1,2345", "12,5.00"):
-        with pytest.raises(AmountError, match="in digits"):
+        with pytest.raises(Invalid, match="in digits"):
             parse_money(typed)
-    with pytest.raises(AmountError):
+    with pytest.raises(Invalid):
         parse_quantity("1,5")
 
 

@@ -14,6 +14,7 @@ from fieldportal.services.billing.money import (
     line_amount_cents,
     open_ar_cents,
 )
+from fieldportal.services.errors import Conflict, Invalid
 
 from .conftest import line
 
@@ -125,7 +126,7 @@ def test_partial_then_full_manual_payment(db, customer, owner, app):
 @pytest.mark.parametrize("amount", [10_001, 0, -5])
 def test_payment_over_balance_or_not_positive_is_refused(db, customer, owner, app, amount):
     invoice = _sent_invoice(customer, owner, app)
-    with pytest.raises(invoices.InvoiceError):
+    with pytest.raises(Invalid):
         invoices.record_payment(invoice, amount_cents=amount, method=PaymentMethod.CASH, by=owner)
     assert invoice.amount_paid_cents == 0
     assert db.session.scalar(select(Payment.id)) is None
@@ -133,17 +134,17 @@ def test_payment_over_balance_or_not_positive_is_refused(db, customer, owner, ap
 
 def test_card_payments_cannot_be_recorded_by_hand(db, customer, owner, app):
     invoice = _sent_invoice(customer, owner, app)
-    with pytest.raises(invoices.InvoiceError):
+    with pytest.raises(Invalid):
         invoices.record_payment(invoice, amount_cents=100, method=PaymentMethod.CARD, by=owner)
 
 
 def test_draft_and_paid_invoices_take_no_payment(db, customer, owner, app):
     draft = invoices.create_invoice(customer, by=owner, lines=[line()])
-    with pytest.raises(invoices.InvoiceError):
+    with pytest.raises(Conflict):
         invoices.record_payment(draft, amount_cents=100, method=PaymentMethod.CASH, by=owner)
     paid = _sent_invoice(customer, owner, app)
     invoices.record_payment(paid, amount_cents=10_000, method=PaymentMethod.CASH, by=owner)
-    with pytest.raises(invoices.InvoiceError):
+    with pytest.raises(Conflict):
         invoices.record_payment(paid, amount_cents=1, method=PaymentMethod.CASH, by=owner)
 
 
@@ -166,25 +167,25 @@ def test_refund_reopens_a_paid_invoice(db, customer, owner, app):
 
 def test_void_needs_a_reason_and_drops_out_of_ar(db, customer, owner, app):
     invoice = _sent_invoice(customer, owner, app)
-    with pytest.raises(invoices.InvoiceError):
+    with pytest.raises(Invalid):
         invoices.void_invoice(invoice, reason="  ", by=owner)
     invoices.void_invoice(invoice, reason="Duplicate of #7", by=owner)
     assert invoice.status == InvoiceStatus.VOID
     assert invoice.void_reason == "Duplicate of #7"
     assert invoice.voided_at is not None
     assert open_ar_cents(customer.company_id) == 0
-    with pytest.raises(invoices.InvoiceError):
+    with pytest.raises(Conflict):
         invoices.send_invoice(invoice, by=owner)
 
 
 def test_invoice_with_payments_cannot_be_voided(db, customer, owner, app):
     invoice = _sent_invoice(customer, owner, app)
     invoices.record_payment(invoice, amount_cents=100, method=PaymentMethod.CASH, by=owner)
-    with pytest.raises(invoices.InvoiceError):
+    with pytest.raises(Invalid):
         invoices.void_invoice(invoice, reason="Oops", by=owner)
 
 
 def test_only_drafts_can_be_edited(db, customer, owner, app):
     invoice = _sent_invoice(customer, owner, app)
-    with pytest.raises(invoices.InvoiceError):
+    with pytest.raises(Conflict):
         invoices.update_draft(invoice, lines=[line()], tax_rate_ppm=0, po_number=None, notes=None)

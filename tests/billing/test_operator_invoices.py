@@ -1,6 +1,7 @@
 """Operator invoice pages: author, send (outbox), record payment, void, PDF, access."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -199,3 +200,66 @@ def test_new_invoice_takes_the_customers_terms_unless_others_are_chosen(
     invoice = db.session.scalar(select(Invoice))
     assert invoice.billing_terms == expected
     assert invoice.due_on == invoice.issued_on + timedelta(days=days)
+
+
+def _reads_of_invoices(statements: list[str]) -> int:
+    return sum(1 for s in statements if re.match(r"\s*SELECT\b.*?\bFROM invoices\b", s, re.S))
+
+
+def test_sending_reads_the_invoice_once(staff_client, create, customer, count_queries, db):
+    invoice_id = create.invoice(customer, status=InvoiceStatus.DRAFT).id
+    db.session.flush()
+    db.session.expire_all()
+    with count_queries() as sent:
+        assert staff_client.post(f"/invoices/{invoice_id}/send").status_code == 303
+    assert _reads_of_invoices(sent) == 1, sent
+    assert len(sent) <= 11, sent
+    # refused (nothing to send it to): the page from the invoice in hand, no second read
+    without_email = create.invoice(create.customer(customer.company, email=None)).id
+    db.session.flush()
+    db.session.expire_all()
+    with count_queries() as refused:
+        response = staff_client.post(f"/invoices/{without_email}/send")
+    assert response.status_code == 422 and "No email on file" in text_of(response)
+    assert _reads_of_invoices(refused) == 1, refused
+    assert len(refused) <= 5, refused
+
+
+def test_recording_a_payment_reads_the_invoice_once(
+    staff_client, create, customer, count_queries, db
+):
+    invoice_id = create.invoice(customer).id
+    db.session.flush()
+    db.session.expire_all()
+    with count_queries() as paid:
+        response = staff_client.post(
+            f"/invoices/{invoice_id}/payments", data={"amount": "10.00", "method": "cash"}
+        )
+    assert response.status_code == 303
+    assert _reads_of_invoices(paid) == 1, paid
+    assert len(paid) <= 7, paid
+    db.session.expire_all()
+    with count_queries() as refused:
+        response = staff_client.post(
+            f"/invoices/{invoice_id}/payments", data={"amount": "1000.00", "method": "cash"}
+        )
+    assert response.status_code == 422 and "more than the balance" in text_of(response)
+    assert _reads_of_invoices(refused) == 1, refused
+    assert len(refused) <= 4, refused
+    assert db.session.get(Invoice, invoice_id).amount_paid_cents == 1_000
+
+
+def test_list_pages_and_sorts_keeping_the_filter(staff_client, create, customer):
+    for n in range(52):
+        create.invoice(customer, lines=((f"Line {n}", 1_000 + n),))
+    create.invoice(customer, status=InvoiceStatus.DRAFT, lines=(("Draft", 500),))
+    first = staff_client.get("/invoices?status=open")
+    assert "52 invoices" in text_of(first) and "Page 1 of 2" in text_of(first)
+    assert 'href="/invoices?status=open&amp;page=2"' in first.text
+    second = staff_client.get("/invoices?status=open&page=2", headers={"HX-Request": "true"})
+    assert "<html" not in second.text and "Page 2 of 2" in text_of(second)
+    assert re.findall(r">#(\d+)</a>", second.text) == ["2", "1"]  # the two oldest
+    oldest_first = staff_client.get("/invoices?status=open&sort=number&dir=asc")
+    numbers = re.findall(r">#(\d+)</a>", oldest_first.text)
+    assert numbers == sorted(numbers, key=int) and len(numbers) == 50
+    assert 'aria-sort="ascending"' in oldest_first.text

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from fieldportal.models import LoginLink, LoginMethod, OutboxEmail
 from fieldportal.services.billing import invoices, quotes
+from fieldportal.services.errors import Invalid
 from fieldportal.services.mail.outbox_secrets import reveal
 from fieldportal.services.portal import portal_auth
 
@@ -50,7 +51,7 @@ def test_no_email_on_file_sends_nothing(db, app, company, create, owner):
     customer = create.customer(company, email=None)
     create.contact(customer, email=None)
     invoice = invoices.create_invoice(customer, by=owner, lines=[line()])
-    with pytest.raises(invoices.InvoiceError, match="No email on file"):
+    with pytest.raises(Invalid, match="No email on file"):
         invoices.send_invoice(invoice, by=owner)
     assert invoice.status.value == "draft"
     assert db.session.scalar(select(OutboxEmail)) is None

@@ -14,6 +14,7 @@ from fieldportal.models import (
 )
 from fieldportal.services.billing import invoices, payments
 from fieldportal.services.billing.money import open_ar_cents
+from fieldportal.services.errors import Invalid
 
 from .stripe_standin import (
     WEBHOOK_SECRET,
@@ -80,9 +81,9 @@ def test_partial_amount_and_its_limits(db, stripe_on, customer, two_invoices):
     checkout, _ = checkout_for(customer, [first], partial=5_000)
     assert checkout.amount_cents == 5_000
     for bad in (0, -1, 12_001):
-        with pytest.raises(payments.PaymentError):
+        with pytest.raises(Invalid):
             payments.plan_allocations(customer, [first], bad)
-    with pytest.raises(payments.PaymentError):
+    with pytest.raises(Invalid):
         payments.plan_allocations(customer, list(two_invoices), 1_000)
 
 
@@ -93,7 +94,7 @@ def test_only_own_open_invoices_can_be_paid(db, create, company, other_company, 
     paid = create.invoice(customer, status=InvoiceStatus.PAID, amount_paid_cents=10_000)
     void = create.invoice(customer, status=InvoiceStatus.VOID)
     for invoice in (theirs, draft, paid, void):
-        with pytest.raises(payments.PaymentError):
+        with pytest.raises(Invalid):
             payments.plan_allocations(customer, [invoice])
 
 

@@ -12,7 +12,7 @@ NAV_ITEMS = [
     ("operator.job_list", "Jobs"),
     ("operator.inbox", "Requests"),
     ("operator.quotes", "Quotes"),
-    ("operator.invoices", "Invoices"),
+    ("operator.invoice_list", "Invoices"),
     ("operator.reports", "Reports"),
     ("operator.outbox", "Outbox"),
     ("operator.settings", "Settings"),

@@ -9,13 +9,13 @@ from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import Capability, Customer, Quote, QuoteDecision, QuoteStatus
 from ...query_args import page_number
+from ...services import customers
 from ...services.billing import documents, quotes
 from ...services.billing.money import ppm_to_percent
 from ...services.clock import company_today
 from . import bp
 from .access import get_for_company_or_404, require
-from .billing_forms import QuoteForm
-from .invoices import customer_choices
+from .forms import QuoteForm
 
 PER_PAGE = 50
 STATUS_FILTERS = ("all", *[status.value for status in QuoteStatus])
@@ -73,7 +73,7 @@ def quotes_index():
 
 def _quote_form(quote: Quote | None = None, customer_id: int | None = None) -> QuoteForm:
     form = QuoteForm()
-    form.customer_id.choices = customer_choices()
+    form.offer(customers.pick_list(g.company.id))
     if request.method != "POST":
         if quote is not None:
             form.customer_id.data = quote.customer_id

@@ -14,14 +14,14 @@ from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import Capability, Customer, Job, Report, ReportKind, ReportStatus, Vehicle
 from ...query_args import page_number
+from ...services import customers
 from ...services.billing import documents
 from ...services.clock import company_today
 from ...services.work import reports
 from ..validators import options
 from . import bp
 from .access import get_for_company_or_404, require
-from .billing_forms import NoNulForm
-from .invoices import customer_choices
+from .forms import NoNulForm
 
 PER_PAGE = 50
 
@@ -89,7 +89,7 @@ def report_new():
     if request.args.get("job_id", type=int):
         job = get_for_company_or_404(Job, request.args.get("job_id", type=int))
     form = ReportForm()
-    form.customer_id.choices = customer_choices()
+    form.customer_id.choices = options(customers.pick_list(g.company.id))
     if request.method != "POST" and job is not None:
         form.customer_id.data = job.customer_id
         form.title.data = f"Service report — {job.title}"

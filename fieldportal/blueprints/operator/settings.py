@@ -49,11 +49,11 @@ from ...static_files import cache_for_good
 from ..validators import options
 from . import bp
 from .access import get_for_company_or_404, require
-from .billing_forms import TypedDecimalField
 from .forms import (
     TERMS_LABELS,
     MultiCheckboxField,
     PhoneField,
+    TypedDecimalField,
     interval_field,
     none_if_blank,
     show_errors,

@@ -11,8 +11,9 @@ from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import PortalPermission
 from ...services.billing import documents, invoices, payments
-from ...services.billing.money import AmountError, parse_money, to_cents
+from ...services.billing.money import parse_money, to_cents
 from ...services.clock import company_today
+from ...services.errors import Invalid
 from ...services.mail.mailer import absolute_url
 from ...services.portal import portal_billing
 from . import bp
@@ -119,10 +120,7 @@ def _parse_amount(raw: str | None) -> int | None:
     raw = (raw or "").strip().removeprefix("$")
     if not raw:
         return None
-    try:
-        return to_cents(parse_money(raw))
-    except AmountError as error:
-        raise payments.PaymentError(str(error)) from error
+    return to_cents(parse_money(raw))
 
 
 def _checkout(invoices: list, partial_cents: int | None, cancel_url: str):
@@ -162,7 +160,7 @@ def invoice_pay(invoice_id: int):
             "portal.invoice_detail", company_slug=g.company.slug, invoice_id=invoice.id
         )
         return _checkout([invoice], partial, cancel)
-    except payments.PaymentError as error:
+    except Invalid as error:
         db.session.rollback()
         return _detail(_load(invoice_id), status=422, problem=str(error), amount=raw_amount)
 
@@ -181,7 +179,7 @@ def invoices_pay_several():
         if len(chosen) != len(set(ids)):
             abort(404)
         return _checkout(chosen, None, absolute_url("portal.invoices", company_slug=g.company.slug))
-    except payments.PaymentError as error:
+    except Invalid as error:
         db.session.rollback()
         flash(str(error), "error")
         return with_checkout_form_action(

@@ -1,12 +1,15 @@
-"""Incoming webhooks. CSRF-exempt: each verifies its own signature instead."""
+"""Incoming webhooks. CSRF-exempt: each verifies its own signature instead. What an event
+changes is committed by the commit point (fieldportal/transaction.py) with the 200 answer,
+or rolled back with a 4xx."""
 
 import logging
 
 import stripe
 from flask import Blueprint, current_app, jsonify, request
 
-from ...extensions import csrf, db
+from ...extensions import csrf
 from ...services.billing import payments
+from ...services.errors import Conflict
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 log = logging.getLogger(__name__)
@@ -31,9 +34,8 @@ def stripe_webhook():
         return jsonify(error="invalid signature"), 400
     try:
         outcome = payments.handle_event(event.to_dict())
-    except payments.RetryLater as reason:
-        db.session.rollback()
+    except Conflict as reason:
+        # Answered 409, so the commit point rolls back and the event stays unprocessed.
         log.info("Stripe event %s postponed: %s", event.id, reason)
         return jsonify(error="not ready, retry later"), 409
-    db.session.commit()
     return jsonify(received=True, outcome=outcome)

@@ -9,9 +9,11 @@ other can never overpay (the CHECK amount_paid_cents <= total_cents backs this u
 """
 
 import enum
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import case, literal, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
 from ...models import (
@@ -30,18 +32,26 @@ from ...models import (
     utcnow,
 )
 from ...models.base import UTCDateTime
+from ...pagination import ListQuery, Page, paginate
 from .. import audit
 from ..clock import company_today
+from ..errors import Conflict, Invalid
 from ..mail import mailer
 from ..portal import portal_auth
-from .money import LineInput, due_date, replace_lines
+from .money import (
+    LineInput,
+    due_date,
+    invoiced_cents,
+    month_to_date_bounds,
+    open_ar_cents,
+    replace_lines,
+)
 from .numbering import next_number
 
 MANUAL_METHODS = (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.BANK_TRANSFER)
-
-
-class InvoiceError(Exception):
-    """A rule refused the change; the message is shown to the person as is."""
+INVOICES_PER_PAGE = 50
+# The list's filters: a stored status, or "open" (sent, money owed) and "overdue".
+STATUS_FILTERS = ("all", "draft", "open", "overdue", "paid", "void")
 
 
 class ShownStatus(enum.StrEnum):
@@ -84,6 +94,11 @@ def with_shown_status(rows, today: date) -> list[tuple[Invoice, ShownStatus]]:
     return [(invoice, shown_status(invoice, today)) for invoice in rows]
 
 
+def is_editable(invoice: Invoice) -> bool:
+    """Only a draft's lines, terms and notes can change."""
+    return invoice.status == InvoiceStatus.DRAFT
+
+
 def create_invoice(
     customer: Customer,
     *,
@@ -95,9 +110,12 @@ def create_invoice(
     notes: str | None = None,
     billing_terms: BillingTerms | None = None,
 ) -> Invoice:
-    """A draft invoice for a customer (from a job when given), with its lines and totals;
-    its terms are the customer's (fleet settings) unless others are given."""
+    """A draft invoice for a customer (from a job when given: a job of another customer
+    is not linked), with its lines and totals; its terms are the customer's (fleet
+    settings) unless others are given."""
     company = customer.company
+    if job is not None and job.customer_id != customer.id:
+        job = None
     invoice = Invoice(
         company_id=customer.company_id,
         customer_id=customer.id,
@@ -126,9 +144,9 @@ def update_draft(
     notes: str | None,
     billing_terms=None,
 ) -> Invoice:
-    """Change a draft's lines, tax rate, PO and notes; only drafts can change."""
-    if invoice.status != InvoiceStatus.DRAFT:
-        raise InvoiceError("Only a draft invoice can be edited.")
+    """Change a draft's lines, tax rate, PO and notes; only drafts can change (Conflict)."""
+    if not is_editable(invoice):
+        raise Conflict("Only a draft invoice can be edited.")
     invoice.tax_rate_ppm = tax_rate_ppm
     invoice.po_number = po_number
     invoice.notes = notes
@@ -176,20 +194,20 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
 
     Where the recipient is a contact without portal access yet (and the company allows
     sign-in by emailed link), access is provisioned and the email carries a single-use
-    login link from the portal's sign-in service. No email on file → InvoiceError and
-    nothing changes.
+    login link from the portal's sign-in service. No email on file → Invalid and nothing
+    changes; an invoice that is neither draft nor sent → Conflict.
     """
     from .payments import online_payments_enabled
 
     if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.SENT):
-        raise InvoiceError(f"A {invoice.status.value} invoice cannot be sent.")
+        raise Conflict(f"A {invoice.status.value} invoice cannot be sent.")
     if invoice.status == InvoiceStatus.DRAFT and not invoice.lines:
-        raise InvoiceError("Add at least one line before sending.")
+        raise Invalid("Add at least one line before sending.")
     customer = invoice.customer
     company = customer.company
     address, contact = invoice_recipient(customer)
     if address is None:
-        raise InvoiceError(
+        raise Invalid(
             f"No email on file for {customer.name}: add one to the customer or a contact. "
             "Nothing was sent."
         )
@@ -289,15 +307,19 @@ def record_payment(
     reference: str | None = None,
     received_on: date | None = None,
 ) -> Payment:
-    """Record cash, a check or a bank transfer received by staff (amount ≤ balance)."""
+    """Record cash, a check or a bank transfer received by staff (amount ≤ balance).
+    Invalid (on ``method`` or ``amount``) for a wrong method or amount, Conflict for an
+    invoice that is not open."""
     if method not in MANUAL_METHODS:
-        raise InvoiceError("Record cash, check or bank transfer here; cards pay online.")
+        raise Invalid(
+            errors={"method": ["Record cash, check or bank transfer here; cards pay online."]}
+        )
     if invoice.status != InvoiceStatus.SENT:
-        raise InvoiceError(f"A {invoice.status.value} invoice takes no payments.")
+        raise Conflict(f"A {invoice.status.value} invoice takes no payments.")
     if amount_cents <= 0:
-        raise InvoiceError("The amount must be more than zero.")
+        raise Invalid(errors={"amount": ["The amount must be more than zero."]})
     if amount_cents > invoice.balance_cents or not apply_payment(invoice.id, amount_cents):
-        raise InvoiceError("The amount is more than the balance due.")
+        raise Invalid(errors={"amount": ["The amount is more than the balance due."]})
     payment = Payment(
         company_id=invoice.company_id,
         invoice_id=invoice.id,
@@ -307,8 +329,6 @@ def record_payment(
         recorded_by_id=by.id,
     )
     if received_on is not None:
-        from datetime import UTC, datetime, time
-
         payment.received_at = datetime.combine(received_on, time(12), tzinfo=UTC)
     db.session.add(payment)
     db.session.flush()
@@ -325,14 +345,15 @@ def record_payment(
 
 def void_invoice(invoice: Invoice, *, reason: str, by: StaffUser) -> Invoice:
     """Void a draft or an unpaid sent invoice, with a reason. Paid money must be refunded
-    first, so a void never hides received payments."""
+    first, so a void never hides received payments (Invalid, as is a missing reason);
+    Conflict for a paid or void invoice, or one that changed meanwhile."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvoiceError("Give a reason for voiding.")
+        raise Invalid(errors={"reason": ["Give a reason for voiding."]})
     if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.SENT):
-        raise InvoiceError(f"A {invoice.status.value} invoice cannot be voided.")
+        raise Conflict(f"A {invoice.status.value} invoice cannot be voided.")
     if invoice.amount_paid_cents:
-        raise InvoiceError("This invoice has payments; refund them before voiding.")
+        raise Invalid("This invoice has payments; refund them before voiding.")
     result = db.session.execute(
         update(Invoice)
         .where(
@@ -345,7 +366,7 @@ def void_invoice(invoice: Invoice, *, reason: str, by: StaffUser) -> Invoice:
     )
     db.session.expire(invoice)
     if result.rowcount != 1:
-        raise InvoiceError("The invoice changed meanwhile; reload and try again.")
+        raise Conflict("The invoice changed meanwhile; reload and try again.")
     audit.record(invoice.company_id, "invoice.voided", actor=by, subject=invoice, reason=reason)
     return invoice
 
@@ -358,4 +379,73 @@ def open_invoices(customer_id: int) -> list[Invoice]:
             .where(Invoice.customer_id == customer_id, Invoice.status == InvoiceStatus.SENT)
             .order_by(Invoice.due_on, Invoice.number)
         )
+    )
+
+
+def detail_options() -> tuple:
+    """Loader options for an invoice page: its customer, lines and payments (with who
+    recorded each), so that rendering it reads nothing more."""
+    return (
+        joinedload(Invoice.customer),
+        selectinload(Invoice.lines),
+        selectinload(Invoice.payments).joinedload(Payment.recorded_by),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceQuery(ListQuery):
+    """The invoice list: a status filter (STATUS_FILTERS), newest number first."""
+
+    SORTS = ("number",)
+    DEFAULT_DIRECTION = "desc"
+
+    status: str = "all"
+
+    @classmethod
+    def from_args(cls, args) -> "InvoiceQuery":
+        status = args.get("status", "all")
+        return cls(**cls.list_args(args), status=status if status in STATUS_FILTERS else "all")
+
+    def filter_params(self) -> dict:
+        return {"status": "" if self.status == "all" else self.status}
+
+    def status_params(self, status: str) -> dict:
+        """Link arguments for a status filter: its first page, in the same order."""
+        return self.params(status="" if status == "all" else status, page=1)
+
+
+def invoice_list(company: Company, query: InvoiceQuery) -> Page[tuple[Invoice, ShownStatus]]:
+    """One page of the company's invoices, filtered, each with the badge it shows."""
+    today = company_today(company)
+    statement = select(Invoice).where(Invoice.company_id == company.id)
+    if query.status == "open":
+        statement = statement.where(Invoice.status == InvoiceStatus.SENT)
+    elif query.status == "overdue":
+        statement = statement.where(overdue_clause(today))
+    elif query.status != "all":
+        statement = statement.where(Invoice.status == InvoiceStatus(query.status))
+    number = Invoice.number.desc() if query.descending else Invoice.number.asc()
+    statement = statement.options(joinedload(Invoice.customer)).order_by(number)
+    page = paginate(statement, query, per_page=INVOICES_PER_PAGE)
+    return page.map(lambda invoice: (invoice, shown_status(invoice, today)))
+
+
+@dataclass(frozen=True)
+class InvoiceListView:
+    """The invoices page: one page of the list and, above it, the company's open A/R and
+    this month's revenue (None for a fragment, which shows only the table)."""
+
+    result: Page
+    query: InvoiceQuery
+    open_ar_cents: int | None
+    mtd_revenue_cents: int | None
+
+
+def list_view(company: Company, query: InvoiceQuery, *, with_figures: bool) -> InvoiceListView:
+    result = invoice_list(company, query)
+    if not with_figures:
+        return InvoiceListView(result, query, None, None)
+    month = month_to_date_bounds(company_today(company))
+    return InvoiceListView(
+        result, query, open_ar_cents(company.id), invoiced_cents(company.id, *month)
     )

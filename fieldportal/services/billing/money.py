@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, select
 
 from ...extensions import db
 from ...models import BillingTerms, Invoice, InvoiceStatus
+from ..errors import Invalid
 from ..portal.site_scope import site_condition
 
 
@@ -101,24 +102,20 @@ MAX_QUANTITY = Decimal("100000")
 _PLAIN_NUMBER = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?")
 
 
-class AmountError(ValueError):
-    """A typed amount was refused; the message is shown to the person as is."""
-
-
 def _parse_exact(
     text: str | None, *, what: str, example: str, maximum: Decimal, places: int
 ) -> Decimal:
-    """The typed number exactly as typed (never rounded), or AmountError."""
+    """The typed number exactly as typed (never rounded), or Invalid."""
     raw = (text or "").strip()
     if raw.startswith("-"):
-        raise AmountError(f"Enter {what} of zero or more, like {example}.")
+        raise Invalid(f"Enter {what} of zero or more, like {example}.")
     if not raw.strip(".") or not _PLAIN_NUMBER.fullmatch(raw):
-        raise AmountError(f"Enter {what} in digits, like {example}.")
+        raise Invalid(f"Enter {what} in digits, like {example}.")
     value = Decimal(raw.replace(",", ""))
     if value > maximum:
-        raise AmountError(f"Enter {what} of at most {maximum:,}.")
+        raise Invalid(f"Enter {what} of at most {maximum:,}.")
     if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise AmountError(f"Use at most {places} decimal places.")
+        raise Invalid(f"Use at most {places} decimal places.")
     return value
 
 
@@ -129,7 +126,7 @@ def _parse_plain(text: str | None, *, what: str, example: str, maximum: Decimal)
 
 def parse_money(text: str | None) -> Decimal:
     """A money amount typed in the company's currency (0 ≤ amount ≤ 10,000,000.00, at most
-    2 decimal places; thousands commas allowed). Raises AmountError with a message."""
+    2 decimal places; thousands commas allowed). Raises Invalid with a message."""
     return _parse_plain(text, what="an amount", example="125.00", maximum=Decimal(MAX_CENTS) / 100)
 
 
@@ -137,7 +134,7 @@ def parse_quantity(text: str | None) -> Decimal:
     """A line quantity: 0 < quantity ≤ 100,000, at most 2 decimal places."""
     value = _parse_plain(text, what="a quantity", example="1.5", maximum=MAX_QUANTITY)
     if value == 0:
-        raise AmountError("Enter a quantity more than zero.")
+        raise Invalid("Enter a quantity more than zero.")
     return value
 
 
@@ -151,7 +148,7 @@ PERCENT_PLACES = 4
 
 def parse_percent(text: str | None) -> Decimal:
     """A tax rate in percent: 0–100 with at most 4 decimal places (8.875 is fine; stored
-    exactly as parts per million by ``percent_to_ppm``). Raises AmountError."""
+    exactly as parts per million by ``percent_to_ppm``). Raises Invalid."""
     return _parse_exact(
         text, what="a rate", example="8.875", maximum=Decimal(100), places=PERCENT_PLACES
     )
@@ -249,7 +246,7 @@ def replace_lines(document, lines: list[LineInput]) -> Totals:
 
     totals = compute_totals(lines, document.tax_rate_ppm)
     if not within_limits(totals):
-        raise AmountError(TOTAL_TOO_LARGE)
+        raise Invalid(TOTAL_TOO_LARGE)
     parent = "invoice_id" if isinstance(document, Invoice) else "quote_id"
     for old in list(document.lines):
         db.session.delete(old)

@@ -38,17 +38,10 @@ from ...models import (
     utcnow,
 )
 from .. import audit
+from ..errors import Conflict, Invalid
 from .invoices import apply_payment, reverse_payment
 
 log = logging.getLogger(__name__)
-
-
-class PaymentError(Exception):
-    """The payment cannot be started; the message is shown as is."""
-
-
-class RetryLater(Exception):
-    """The event refers to something not recorded yet; Stripe should send it again."""
 
 
 def online_payments_enabled() -> bool:
@@ -79,25 +72,25 @@ def plan_allocations(
     customer: Customer, invoices: list[Invoice], partial_cents: int | None = None
 ) -> list[Allocation]:
     """What a Checkout pays: each invoice's balance, or for a single invoice a chosen
-    partial amount (0 < amount ≤ balance). Raises PaymentError for anything else."""
+    partial amount (0 < amount ≤ balance). Raises Invalid for anything else."""
     if not invoices:
-        raise PaymentError("Choose at least one invoice to pay.")
+        raise Invalid("Choose at least one invoice to pay.")
     if partial_cents is not None and len(invoices) != 1:
-        raise PaymentError("A partial amount can be paid on one invoice at a time.")
+        raise Invalid("A partial amount can be paid on one invoice at a time.")
     allocations = []
     for invoice in invoices:
         if invoice.customer_id != customer.id or invoice.company_id != customer.company_id:
-            raise PaymentError("That invoice is not yours to pay.")
+            raise Invalid("That invoice is not yours to pay.")
         if invoice.status != InvoiceStatus.SENT or invoice.balance_cents <= 0:
-            raise PaymentError(f"Invoice #{invoice.number} has nothing left to pay.")
+            raise Invalid(f"Invoice #{invoice.number} has nothing left to pay.")
         amount = invoice.balance_cents if partial_cents is None else partial_cents
         if amount <= 0:
-            raise PaymentError("The amount must be more than zero.")
+            raise Invalid("The amount must be more than zero.")
         if amount > invoice.balance_cents:
-            raise PaymentError(f"The amount is more than the balance of invoice #{invoice.number}.")
+            raise Invalid(f"The amount is more than the balance of invoice #{invoice.number}.")
         allocations.append(Allocation(invoice, amount))
     if sum(a.amount_cents for a in allocations) > CHECKOUT_MAX_CENTS:
-        raise PaymentError(
+        raise Invalid(
             "That is more than one online payment can take (999,999.99); "
             "pay fewer invoices at once or a part of the balance."
         )
@@ -179,7 +172,7 @@ def start_checkout(
         )
     except stripe.StripeError as error:
         log.warning("Stripe refused a Checkout Session: %s", error)
-        raise PaymentError("Online payment is unavailable right now. Please try again.") from error
+        raise Invalid("Online payment is unavailable right now. Please try again.") from error
     checkout.checkout_session_id = session.id
     audit.record(
         company.id,
@@ -206,8 +199,9 @@ HANDLED_EVENTS = (
 def handle_event(event: dict) -> str:
     """Apply one verified Stripe event exactly once; returns what happened (for logs).
 
-    Raises RetryLater when the event is about a payment we have not recorded yet; the
-    caller rolls back (the event is not marked processed) and answers non-2xx.
+    Raises Conflict when the event is about a payment we have not recorded yet (or a
+    concurrent event changed its checkout): the request is rolled back, so the event is
+    not marked processed, and answered 409 for Stripe to send it again.
     """
     event_type = event.get("type", "")
     if event_type not in HANDLED_EVENTS:
@@ -360,7 +354,7 @@ def _refund(charge: dict) -> str:
     )
     if checkout is None:
         if (charge.get("metadata") or {}).get("checkout_id"):
-            raise RetryLater(f"refund for {payment_intent} arrived before its payment")
+            raise Conflict(f"refund for {payment_intent} arrived before its payment")
         return "unknown charge"
     target = min(int(charge.get("amount_refunded") or 0), checkout.amount_cents)
     previous = checkout.refunded_cents
@@ -373,7 +367,7 @@ def _refund(charge: dict) -> str:
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
-        raise RetryLater("a concurrent refund event changed this checkout")
+        raise Conflict("a concurrent refund event changed this checkout")
     db.session.expire(checkout)
     remaining = target - previous
     if checkout.status != CheckoutStatus.PAID:
