@@ -127,7 +127,7 @@ def _sites_named(customer: Customer, site_ids) -> list[Site]:
     return sites
 
 
-def _check_unique_contact(company_id: int, fields: dict, contact_id: int | None) -> None:
+def check_unique_contact(company_id: int, fields: dict, contact_id: int | None) -> None:
     """One portal identity per email and per phone number within the company."""
     for column, label in ((Contact.email, "email"), (Contact.phone, "phone number")):
         value = fields.get(column.key)
@@ -149,7 +149,7 @@ def add_contact(customer: Customer, *, by: StaffUser, site_ids=(), **fields) -> 
     phone is stored in E.164, so one number is one portal identity however it is written."""
     fields = phones.normalised(fields, customer.company)
     sites = _sites_named(customer, site_ids)
-    _check_unique_contact(customer.company_id, fields, None)
+    check_unique_contact(customer.company_id, fields, None)
     if not has_contacts(customer) and fields.get("is_admin") is None:
         fields["is_admin"] = True
     contact = Contact(company_id=customer.company_id, customer_id=customer.id, **fields)
@@ -165,7 +165,7 @@ def update_contact(contact: Contact, *, by: StaffUser, site_ids=(), **fields) ->
     """Edit a contact; turning portal access off ends their portal sessions."""
     fields = phones.normalised(fields, contact.company)
     sites = _sites_named(contact.customer, site_ids)
-    _check_unique_contact(contact.company_id, fields, contact.id)
+    check_unique_contact(contact.company_id, fields, contact.id)
     had_access = contact.portal_access
     changed = _changed(contact, fields)
     contact.sites = [] if contact.all_sites else sites

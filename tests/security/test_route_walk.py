@@ -116,7 +116,13 @@ CAPABILITY_OF_RULE = {
     "/fleets/<int:customer_id>/portal-token": Capability.MANAGE_PORTAL_ACCESS,
     **{
         f"{_CONTACT}/{action}": Capability.MANAGE_PORTAL_ACCESS
-        for action in ("access", "access/link", "access/activation", "access/pin")
+        for action in (
+            "access",
+            "access/link",
+            "access/activation",
+            "access/pin",
+            "access/password",
+        )
         + ("access/end", "view-as")
     },
     "/customers/<int:customer_id>/statement.pdf": Capability.SEE_MONEY,

@@ -17,6 +17,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -226,6 +227,22 @@ class ContactForm(FlaskForm):
     def validate_site_ids(self, field):
         if not self.all_sites.data and not field.data:
             raise ValidationError("Choose at least one site, or let the contact see all sites.")
+
+
+class ContactPasswordForm(FlaskForm):
+    """Staff set the username (the email the contact signs in with) and password."""
+
+    email = EmailField(
+        "Username (the email they sign in with)",
+        validators=[DataRequired(), Email(), Length(max=254)],
+        filters=[strip],
+    )
+    password = PasswordField(
+        "New password (at least 8 characters)", validators=[DataRequired(), Length(max=200)]
+    )
+
+    def values(self) -> dict:
+        return {"username": self.email.data, "password": self.password.data}
 
 
 class SiteForm(FlaskForm):

@@ -11,11 +11,13 @@ from ...extensions import db
 from ...htmx import redirect_after_post, render
 from ...models import Capability, Contact
 from ...services import audit
-from ...services.portal import portal_auth
+from ...services.errors import RuleError
+from ...services.portal import contact_credentials, portal_auth
 from ...services.portal.portal_access_admin import access_overview, end_all_access
 from ..view_as import VIEW_AS_KEY
 from . import bp
 from .access import get_for_company_or_404, require
+from .forms import ContactPasswordForm, show_errors
 
 
 class PinForm(FlaskForm):
@@ -34,12 +36,16 @@ def _contact(customer_id: int, contact_id: int) -> Contact:
     return contact
 
 
-def _page(contact: Contact, pin_form=None, status=200):
+def _page(contact: Contact, pin_form=None, password_form=None, status=200, fragment=None):
     return render(
         "operator/portal_access.html",
+        fragment=fragment,
         contact=contact,
         overview=access_overview(contact),
         pin_form=pin_form or PinForm(),
+        password_form=password_form or ContactPasswordForm(formdata=None, email=contact.email),
+        portal_url=contact_credentials.portal_sign_in_url(g.company),
+        password_sign_in_on=contact_credentials.password_sign_in_allowed(g.company),
         status=status,
     )
 
@@ -109,6 +115,24 @@ def set_contact_pin(customer_id, contact_id):
         + (" It was emailed to the contact." if form.send.data else " It will not be shown again."),
         "success",
     )
+    return _back(contact)
+
+
+@bp.post("/customers/<int:customer_id>/contacts/<int:contact_id>/access/password")
+@require(Capability.MANAGE_PORTAL_ACCESS)
+def set_contact_password(customer_id, contact_id):
+    """Staff set the contact's username and password; every session of the contact ends."""
+    contact = _contact(customer_id, contact_id)
+    form = ContactPasswordForm()
+    fragment = "partials/operator/_contact_password.html"
+    if not form.validate():
+        return _page(contact, password_form=form, status=422, fragment=fragment)
+    try:
+        contact_credentials.set_username_and_password(contact, by=g.staff, **form.values())
+    except RuleError as error:
+        show_errors(form, error, "password")
+        return _page(contact, password_form=form, status=error.status, fragment=fragment)
+    flash(f"Username and password saved. {contact.name} signs in as {contact.email}.", "success")
     return _back(contact)
 
 

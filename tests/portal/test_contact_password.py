@@ -1,0 +1,147 @@
+"""Staff set a contact's username and password themselves and copy the portal address;
+the contact signs in with them, and every session the contact had ends."""
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldportal.models import AuditEvent, AuthSession, Contact, LoginMethod, StaffRole
+from fieldportal.services.auth.passwords import verify_secret
+from tests.helpers import sign_in, text_of
+
+HTMX = {"HX-Request": "true"}
+PASSWORD = "lantern-orchard-42"
+
+
+def password_url(contact):
+    return f"/customers/{contact.customer_id}/contacts/{contact.id}/access/password"
+
+
+def access_url(contact):
+    return f"/customers/{contact.customer_id}/contacts/{contact.id}/access"
+
+
+def test_the_page_offers_the_portal_address_to_copy_and_the_current_username(
+    staff_client, contact, company
+):
+    html = staff_client.get(access_url(contact)).get_data(as_text=True)
+    # Without JavaScript the address is a read-only field to select; the button copies it.
+    assert 'id="portal-url"' in html and "readonly" in html
+    assert 'value="https://portal.example.test/portal/acme/sign-in"' in html
+    assert 'data-copy="#portal-url"' in html and "Copy portal address" in html
+    assert 'value="frank@metro.example"' in html
+    assert 'autocomplete="new-password"' in html
+    assert "Password sign-in is switched off" not in text_of(staff_client.get(access_url(contact)))
+
+
+def test_staff_set_username_and_password_and_the_contact_signs_in_with_them(
+    app, staff_client, contact, company, db
+):
+    elsewhere = app.test_client()
+    sign_in(elsewhere, contact)
+    assert elsewhere.get("/portal/acme/").status_code == 200
+    earlier_session = db.session.scalar(
+        select(AuthSession.id).where(AuthSession.contact_id == contact.id)
+    )
+    assert earlier_session is not None
+    response = staff_client.post(
+        password_url(contact), data={"email": "Frank.D@Metro.example ", "password": PASSWORD}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(access_url(contact))
+    db.session.refresh(contact)
+    assert contact.email == "frank.d@metro.example"
+    assert verify_secret(contact.password_hash, PASSWORD) and not contact.password_is_temporary
+    # Every session of the contact ended: the other browser is signed out.
+    assert (
+        db.session.scalar(
+            select(func.count(AuthSession.id)).where(AuthSession.contact_id == contact.id)
+        )
+        == 0
+    )
+    signed_out = elsewhere.get("/portal/acme/")
+    assert (
+        signed_out.status_code == 302 and "/portal/acme/sign-in" in signed_out.headers["Location"]
+    )
+    page = text_of(staff_client.get(access_url(contact)))
+    assert "Username and password saved. Frank Delgado signs in as frank.d@metro.example." in page
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "portal.password_set_by_staff")
+    )
+    assert "username now frank.d@metro.example" in event.summary
+    assert PASSWORD not in str(event.details) + event.summary
+    portal = app.test_client()
+    signed_in = portal.post(
+        "/portal/acme/sign-in/password",
+        data={"email": "frank.d@metro.example", "password": PASSWORD},
+    )
+    assert signed_in.status_code == 303
+    old_username = app.test_client().post(
+        "/portal/acme/sign-in/password", data={"email": "frank@metro.example", "password": PASSWORD}
+    )
+    assert old_username.status_code == 422
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "frank@metro.example", "password": "short"}, "Use at least 8 characters."),
+        ({"email": "frank@metro.example", "password": "password123"}, "too common"),
+        ({"email": "not an email", "password": PASSWORD}, "Invalid email address."),
+        ({"email": "", "password": PASSWORD}, "This field is required."),
+        (
+            {"email": "taken@metro.example", "password": PASSWORD},
+            "Another contact already uses this email.",
+        ),
+    ],
+)
+def test_refused_input_changes_nothing_and_says_why(
+    staff_client, contact, create, fleet, db, headers, data, message
+):
+    create.contact(fleet, email="taken@metro.example")
+    response = staff_client.post(password_url(contact), data=data, headers=headers)
+    assert response.status_code == 422
+    assert message in text_of(response)
+    html = response.get_data(as_text=True)
+    if headers:
+        assert "<html" not in html and 'id="contact-password"' in html
+    else:
+        assert "<html" in html
+    db.session.refresh(contact)
+    assert contact.email == "frank@metro.example" and contact.password_hash is None
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
+
+
+def test_a_note_says_when_password_sign_in_is_switched_off(staff_client, contact, company, db):
+    company.login_methods = [LoginMethod.MAGIC_LINK.value]
+    db.session.flush()
+    page = text_of(staff_client.get(access_url(contact)))
+    assert "Password sign-in is switched off in Settings" in page
+
+
+def test_without_the_csrf_token_nothing_changes(staff_client, contact, db):
+    response = staff_client.post(
+        password_url(contact), data={"email": "x@metro.example", "password": PASSWORD}, csrf=False
+    )
+    assert response.status_code == 400
+    db.session.refresh(contact)
+    assert contact.password_hash is None
+
+
+def test_another_company_or_customer_or_a_technician_gets_404(
+    client, staff_client, contact, create, company, other_company, db
+):
+    theirs = create.contact(create.customer(other_company), email="them@rival.example")
+    data = {"email": "x@rival.example", "password": PASSWORD}
+    assert staff_client.post(password_url(theirs), data=data).status_code == 404
+    # The right contact under another customer's id.
+    wrong_customer = (
+        f"/customers/{create.customer(company).id}/contacts/{contact.id}/access/password"
+    )
+    assert staff_client.post(wrong_customer, data=data).status_code == 404
+    technician = create.staff(company, role=StaffRole.TECHNICIAN)
+    tech_client = staff_client.application.test_client()
+    sign_in(tech_client, technician)
+    assert tech_client.post(password_url(contact), data=data).status_code == 404
+    assert db.session.get(Contact, theirs.id).password_hash is None
+    assert db.session.get(Contact, contact.id).password_hash is None
