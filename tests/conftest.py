@@ -7,7 +7,7 @@ import os
 from contextlib import contextmanager
 
 import pytest
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
@@ -41,7 +41,25 @@ def _request_in_fresh_app_context(open_request, *args, **kwargs):
     return open_request(*args, **kwargs)
 
 
-class BrowserLikeClient(FlaskClient):
+class ClosingClient(FlaskClient):
+    """Reads each response whole and closes it, and closes the request body werkzeug
+    spooled to a temporary file, as a server does: a file left open would warn
+    (ResourceWarning), and warnings are errors."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        response = super().open(*args, **kwargs)
+        body = response.request.environ["wsgi.input"]
+        if hasattr(body, "close"):
+            body.close()
+        return response
+
+
+# Every app a test builds, not only the session's.
+Flask.test_client_class = ClosingClient
+
+
+class BrowserLikeClient(ClosingClient):
     """Each request in its own app context and database session, like a real server, with
     the CSRF token sent on unsafe methods as our pages do (csrf=False omits it). The test's
     session is flushed before a request and expired after it, so both see the same rows."""

@@ -60,12 +60,17 @@ class SmtpTransport:
             self.connection = smtplib.SMTP_SSL(self.host, self.port, timeout=20, context=tls)
         else:
             self.connection = smtplib.SMTP(self.host, self.port, timeout=20)
+        try:
             if self.security == "starttls":
                 # Raises SMTPNotSupportedError when the server does not offer STARTTLS:
                 # nothing is sent in the clear.
                 self.connection.starttls(context=tls)
-        if self.username:
-            self.connection.login(self.username, self.password)
+            if self.username:
+                self.connection.login(self.username, self.password)
+        except BaseException:
+            # __exit__ does not run when __enter__ raises: close the socket here.
+            self.connection.close()
+            raise
         return self
 
     def send(self, message: EmailMessage) -> None:
