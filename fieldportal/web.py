@@ -170,11 +170,6 @@ def init_app(app: Flask) -> None:
     if not app.debug:
         app.register_error_handler(Exception, handle_unexpected_error)
 
-    @app.template_global()
-    def has_endpoint(endpoint: str) -> bool:
-        """Whether a page exists, so templates link only to what works."""
-        return endpoint in current_app.view_functions
-
     app.add_template_global(body_limit_mb)
     app.add_template_global(logo_size)
 

@@ -28,7 +28,3 @@ def day_bounds_utc(company: Company, day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
     return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
