@@ -16,6 +16,7 @@ from fieldportal.models import (
     StripeEvent,
 )
 from fieldportal.services.billing import payments, quotes
+from fieldportal.services.errors import Conflict
 from tests import factories
 
 from .conftest import line
@@ -107,7 +108,7 @@ def test_twenty_concurrent_answers_one_wins(app, committed_db):
                 )
                 db.session.commit()
                 return "won"
-            except quotes.AlreadyAnswered:
+            except Conflict:
                 db.session.rollback()
                 return "already answered"
             finally:

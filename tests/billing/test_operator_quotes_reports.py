@@ -18,6 +18,7 @@ from fieldportal.services.billing import quotes
 from fieldportal.services.work import reports
 from tests.helpers import sign_in, text_of
 
+from .conftest import line
 from .test_operator_invoices import line_fields
 
 
@@ -66,6 +67,36 @@ def test_quote_list_shows_lapsed_sent_quotes_as_expired(staff_client, create, cu
     assert "Lapsed one" in expired and "Fresh one" not in expired
     sent = text_of(staff_client.get("/quotes?status=sent"))
     assert "Fresh one" in sent and "Lapsed one" not in sent
+
+
+def test_quote_list_pages_and_sorts_keeping_the_filter(staff_client, create, customer):
+    for n in range(51):
+        create.quote(customer, title=f"Quote {n}")
+    create.quote(customer, title="A draft", status=QuoteStatus.DRAFT)
+    first = staff_client.get("/quotes?status=sent")
+    assert "51 quotes" in text_of(first) and "Page 1 of 2" in text_of(first)
+    assert "A draft" not in text_of(first)
+    assert 'href="/quotes?status=sent&amp;page=2"' in first.text
+    second = staff_client.get("/quotes?status=sent&page=2", headers={"HX-Request": "true"})
+    assert "<html" not in second.text and "Page 2 of 2" in text_of(second)
+    assert "Quote 0" in text_of(second) and "Quote 1" not in text_of(second)
+    oldest_first = staff_client.get("/quotes?status=sent&sort=number&dir=asc")
+    assert 'aria-sort="ascending"' in oldest_first.text
+    assert text_of(oldest_first).index("Quote 0") < text_of(oldest_first).index("Quote 9")
+
+
+def test_refused_sends_say_why_and_send_nothing(staff_client, db, create, company, customer):
+    no_email = quotes.create_quote(
+        create.customer(company, email=None), title="Tyres", lines=[line()]
+    )
+    response = staff_client.post(f"/quotes/{no_email.id}/send")
+    assert response.status_code == 422 and "No email on file" in text_of(response)
+    rejected = create.quote(customer, status=QuoteStatus.REJECTED)
+    response = staff_client.post(f"/quotes/{rejected.id}/send")
+    assert response.status_code == 409 and "A rejected quote cannot be sent." in text_of(response)
+    assert db.session.scalar(select(OutboxEmail)) is None
+    db.session.refresh(no_email)
+    assert no_email.status == QuoteStatus.DRAFT
 
 
 @pytest.mark.parametrize("suffix", ["", ".pdf", "/edit"])

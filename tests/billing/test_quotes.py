@@ -15,6 +15,7 @@ from fieldportal.models import (
 )
 from fieldportal.services.billing import quotes
 from fieldportal.services.clock import company_today
+from fieldportal.services.errors import Conflict, Invalid
 
 from .conftest import line
 
@@ -60,7 +61,7 @@ def test_accept_records_the_evidence(db, sent_quote, customer):
 
 
 def test_accept_needs_a_typed_name(db, sent_quote):
-    with pytest.raises(quotes.QuoteError, match="full name"):
+    with pytest.raises(Invalid, match="full name"):
         quotes.decide(sent_quote, QuoteDecisionKind.ACCEPTED, contact=None, evidence=EVIDENCE)
     assert sent_quote.status == QuoteStatus.SENT
 
@@ -71,7 +72,7 @@ def test_reject(db, sent_quote):
 
 
 def test_request_changes_needs_a_message_then_resend_is_a_new_revision(db, sent_quote, owner):
-    with pytest.raises(quotes.QuoteError):
+    with pytest.raises(Invalid):
         quotes.decide(
             sent_quote, QuoteDecisionKind.CHANGES_REQUESTED, contact=None, evidence=EVIDENCE
         )
@@ -108,7 +109,7 @@ def test_request_changes_needs_a_message_then_resend_is_a_new_revision(db, sent_
 
 def test_second_decision_is_already_answered(db, sent_quote):
     quotes.decide(sent_quote, QuoteDecisionKind.REJECTED, contact=None, evidence=EVIDENCE)
-    with pytest.raises(quotes.AlreadyAnswered):
+    with pytest.raises(Conflict, match="already been answered"):
         quotes.decide(
             sent_quote,
             QuoteDecisionKind.ACCEPTED,
@@ -132,7 +133,7 @@ def test_stale_copy_losing_the_race_is_already_answered(db, sent_quote):
         .execution_options(synchronize_session=False)
     )
     assert sent_quote.status == QuoteStatus.SENT  # the stale in-memory copy
-    with pytest.raises(quotes.AlreadyAnswered):
+    with pytest.raises(Conflict, match="already been answered"):
         quotes.decide(
             sent_quote,
             QuoteDecisionKind.ACCEPTED,
@@ -146,7 +147,7 @@ def test_expired_quote_cannot_be_accepted(db, sent_quote, company):
     today = company_today(company)
     sent_quote.valid_until = today - timedelta(days=1)
     assert quotes.effective_status(sent_quote, today) == QuoteStatus.EXPIRED
-    with pytest.raises(quotes.QuoteExpired):
+    with pytest.raises(Conflict, match="has expired"):
         quotes.decide(
             sent_quote,
             QuoteDecisionKind.ACCEPTED,
@@ -170,7 +171,7 @@ def test_valid_until_today_is_still_valid(db, sent_quote, company):
 def test_changed_quote_refuses_a_decision_on_the_old_hash(db, sent_quote):
     shown = quotes.quote_fingerprint(sent_quote)
     sent_quote.title = "Something else"
-    with pytest.raises(quotes.QuoteChanged):
+    with pytest.raises(Conflict, match="changed since you opened it"):
         quotes.decide(
             sent_quote,
             QuoteDecisionKind.ACCEPTED,
@@ -183,12 +184,12 @@ def test_changed_quote_refuses_a_decision_on_the_old_hash(db, sent_quote):
 
 def test_draft_cannot_be_decided(db, customer):
     quote = quotes.create_quote(customer, title="Draft", lines=[line()])
-    with pytest.raises(quotes.AlreadyAnswered):
+    with pytest.raises(Conflict, match="already been answered"):
         quotes.decide(quote, QuoteDecisionKind.REJECTED, contact=None, evidence=EVIDENCE)
 
 
 def test_accepted_quote_converts_to_one_unscheduled_job(db, sent_quote, owner):
-    with pytest.raises(quotes.QuoteError):
+    with pytest.raises(Conflict):
         quotes.convert_to_job(sent_quote, by=owner)
     quotes.decide(
         sent_quote, QuoteDecisionKind.ACCEPTED, contact=None, evidence=EVIDENCE, signed_name="X Y"
@@ -197,13 +198,13 @@ def test_accepted_quote_converts_to_one_unscheduled_job(db, sent_quote, owner):
     assert job.status == JobStatus.UNSCHEDULED
     assert job.title == "Brake job"
     assert sent_quote.job_id == job.id
-    with pytest.raises(quotes.QuoteError):
+    with pytest.raises(Conflict):
         quotes.convert_to_job(sent_quote, by=owner)
     assert db.session.scalar(select(func.count(Job.id))) == 1
 
 
 def test_sent_or_accepted_quote_cannot_be_edited(db, sent_quote):
-    with pytest.raises(quotes.QuoteError):
+    with pytest.raises(Conflict):
         quotes.update_quote(
             sent_quote, title="x", lines=[line()], valid_until=None, tax_rate_ppm=0, notes=None
         )
@@ -216,7 +217,7 @@ def test_expired_validity_date_cannot_be_sent(db, customer, company):
         lines=[line()],
         valid_until=company_today(company) - timedelta(days=1),
     )
-    with pytest.raises(quotes.QuoteError):
+    with pytest.raises(Invalid):
         quotes.send_quote(quote)
 
 

@@ -11,7 +11,7 @@ NAV_ITEMS = [
     ("operator.customer_list", "Customers"),
     ("operator.job_list", "Jobs"),
     ("operator.inbox", "Requests"),
-    ("operator.quotes", "Quotes"),
+    ("operator.quote_list", "Quotes"),
     ("operator.invoice_list", "Invoices"),
     ("operator.reports", "Reports"),
     ("operator.outbox", "Outbox"),

@@ -12,6 +12,7 @@ from ...htmx import redirect_after_post, render
 from ...models import PortalPermission, QuoteDecisionKind
 from ...services.billing import documents, quotes
 from ...services.clock import company_today
+from ...services.errors import Conflict, Invalid
 from ...services.portal import portal_billing
 from . import bp
 from .access import require_company_setting, require_permission
@@ -131,10 +132,10 @@ def quote_answer(quote_id: int, answer: str):
             message=form.message.data,
             shown_sha256=form.quote_sha256.data or "",
         )
-    except (quotes.AlreadyAnswered, quotes.QuoteExpired, quotes.QuoteChanged) as error:
+    except Conflict as error:
         db.session.rollback()
         return _detail(_load(quote_id), status=409, problem=str(error))
-    except quotes.QuoteError as error:
+    except Invalid as error:
         db.session.rollback()
         field = form.signed_name if kind == QuoteDecisionKind.ACCEPTED else form.message
         field.errors = [str(error)]

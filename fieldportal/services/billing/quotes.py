@@ -15,9 +15,11 @@ from decimal import Decimal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
 from ...models import (
+    Company,
     Contact,
     Customer,
     Job,
@@ -29,27 +31,19 @@ from ...models import (
     StaffUser,
     utcnow,
 )
+from ...pagination import ListQuery, Page, paginate
 from .. import audit
 from ..clock import company_today
+from ..errors import Conflict, Invalid
 from ..mail import mailer
 from .money import LineInput, replace_lines
 from .numbering import next_number
 
-
-class QuoteError(Exception):
-    """A rule refused the change; the message is shown as is."""
-
-
-class AlreadyAnswered(QuoteError):
-    """Someone already decided this revision (HTTP 409)."""
-
-
-class QuoteExpired(QuoteError):
-    """The quote's validity date has passed."""
-
-
-class QuoteChanged(QuoteError):
-    """The quote changed since the customer loaded it (the hash they saw differs)."""
+QUOTES_PER_PAGE = 50
+# The list's filters: every status ("sent" meaning still awaiting an answer, "expired"
+# also a sent quote past its date).
+STATUS_FILTERS = ("all", *[status.value for status in QuoteStatus])
+ALREADY_ANSWERED = "This quote has already been answered."
 
 
 def create_quote(
@@ -84,6 +78,11 @@ def create_quote(
     return quote
 
 
+def is_editable(quote: Quote) -> bool:
+    """A draft, or a quote the customer asked to change, can be edited."""
+    return quote.status in (QuoteStatus.DRAFT, QuoteStatus.CHANGES_REQUESTED)
+
+
 def update_quote(
     quote: Quote,
     *,
@@ -93,9 +92,10 @@ def update_quote(
     tax_rate_ppm: int,
     notes: str | None,
 ) -> Quote:
-    """Edit a draft, or a quote the customer asked to change (it then needs re-sending)."""
-    if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.CHANGES_REQUESTED):
-        raise QuoteError(f"A {quote.status.value.replace('_', ' ')} quote cannot be edited.")
+    """Edit a draft, or a quote the customer asked to change (it then needs re-sending);
+    Conflict for any other."""
+    if not is_editable(quote):
+        raise Conflict(f"A {quote.status.value.replace('_', ' ')} quote cannot be edited.")
     quote.title = title
     quote.valid_until = valid_until
     quote.tax_rate_ppm = tax_rate_ppm
@@ -107,20 +107,21 @@ def update_quote(
 def send_quote(quote: Quote, *, by: StaffUser | None = None) -> str:
     """Send a draft (or re-send after requested changes, as a new revision) by email.
 
-    Returns the address used; QuoteError when no email is on file (nothing is sent).
+    Returns the address used. Invalid when it has no lines, its validity date has passed
+    or no email is on file; Conflict when it was answered already (nothing is sent).
     """
     from .invoices import invoice_recipient
 
     if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.CHANGES_REQUESTED, QuoteStatus.SENT):
-        raise QuoteError(f"A {quote.status.value.replace('_', ' ')} quote cannot be sent.")
+        raise Conflict(f"A {quote.status.value.replace('_', ' ')} quote cannot be sent.")
     if not quote.lines:
-        raise QuoteError("Add at least one line before sending.")
+        raise Invalid("Add at least one line before sending.")
     company = quote.customer.company
     if quote.valid_until is not None and quote.valid_until < company_today(company):
-        raise QuoteError("The validity date has passed; set a new one before sending.")
+        raise Invalid("The validity date has passed; set a new one before sending.")
     address, contact = invoice_recipient(quote.customer)
     if address is None:
-        raise QuoteError(f"No email on file for {quote.customer.name}. Nothing was sent.")
+        raise Invalid(f"No email on file for {quote.customer.name}. Nothing was sent.")
     if quote.status == QuoteStatus.CHANGES_REQUESTED:
         quote.revision += 1
     quote.status = QuoteStatus.SENT
@@ -187,8 +188,6 @@ def expire_overdue_quotes(company_id: int, today: date) -> int:
 
 def expire_all_overdue_quotes() -> int:
     """``expire_overdue_quotes`` for every company, each on its own local date."""
-    from ...models import Company
-
     return sum(
         expire_overdue_quotes(company.id, company_today(company))
         for company in db.session.scalars(select(Company))
@@ -257,24 +256,25 @@ def decide(
     """Record the customer's answer to the current revision of a sent quote.
 
     Accepting needs the typed full name (the signature); requesting changes needs a
-    message. Raises QuoteExpired, QuoteChanged (the quote differs from what was shown),
-    or AlreadyAnswered when another decision won the race.
+    message (Invalid, on ``signed_name`` or ``message``). Conflict when it has expired,
+    changed since it was shown (the hash differs), or was answered already (another
+    decision won the race).
     """
     signed_name = (signed_name or "").strip()
     message = (message or "").strip()
     if kind == QuoteDecisionKind.ACCEPTED and len(signed_name) < 2:
-        raise QuoteError("Type your full name to accept.")
+        raise Invalid(errors={"signed_name": ["Type your full name to accept."]})
     if kind == QuoteDecisionKind.CHANGES_REQUESTED and not message:
-        raise QuoteError("Tell us what you would like changed.")
+        raise Invalid(errors={"message": ["Tell us what you would like changed."]})
     company = quote.customer.company
     today = company_today(company)
     if quote.status != QuoteStatus.SENT:
-        raise AlreadyAnswered("This quote has already been answered.")
+        raise Conflict(ALREADY_ANSWERED)
     if is_expired(quote, today):
-        raise QuoteExpired("This quote has expired. Ask us for a new one.")
+        raise Conflict("This quote has expired. Ask us for a new one.")
     fingerprint = quote_fingerprint(quote)
     if shown_sha256 is not None and shown_sha256 != fingerprint:
-        raise QuoteChanged("This quote changed since you opened it. Reload to see it.")
+        raise Conflict("This quote changed since you opened it. Reload to see it.")
     revision = quote.revision
     moved = db.session.execute(
         update(Quote)
@@ -289,7 +289,7 @@ def decide(
     )
     if moved.rowcount != 1:
         db.session.expire(quote)
-        raise AlreadyAnswered("This quote has already been answered.")
+        raise Conflict(ALREADY_ANSWERED)
     decision = QuoteDecision(
         company_id=quote.company_id,
         quote_id=quote.id,
@@ -306,7 +306,7 @@ def decide(
         with db.session.begin_nested():
             db.session.add(decision)
     except IntegrityError as error:
-        raise AlreadyAnswered("This quote has already been answered.") from error
+        raise Conflict(ALREADY_ANSWERED) from error
     db.session.expire(quote, ["status", "decisions"])
     audit.record(
         quote.company_id,
@@ -320,11 +320,12 @@ def decide(
 
 
 def convert_to_job(quote: Quote, *, by: StaffUser | None = None) -> Job:
-    """An unscheduled job from an accepted quote (once: the quote then points at it)."""
+    """An unscheduled job from an accepted quote (once: the quote then points at it);
+    Conflict for a quote not accepted or already a job."""
     if quote.status != QuoteStatus.ACCEPTED:
-        raise QuoteError("Only an accepted quote can become a job.")
+        raise Conflict("Only an accepted quote can become a job.")
     if quote.job_id is not None:
-        raise QuoteError("This quote is already a job.")
+        raise Conflict("This quote is already a job.")
     lines = "\n".join(f"{line.quantity:g} × {line.description}" for line in quote.lines)
     job = Job(
         company_id=quote.company_id,
@@ -346,7 +347,55 @@ def convert_to_job(quote: Quote, *, by: StaffUser | None = None) -> Job:
         .execution_options(synchronize_session=False)
     )
     if linked.rowcount != 1:
-        raise QuoteError("This quote is already a job.")
+        raise Conflict("This quote is already a job.")
     db.session.expire(quote, ["job_id", "job"])
     audit.record(quote.company_id, "quote.converted", actor=by, subject=quote, job_id=job.id)
     return job
+
+
+def detail_options() -> tuple:
+    """Loader options for a quote page: its customer, lines and decisions (with the contact
+    who made each), so that rendering it reads nothing more."""
+    return (
+        joinedload(Quote.customer),
+        selectinload(Quote.lines),
+        selectinload(Quote.decisions).joinedload(QuoteDecision.contact),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuoteQuery(ListQuery):
+    """The quote list: a status filter (STATUS_FILTERS), newest number first."""
+
+    SORTS = ("number",)
+    DEFAULT_DIRECTION = "desc"
+
+    status: str = "all"
+
+    @classmethod
+    def from_args(cls, args) -> "QuoteQuery":
+        status = args.get("status", "all")
+        return cls(**cls.list_args(args), status=status if status in STATUS_FILTERS else "all")
+
+    def filter_params(self) -> dict:
+        return {"status": "" if self.status == "all" else self.status}
+
+    def status_params(self, status: str) -> dict:
+        """Link arguments for a status filter: its first page, in the same order."""
+        return self.params(status="" if status == "all" else status, page=1)
+
+
+def quote_list(company: Company, query: QuoteQuery) -> Page[tuple[Quote, QuoteStatus]]:
+    """One page of the company's quotes, filtered, each with the status it shows."""
+    today = company_today(company)
+    statement = select(Quote).where(Quote.company_id == company.id)
+    if query.status == QuoteStatus.EXPIRED.value:
+        statement = statement.where(expired_clause(today))
+    elif query.status == QuoteStatus.SENT.value:
+        statement = statement.where(awaiting_clause(today))
+    elif query.status != "all":
+        statement = statement.where(Quote.status == QuoteStatus(query.status))
+    number = Quote.number.desc() if query.descending else Quote.number.asc()
+    statement = statement.options(joinedload(Quote.customer)).order_by(number)
+    page = paginate(statement, query, per_page=QUOTES_PER_PAGE)
+    return page.map(lambda quote: (quote, effective_status(quote, today)))
