@@ -162,3 +162,36 @@ def test_operator_pdfs_and_their_tenancy(staff_client, db, create, company, othe
         f"/reports/{their_report.id}.pdf",
     ):
         assert staff_client.get(url).status_code == 404, url
+
+
+def test_report_list_pages_and_sorts_keeping_the_filter(staff_client, db, customer, owner):
+    made = [
+        reports.create_report(customer, kind=ReportKind.SERVICE, title=f"Report {n}")
+        for n in range(52)
+    ]
+    reports.approve_report(made[0], by=owner)
+    drafts = staff_client.get("/reports?status=draft")
+    assert "51 reports" in text_of(drafts) and "Report 0 " not in text_of(drafts) + " "
+    everything = staff_client.get("/reports")
+    assert "52 reports" in text_of(everything) and "Page 1 of 2" in text_of(everything)
+    second = staff_client.get("/reports?page=2", headers={"HX-Request": "true"})
+    assert "<html" not in second.text and "Page 2 of 2" in text_of(second)
+    assert "Report 0 " in text_of(second) + " " and "Approved" in text_of(second)
+    oldest_first = staff_client.get("/reports?status=draft&sort=number&dir=asc")
+    assert 'aria-sort="ascending"' in oldest_first.text
+    assert 'href="/reports?status=draft&amp;dir=asc&amp;page=2"' in oldest_first.text
+    assert text_of(oldest_first).index("Report 1 ") < text_of(oldest_first).index("Report 9 ")
+
+
+def test_an_approved_report_is_not_edited(staff_client, db, customer, owner):
+    report = reports.create_report(customer, kind=ReportKind.TEST, title="Load test")
+    reports.approve_report(report, by=owner)
+    for method in ("get", "post"):
+        response = getattr(staff_client, method)(
+            f"/reports/{report.id}/edit", data={"kind": "test", "title": "Changed"}
+        )
+        assert response.status_code == 303
+    page = text_of(staff_client.get(f"/reports/{report.id}"))
+    assert "An approved report cannot be edited." in page and "Load test" in page
+    db.session.refresh(report)
+    assert report.title == "Load test"

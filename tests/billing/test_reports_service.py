@@ -1,6 +1,7 @@
 import pytest
 
 from fieldportal.models import JobStatus, ReportKind, ReportStatus
+from fieldportal.services.errors import Conflict
 from fieldportal.services.work import reports
 
 
@@ -13,7 +14,7 @@ def test_report_from_job_draft_to_approved_once(db, customer, create, owner):
     reports.approve_report(report, by=owner)
     assert report.status == ReportStatus.APPROVED
     assert report.approved_by_id == owner.id and report.approved_at is not None
-    with pytest.raises(reports.ReportError):
+    with pytest.raises(Conflict):
         reports.approve_report(report, by=owner)
-    with pytest.raises(reports.ReportError):
+    with pytest.raises(Conflict):
         reports.update_report(report, kind=ReportKind.TEST, title="x", body="y")

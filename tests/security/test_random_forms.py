@@ -115,6 +115,7 @@ def _state_pages(db, company) -> list[str]:
         f"/quotes/{first(Quote, Quote.status == QuoteStatus.DRAFT)}/edit",
         f"/quotes/{first(Quote, Quote.status == QuoteStatus.ACCEPTED)}",
         f"/reports/{first(Report, Report.status == ReportStatus.DRAFT)}",
+        f"/reports/{first(Report, Report.status == ReportStatus.DRAFT)}/edit",
         f"/outbox/{failed.id}",
         f"/customers/{contact.customer_id}/contacts/{contact.id}/access",
     ]

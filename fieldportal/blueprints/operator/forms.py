@@ -48,6 +48,8 @@ from ...models import (
     PaymentMethod,
     PortalPermission,
     Quote,
+    Report,
+    ReportKind,
     StaffUser,
 )
 from ...services.billing.money import (
@@ -873,3 +875,39 @@ class VoidForm(NoNulForm):
     reason = TextAreaField(
         "Reason", validators=[DataRequired(message="Give a reason for voiding."), Length(max=1000)]
     )
+
+
+# ---------------------------------------------------------------- reports
+
+
+class ReportForm(NoNulForm):
+    class Meta:
+        csrf = False
+
+    customer_id = SelectField("Customer", coerce=int, validators=[Optional()])
+    kind = SelectField(
+        "Kind",
+        choices=options((k.value, k.value.capitalize()) for k in ReportKind),
+        validators=[DataRequired()],
+    )
+    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
+    body = TextAreaField("Report", validators=[Optional(), Length(max=50_000)])
+
+    def start(self, job: Job | None) -> None:
+        """A new report: for a job, its customer and a title saying so."""
+        if job is not None:
+            self.customer_id.data = job.customer_id
+            self.title.data = f"Service report — {job.title}"
+
+    def show(self, report: Report) -> None:
+        self.kind.data = report.kind.value
+        self.title.data = report.title
+        self.body.data = report.body
+
+    def values(self) -> dict:
+        """What the report services take."""
+        return {
+            "kind": ReportKind(self.kind.data),
+            "title": self.title.data,
+            "body": self.body.data or "",
+        }

@@ -13,7 +13,7 @@ NAV_ITEMS = [
     ("operator.inbox", "Requests"),
     ("operator.quote_list", "Quotes"),
     ("operator.invoice_list", "Invoices"),
-    ("operator.reports", "Reports"),
+    ("operator.report_list", "Reports"),
     ("operator.outbox", "Outbox"),
     ("operator.settings", "Settings"),
 ]
