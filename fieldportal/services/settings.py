@@ -17,6 +17,7 @@ from .auth.auth_sessions import end_sessions
 from .auth.passwords import hash_secret, password_problem
 from .billing.documents import logo_path
 from .images import DamagedImage, NotAnImage, TooManyPixels, decode_image
+from .portal import sign_in_methods
 from .portal.portal_access_admin import end_company_portal_access
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -35,13 +36,20 @@ class SettingsError(ValueError):
 
 def update_company(company: Company, *, by: StaffUser, **fields) -> list[str]:
     """Apply the settings form; returns the names of what changed (audited). The phone is
-    stored in E.164; a phone that is no number refuses (Invalid) before anything changes."""
+    stored in E.164; a phone that is no number, or switching every sign-in method off,
+    refuses (Invalid) before anything changes. Switching a sign-in method off ends the
+    portal sessions opened with it."""
     fields = phones.normalised(fields, company)
+    if "login_methods" in fields:
+        fields["login_methods"] = sign_in_methods.checked(fields["login_methods"])
+    methods_before = list(company.login_methods or [])
     changed = sorted(name for name, value in fields.items() if getattr(company, name) != value)
     for name, value in fields.items():
         setattr(company, name, value)
     if "portal_enabled" in changed and not company.portal_enabled:
         end_company_portal_access(company, by=by)
+    elif "login_methods" in changed:
+        sign_in_methods.end_switched_off(company, methods_before, by=by)
     db.session.flush()
     if changed:
         audit.record(

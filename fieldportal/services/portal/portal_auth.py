@@ -30,6 +30,7 @@ from ..auth.auth_sessions import end_sessions
 from ..auth.passwords import hash_secret, verify_secret
 from ..auth.tokens import new_token, token_hash
 from ..mail import mailer
+from . import sign_in_methods
 
 MAX_FAILED_ATTEMPTS = 10
 LOCKOUT = timedelta(minutes=15)
@@ -350,8 +351,12 @@ def _check_secret(contact: Contact | None, secret_hash_of, secret: str) -> Conta
 
 def authenticate_password(company: Company, email: str, password: str) -> Contact | None:
     """The contact for this email and password (permanent or unexpired temporary), or None.
-    Ten failures lock the contact for 15 minutes; answers never say which part was wrong."""
+    Ten failures lock the contact for 15 minutes; answers never say which part was wrong.
+    A permanent password signs in only while "Username and password" is on, a temporary
+    one only while "Activation email" is on (sign_in_methods)."""
     contact = _check_secret(contact_for_email(company, email), lambda c: c.password_hash, password)
+    if contact and not sign_in_methods.password_allowed(company, contact):
+        return None
     if (
         contact
         and contact.password_is_temporary
