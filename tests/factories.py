@@ -1,4 +1,9 @@
-"""Test data builders. Each returns a flushed model; tests commit nothing themselves."""
+"""Test data builders. Each returns a flushed model; tests commit nothing themselves.
+
+Relationships raise instead of loading lazily (lazy="raise_on_sql"), so a builder links a
+new row to its parent through the relationship and starts the collections tests read
+empty: ``customer.contacts`` then holds the contacts made for it (until a request expires
+the test's objects; read from the database after that)."""
 
 import itertools
 from datetime import UTC, date, datetime, timedelta
@@ -85,7 +90,9 @@ def create_customer(
     fields.setdefault("email", f"customer{n}@example.com")
     fields.setdefault("billing_terms", BillingTerms.NET_30)
     _phone_as_stored(fields, company)
-    return _add(Customer(company_id=company.id, kind=kind, **fields))
+    for collection in ("contacts", "sites", "requestable_job_types"):
+        fields.setdefault(collection, [])
+    return _add(Customer(company=company, kind=kind, **fields))
 
 
 def create_site(customer: Customer, **fields) -> Site:
@@ -93,7 +100,7 @@ def create_site(customer: Customer, **fields) -> Site:
     fields.setdefault("name", f"Site {n}")
     fields.setdefault("address_line1", f"{n} Main Street")
     fields.setdefault("city", "Springfield")
-    return _add(Site(company_id=customer.company_id, customer_id=customer.id, **fields))
+    return _add(Site(company_id=customer.company_id, customer=customer, **fields))
 
 
 def create_contact(customer: Customer, **fields) -> Contact:
@@ -101,8 +108,9 @@ def create_contact(customer: Customer, **fields) -> Contact:
     fields.setdefault("name", f"Contact Person{n}")
     fields.setdefault("email", f"contact{n}@example.com")
     fields.setdefault("is_admin", True)
-    _phone_as_stored(fields, customer.company)
-    return _add(Contact(company_id=customer.company_id, customer_id=customer.id, **fields))
+    _phone_as_stored(fields, db.session.get(Company, customer.company_id))
+    fields.setdefault("sites", [])
+    return _add(Contact(company_id=customer.company_id, customer=customer, **fields))
 
 
 def create_vehicle(customer: Customer, **fields) -> Vehicle:
@@ -166,6 +174,7 @@ def create_invoice(
     subtotal = sum(amount for _, amount in lines)
     fields.setdefault("issued_on", date.today())
     fields.setdefault("due_on", date.today() + timedelta(days=30))
+    fields.setdefault("payments", [])
     fields.setdefault("subtotal_cents", subtotal)
     fields.setdefault("total_cents", subtotal + fields.get("tax_cents", 0))
     if status == InvoiceStatus.VOID:
@@ -178,20 +187,19 @@ def create_invoice(
             number=next_number(customer.company_id, "invoice"),
             status=status,
             billing_terms=customer.billing_terms,
+            lines=[
+                LineItem(
+                    company_id=customer.company_id,
+                    position=position,
+                    description=description,
+                    unit_price_cents=amount,
+                    amount_cents=amount,
+                )
+                for position, (description, amount) in enumerate(lines)
+            ],
             **fields,
         )
     )
-    for position, (description, amount) in enumerate(lines):
-        _add(
-            LineItem(
-                company_id=customer.company_id,
-                invoice_id=invoice.id,
-                position=position,
-                description=description,
-                unit_price_cents=amount,
-                amount_cents=amount,
-            )
-        )
     return invoice
 
 
@@ -200,6 +208,7 @@ def create_quote(customer: Customer, status: QuoteStatus = QuoteStatus.SENT, **f
     fields.setdefault("valid_until", date.today() + timedelta(days=30))
     fields.setdefault("total_cents", 25_000)
     fields.setdefault("subtotal_cents", fields["total_cents"])
+    fields.setdefault("lines", [])
     return _add(
         Quote(
             company_id=customer.company_id,

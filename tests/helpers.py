@@ -3,6 +3,8 @@
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from fieldportal.extensions import db
 from fieldportal.models import AuthSession, Contact, SignInMethod, StaffUser, utcnow
 from fieldportal.services.auth.tokens import new_token, token_hash
@@ -48,3 +50,11 @@ def text_of(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def first_contact(customer) -> Contact:
+    """The customer's first contact, read from the database (a request in between expires
+    what the test holds, and relationships do not load lazily)."""
+    return db.session.scalars(
+        select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id)
+    ).first()

@@ -42,13 +42,13 @@ class Asset(TenantMixin, CreatedAtMixin, db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    customer: Mapped[Customer] = relationship()
-    site: Mapped[Site | None] = relationship()
+    customer: Mapped[Customer] = relationship(lazy="raise_on_sql")
+    site: Mapped[Site | None] = relationship(lazy="raise_on_sql")
     tests: Mapped[list["AssetTest"]] = relationship(
-        back_populates="asset", order_by="AssetTest.tested_on.desc()"
+        back_populates="asset", order_by="AssetTest.tested_on.desc()", lazy="raise_on_sql"
     )
     defects: Mapped[list["AssetDefect"]] = relationship(
-        back_populates="asset", order_by="AssetDefect.found_on.desc()"
+        back_populates="asset", order_by="AssetDefect.found_on.desc()", lazy="raise_on_sql"
     )
 
     __table_args__ = (UniqueConstraint("company_id", "asset_code"),)
@@ -64,7 +64,7 @@ class AssetTest(TenantMixin, db.Model):
     result: Mapped[str] = mapped_column(String(20), default="pass")  # pass | fail
     notes: Mapped[str | None] = mapped_column(Text)
 
-    asset: Mapped[Asset] = relationship(back_populates="tests")
+    asset: Mapped[Asset] = relationship(back_populates="tests", lazy="raise_on_sql")
 
     __table_args__ = (Index("ix_asset_tests_asset_date", "asset_id", "tested_on"),)
 
@@ -82,4 +82,4 @@ class AssetDefect(TenantMixin, db.Model):
     found_on: Mapped[date] = mapped_column(Date)
     resolved_on: Mapped[date | None] = mapped_column(Date)
 
-    asset: Mapped[Asset] = relationship(back_populates="defects")
+    asset: Mapped[Asset] = relationship(back_populates="defects", lazy="raise_on_sql")

@@ -25,8 +25,8 @@ class AuditEvent(TenantMixin, CreatedAtMixin, db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     ip_address: Mapped[str | None] = mapped_column(String(45))
 
-    staff_user: Mapped[StaffUser | None] = relationship()
-    contact: Mapped[Contact | None] = relationship()
+    staff_user: Mapped[StaffUser | None] = relationship(lazy="raise_on_sql")
+    contact: Mapped[Contact | None] = relationship(lazy="raise_on_sql")
 
     __table_args__ = (
         Index("ix_audit_events_customer_created", "customer_id", "created_at"),

@@ -103,16 +103,18 @@ class Quote(TenantMixin, CreatedAtMixin, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    customer: Mapped[Customer] = relationship()
-    site: Mapped[Site | None] = relationship()
-    vehicle: Mapped[Vehicle | None] = relationship()
-    asset: Mapped[Asset | None] = relationship()
-    job: Mapped[Job | None] = relationship()
+    customer: Mapped[Customer] = relationship(lazy="raise_on_sql")
+    site: Mapped[Site | None] = relationship(lazy="raise_on_sql")
+    vehicle: Mapped[Vehicle | None] = relationship(lazy="raise_on_sql")
+    asset: Mapped[Asset | None] = relationship(lazy="raise_on_sql")
+    job: Mapped[Job | None] = relationship(lazy="raise_on_sql")
     lines: Mapped[list["LineItem"]] = relationship(
-        primaryjoin="LineItem.quote_id == Quote.id", order_by="LineItem.position"
+        primaryjoin="LineItem.quote_id == Quote.id",
+        order_by="LineItem.position",
+        lazy="raise_on_sql",
     )
     decisions: Mapped[list["QuoteDecision"]] = relationship(
-        back_populates="quote", order_by="QuoteDecision.decided_at"
+        back_populates="quote", order_by="QuoteDecision.decided_at", lazy="raise_on_sql"
     )
 
     __table_args__ = (
@@ -146,8 +148,8 @@ class QuoteDecision(TenantMixin, db.Model):
     quote_sha256: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    quote: Mapped[Quote] = relationship(back_populates="decisions")
-    contact: Mapped[Contact | None] = relationship()
+    quote: Mapped[Quote] = relationship(back_populates="decisions", lazy="raise_on_sql")
+    contact: Mapped[Contact | None] = relationship(lazy="raise_on_sql")
 
     __table_args__ = (UniqueConstraint("quote_id", "revision"),)
 
@@ -179,14 +181,16 @@ class Invoice(TenantMixin, CreatedAtMixin, db.Model):
     void_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    customer: Mapped[Customer] = relationship()
-    site: Mapped[Site | None] = relationship()
-    job: Mapped[Job | None] = relationship()
+    customer: Mapped[Customer] = relationship(lazy="raise_on_sql")
+    site: Mapped[Site | None] = relationship(lazy="raise_on_sql")
+    job: Mapped[Job | None] = relationship(lazy="raise_on_sql")
     lines: Mapped[list["LineItem"]] = relationship(
-        primaryjoin="LineItem.invoice_id == Invoice.id", order_by="LineItem.position"
+        primaryjoin="LineItem.invoice_id == Invoice.id",
+        order_by="LineItem.position",
+        lazy="raise_on_sql",
     )
     payments: Mapped[list["Payment"]] = relationship(
-        back_populates="invoice", order_by="Payment.received_at"
+        back_populates="invoice", order_by="Payment.received_at", lazy="raise_on_sql"
     )
 
     __table_args__ = (
@@ -262,7 +266,9 @@ class CheckoutPayment(TenantMixin, CreatedAtMixin, db.Model):
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    allocations: Mapped[list["CheckoutAllocation"]] = relationship(back_populates="checkout")
+    allocations: Mapped[list["CheckoutAllocation"]] = relationship(
+        back_populates="checkout", lazy="raise_on_sql"
+    )
 
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
@@ -285,8 +291,10 @@ class CheckoutAllocation(db.Model):
     )
     amount_cents: Mapped[int] = mapped_column(Integer)
 
-    checkout: Mapped[CheckoutPayment] = relationship(back_populates="allocations")
-    invoice: Mapped[Invoice] = relationship()
+    checkout: Mapped[CheckoutPayment] = relationship(
+        back_populates="allocations", lazy="raise_on_sql"
+    )
+    invoice: Mapped[Invoice] = relationship(lazy="raise_on_sql")
 
     __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
 
@@ -312,8 +320,8 @@ class Payment(TenantMixin, db.Model):
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
 
-    invoice: Mapped[Invoice] = relationship(back_populates="payments")
-    recorded_by: Mapped[StaffUser | None] = relationship()
+    invoice: Mapped[Invoice] = relationship(back_populates="payments", lazy="raise_on_sql")
+    recorded_by: Mapped[StaffUser | None] = relationship(lazy="raise_on_sql")
 
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
@@ -358,12 +366,12 @@ class Report(TenantMixin, CreatedAtMixin, db.Model):
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
 
-    customer: Mapped[Customer] = relationship()
-    job: Mapped[Job | None] = relationship()
-    site: Mapped[Site | None] = relationship()
-    vehicle: Mapped[Vehicle | None] = relationship()
-    asset: Mapped[Asset | None] = relationship()
-    approved_by: Mapped[StaffUser | None] = relationship()
+    customer: Mapped[Customer] = relationship(lazy="raise_on_sql")
+    job: Mapped[Job | None] = relationship(lazy="raise_on_sql")
+    site: Mapped[Site | None] = relationship(lazy="raise_on_sql")
+    vehicle: Mapped[Vehicle | None] = relationship(lazy="raise_on_sql")
+    asset: Mapped[Asset | None] = relationship(lazy="raise_on_sql")
+    approved_by: Mapped[StaffUser | None] = relationship(lazy="raise_on_sql")
 
     __table_args__ = (
         UniqueConstraint("company_id", "number"),

@@ -65,13 +65,15 @@ class Customer(TenantMixin, CreatedAtMixin, db.Model):
     portal_token_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    company: Mapped[Company] = relationship()
-    sites: Mapped[list["Site"]] = relationship(back_populates="customer", order_by="Site.name")
+    company: Mapped[Company] = relationship(lazy="raise_on_sql")
+    sites: Mapped[list["Site"]] = relationship(
+        back_populates="customer", order_by="Site.name", lazy="raise_on_sql"
+    )
     contacts: Mapped[list["Contact"]] = relationship(
-        back_populates="customer", order_by="Contact.id"
+        back_populates="customer", order_by="Contact.id", lazy="raise_on_sql"
     )
     requestable_job_types: Mapped[list[JobType]] = relationship(
-        secondary="customer_job_types", order_by="JobType.name"
+        secondary="customer_job_types", order_by="JobType.name", lazy="raise_on_sql"
     )
 
     __table_args__ = (
@@ -103,7 +105,7 @@ class Site(TenantMixin, db.Model):
     postal_code: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2), default="US")
 
-    customer: Mapped[Customer] = relationship(back_populates="sites")
+    customer: Mapped[Customer] = relationship(back_populates="sites", lazy="raise_on_sql")
 
     @property
     def one_line_address(self) -> str:
@@ -147,9 +149,11 @@ class Contact(UserMixin, TenantMixin, CreatedAtMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    customer: Mapped[Customer] = relationship(back_populates="contacts")
-    company: Mapped[Company] = relationship()
-    sites: Mapped[list[Site]] = relationship(secondary=contact_sites, order_by="Site.name")
+    customer: Mapped[Customer] = relationship(back_populates="contacts", lazy="raise_on_sql")
+    company: Mapped[Company] = relationship(lazy="raise_on_sql")
+    sites: Mapped[list[Site]] = relationship(
+        secondary=contact_sites, order_by="Site.name", lazy="raise_on_sql"
+    )
 
     __table_args__ = (
         # One portal identity per address and per phone within a company.

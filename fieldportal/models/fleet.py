@@ -31,10 +31,10 @@ class Vehicle(TenantMixin, CreatedAtMixin, db.Model):
     last_service_odometer: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    customer: Mapped[Customer] = relationship()
-    site: Mapped[Site | None] = relationship()
+    customer: Mapped[Customer] = relationship(lazy="raise_on_sql")
+    site: Mapped[Site | None] = relationship(lazy="raise_on_sql")
     odometer_readings: Mapped[list["OdometerReading"]] = relationship(
-        back_populates="vehicle", order_by="OdometerReading.recorded_at.desc()"
+        back_populates="vehicle", order_by="OdometerReading.recorded_at.desc()", lazy="raise_on_sql"
     )
 
     __table_args__ = (
@@ -71,6 +71,6 @@ class OdometerReading(TenantMixin, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     source: Mapped[str] = mapped_column(String(20), default="staff")  # staff | job | import
 
-    vehicle: Mapped[Vehicle] = relationship(back_populates="odometer_readings")
+    vehicle: Mapped[Vehicle] = relationship(back_populates="odometer_readings", lazy="raise_on_sql")
 
     __table_args__ = (CheckConstraint("reading >= 0", name="reading_non_negative"),)

@@ -83,14 +83,14 @@ class Job(TenantMixin, CreatedAtMixin, db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    customer: Mapped[Customer] = relationship()
-    site: Mapped[Site | None] = relationship()
-    vehicle: Mapped[Vehicle | None] = relationship()
-    asset: Mapped[Asset | None] = relationship()
-    job_type: Mapped[JobType | None] = relationship()
-    technician: Mapped[StaffUser | None] = relationship()
+    customer: Mapped[Customer] = relationship(lazy="raise_on_sql")
+    site: Mapped[Site | None] = relationship(lazy="raise_on_sql")
+    vehicle: Mapped[Vehicle | None] = relationship(lazy="raise_on_sql")
+    asset: Mapped[Asset | None] = relationship(lazy="raise_on_sql")
+    job_type: Mapped[JobType | None] = relationship(lazy="raise_on_sql")
+    technician: Mapped[StaffUser | None] = relationship(lazy="raise_on_sql")
     status_changes: Mapped[list["JobStatusChange"]] = relationship(
-        back_populates="job", order_by="JobStatusChange.changed_at"
+        back_populates="job", order_by="JobStatusChange.changed_at", lazy="raise_on_sql"
     )
 
     __table_args__ = (
@@ -126,8 +126,8 @@ class JobStatusChange(TenantMixin, db.Model):
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
 
-    job: Mapped[Job] = relationship(back_populates="status_changes")
-    changed_by: Mapped[StaffUser | None] = relationship()
+    job: Mapped[Job] = relationship(back_populates="status_changes", lazy="raise_on_sql")
+    changed_by: Mapped[StaffUser | None] = relationship(lazy="raise_on_sql")
 
 
 # The jobs list sorts a company's jobs by their window.

@@ -91,7 +91,7 @@ class OutboxEmail(CreatedAtMixin, db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    company: Mapped[Company | None] = relationship()
+    company: Mapped[Company | None] = relationship(lazy="raise_on_sql")
 
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),

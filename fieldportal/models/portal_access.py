@@ -51,9 +51,9 @@ class AuthSession(TenantMixin, CreatedAtMixin, db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(300))
 
-    staff_user: Mapped[StaffUser | None] = relationship()
-    contact: Mapped[Contact | None] = relationship()
-    customer: Mapped[Customer | None] = relationship()
+    staff_user: Mapped[StaffUser | None] = relationship(lazy="raise_on_sql")
+    contact: Mapped[Contact | None] = relationship(lazy="raise_on_sql")
+    customer: Mapped[Customer | None] = relationship(lazy="raise_on_sql")
 
     # The raw token, known only in the request that created or presented it.
     cookie_token = None
@@ -83,6 +83,6 @@ class LoginLink(TenantMixin, CreatedAtMixin, db.Model):
     invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requested_ip: Mapped[str | None] = mapped_column(String(45))
 
-    contact: Mapped[Contact] = relationship()
+    contact: Mapped[Contact] = relationship(lazy="raise_on_sql")
 
     __table_args__ = (Index("ix_login_links_contact_created", "contact_id", "created_at"),)

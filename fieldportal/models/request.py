@@ -58,16 +58,16 @@ class ServiceRequest(TenantMixin, CreatedAtMixin, db.Model):
         ForeignKey("jobs.id", ondelete="SET NULL"), unique=True
     )
 
-    customer: Mapped[Customer] = relationship()
-    contact: Mapped[Contact | None] = relationship()
-    site: Mapped[Site | None] = relationship()
-    vehicle: Mapped[Vehicle | None] = relationship()
-    asset: Mapped[Asset | None] = relationship()
-    job_type: Mapped[JobType | None] = relationship()
-    decided_by: Mapped[StaffUser | None] = relationship()
-    job: Mapped[Job | None] = relationship()
+    customer: Mapped[Customer] = relationship(lazy="raise_on_sql")
+    contact: Mapped[Contact | None] = relationship(lazy="raise_on_sql")
+    site: Mapped[Site | None] = relationship(lazy="raise_on_sql")
+    vehicle: Mapped[Vehicle | None] = relationship(lazy="raise_on_sql")
+    asset: Mapped[Asset | None] = relationship(lazy="raise_on_sql")
+    job_type: Mapped[JobType | None] = relationship(lazy="raise_on_sql")
+    decided_by: Mapped[StaffUser | None] = relationship(lazy="raise_on_sql")
+    job: Mapped[Job | None] = relationship(lazy="raise_on_sql")
     photos: Mapped[list["RequestPhoto"]] = relationship(
-        back_populates="request", order_by="RequestPhoto.id"
+        back_populates="request", order_by="RequestPhoto.id", lazy="raise_on_sql"
     )
 
     __table_args__ = (
@@ -92,6 +92,6 @@ class RequestPhoto(TenantMixin, CreatedAtMixin, db.Model):
     height: Mapped[int] = mapped_column(Integer)
     size_bytes: Mapped[int] = mapped_column(Integer)
 
-    request: Mapped[ServiceRequest] = relationship(back_populates="photos")
+    request: Mapped[ServiceRequest] = relationship(back_populates="photos", lazy="raise_on_sql")
 
     __table_args__ = (CheckConstraint("size_bytes > 0", name="size_positive"),)

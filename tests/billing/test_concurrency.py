@@ -4,9 +4,11 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from fieldportal.models import (
     CheckoutPayment,
+    Customer,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -96,7 +98,15 @@ def test_twenty_concurrent_answers_one_wins(app, committed_db):
 
     def answer(n):
         with app.app_context():
-            own = db.session.get(Quote, quote_id)
+            # What the portal's quote loader brings: its customer, company and lines.
+            own = db.session.get(
+                Quote,
+                quote_id,
+                options=[
+                    joinedload(Quote.customer).joinedload(Customer.company),
+                    selectinload(Quote.lines),
+                ],
+            )
             kind = QuoteDecisionKind.ACCEPTED if n % 2 else QuoteDecisionKind.REJECTED
             try:
                 quotes.decide(
@@ -137,6 +147,7 @@ def test_twenty_concurrent_portal_answers_one_wins_rest_409(app, committed_db):
         clients.append(client)
     db.session.commit()
     url = f"/portal/race-portal/quotes/{quote.id}"
+    db.session.refresh(quote, ["lines"])
     shown = quotes.quote_fingerprint(quote)
 
     def answer(n):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from fieldportal.models import InvoiceStatus, JobStatus, PaymentMethod, ReportKind, Vehicle
 from fieldportal.services.billing import documents, invoices, quotes
 from fieldportal.services.work import reports
+from tests.helpers import first_contact
 
 from .conftest import line
 
@@ -151,11 +152,12 @@ def test_quote_pdf_with_decision_record(db, customer, render_ctx, company):
     quotes.decide(
         quote,
         quotes.QuoteDecisionKind.ACCEPTED,
-        contact=customer.contacts[0],
+        contact=first_contact(customer),
         evidence=quotes.Evidence("203.0.113.5", "Firefox"),
         signed_name="Hana Baker",
     )
     db.session.refresh(quote)
+    db.session.refresh(quote, ["lines", "decisions"])
     text = pdf_text(documents.quote_pdf(quote, date.today()).content)
     assert f"Quote #{quote.number}" in text and "$600.00" in text and "ACCEPTED" in text
     assert "Hana Baker" in text and "203.0.113.5" in text

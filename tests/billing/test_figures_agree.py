@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from fieldportal.models import InvoiceStatus, PaymentMethod
 from fieldportal.services.billing import invoices
 from fieldportal.services.clock import company_today
-from tests.helpers import sign_in, text_of
+from tests.helpers import first_contact, sign_in, text_of
 
 OPEN_AR = "$522.45"  # 123.45 unpaid + (500.00 − 200.00) part paid + 99.00 from last month
 MTD_REVENUE = "$693.45"  # 123.45 + 500.00 + 70.00 (paid in full); last month's excluded
@@ -117,7 +117,7 @@ def test_portal_dashboard_counts_follow_the_site_scope_and_quote_expiry(
     scoped.sites.append(north)
     db.session.flush()
 
-    sign_in(client, customer.contacts[0])
+    sign_in(client, first_contact(customer))
     dashboard = client.get("/portal/acme/")
     assert figure(dashboard, "open-balance") == "$33.33"
     assert figure(dashboard, "quotes-awaiting") == "2"  # the lapsed one shows as expired

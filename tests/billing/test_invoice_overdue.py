@@ -14,7 +14,7 @@ from fieldportal.services.billing.invoices import (
     shown_status,
 )
 from fieldportal.services.clock import company_today
-from tests.helpers import sign_in
+from tests.helpers import first_contact, sign_in
 
 S = InvoiceStatus
 
@@ -83,7 +83,7 @@ def test_operator_and_portal_detail_pages_show_the_computed_badge(
     assert _badge(heading) == LABELS[badge]
     if status == S.DRAFT:
         return  # drafts never reach the portal
-    sign_in(client, customer.contacts[0])
+    sign_in(client, first_contact(customer))
     page = client.get(f"/portal/acme/invoices/{invoice.id}").get_data(as_text=True)
     assert _badge(page[page.index('<p><span class="badge') :]) == LABELS[badge]
 
@@ -106,7 +106,7 @@ def test_operator_overdue_filter_lists_exactly_the_overdue_invoices(
 def test_portal_list_badges_match_shown_status(client, create, company, customer):
     today = company_today(company)
     made = [_invoice(create, customer, today, *case[:3]) for case in CASES if case[0] != S.DRAFT]
-    sign_in(client, customer.contacts[0])
+    sign_in(client, first_contact(customer))
     html = client.get("/portal/acme/invoices?state=all").get_data(as_text=True)
     for invoice in made:
         card = html[html.index(f"Invoice #{invoice.number}</a>") :]

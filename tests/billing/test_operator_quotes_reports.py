@@ -2,6 +2,7 @@
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from fieldportal.models import (
     Job,
@@ -16,7 +17,7 @@ from fieldportal.models import (
 )
 from fieldportal.services.billing import quotes
 from fieldportal.services.work import reports
-from tests.helpers import sign_in, text_of
+from tests.helpers import first_contact, sign_in, text_of
 
 from .conftest import line
 from .test_operator_invoices import line_fields
@@ -38,17 +39,20 @@ def test_quote_create_send_decision_record_and_convert(staff_client, db, custome
     assert staff_client.post(url + "/send").status_code == 303
     email = db.session.scalar(select(OutboxEmail))
     assert email.kind == "quote_sent" and "$605.00" in email.text_body
-    quote = db.session.get(quotes.Quote, int(url.rsplit("/", 1)[1]))
+    quote = db.session.get(
+        quotes.Quote, int(url.rsplit("/", 1)[1]), options=[selectinload(quotes.Quote.lines)]
+    )
     quotes.decide(
         quote,
         QuoteDecisionKind.ACCEPTED,
-        contact=customer.contacts[0],
+        contact=first_contact(customer),
         evidence=quotes.Evidence("192.0.2.7", "Safari/17"),
         signed_name="Hana Baker",
     )
     db.session.flush()
     text = text_of(staff_client.get(url))
     assert "Accepted" in text and "signed “Hana Baker”" in text and "192.0.2.7" in text
+    db.session.refresh(quote, ["decisions"])
     assert "Safari/17" in text and quote.decisions[0].quote_sha256 in text
     assert staff_client.post(url + "/convert").status_code == 303
     job = db.session.scalar(select(Job).where(Job.customer_id == customer.id))

@@ -18,7 +18,7 @@ from fieldportal.models import (
 from fieldportal.services.billing import quotes
 from fieldportal.services.clock import company_today
 from fieldportal.services.work import reports
-from tests.helpers import sign_in, text_of
+from tests.helpers import first_contact, sign_in, text_of
 
 from .conftest import line
 from .stripe_standin import completed_session, event_payload, sign
@@ -26,7 +26,7 @@ from .stripe_standin import completed_session, event_payload, sign
 
 @pytest.fixture
 def contact(customer):
-    return customer.contacts[0]
+    return first_contact(customer)
 
 
 @pytest.fixture
@@ -61,6 +61,7 @@ def test_quote_list_never_shows_drafts(portal, create, customer, sent_quote):
 def test_accept_with_typed_name_shows_the_record(portal, db, sent_quote):
     page = portal.get(f"/portal/acme/quotes/{sent_quote.id}")
     assert "Accept quote" in text_of(page)
+    db.session.refresh(sent_quote, ["lines"])
     shown = quotes.quote_fingerprint(sent_quote)
     assert shown in page.get_data(as_text=True)
     response = portal.post(
@@ -118,6 +119,7 @@ def test_expired_quote_cannot_be_accepted(portal, db, sent_quote, company):
     db.session.flush()
     page = text_of(portal.get(f"/portal/acme/quotes/{sent_quote.id}"))
     assert "Expired" in page and "Accept quote" not in page
+    db.session.refresh(sent_quote, ["lines"])
     response = portal.post(
         f"/portal/acme/quotes/{sent_quote.id}/accept",
         data={"signed_name": "Hana Baker", "quote_sha256": quotes.quote_fingerprint(sent_quote)},
@@ -316,6 +318,7 @@ def test_pay_several_selected_invoices(portal, db, create, customer, company, st
     assert response.status_code == 303
     checkout = db.session.scalar(select(CheckoutPayment).order_by(CheckoutPayment.id.desc()))
     assert checkout.amount_cents == 3_000
+    db.session.refresh(checkout, ["allocations"])
     assert {a.invoice_id for a in checkout.allocations} == {first.id, second.id}
     nothing = portal.post("/portal/acme/invoices/pay", data={})
     assert nothing.status_code == 422

@@ -16,6 +16,7 @@ from fieldportal.models import (
 from fieldportal.services.billing import quotes
 from fieldportal.services.clock import company_today
 from fieldportal.services.errors import Conflict, Invalid
+from tests.helpers import first_contact
 
 from .conftest import line
 
@@ -41,7 +42,7 @@ def test_draft_to_sent_emails_the_customer(db, sent_quote):
 
 
 def test_accept_records_the_evidence(db, sent_quote, customer):
-    contact = customer.contacts[0]
+    contact = first_contact(customer)
     shown = quotes.quote_fingerprint(sent_quote)
     decision = quotes.decide(
         sent_quote,

@@ -15,6 +15,7 @@ from fieldportal.models import (
 from fieldportal.services.billing import invoices, payments
 from fieldportal.services.billing.money import open_ar_cents
 from fieldportal.services.errors import Invalid
+from tests.helpers import first_contact
 
 from .stripe_standin import (
     WEBHOOK_SECRET,
@@ -44,7 +45,7 @@ def checkout_for(customer, invoices_, partial=None):
     checkout, url = payments.start_checkout(
         customer,
         allocations,
-        contact=customer.contacts[0],
+        contact=first_contact(customer),
         success_url="https://portal.example.test/done/{CHECKOUT_ID}",
         cancel_url="https://portal.example.test/cancel",
     )

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from fieldportal.models import Invoice, Quote
 from fieldportal.services.billing import quotes
 from fieldportal.services.billing.money import format_percent, percent_to_ppm, ppm_to_percent
-from tests.helpers import sign_in, text_of
+from tests.helpers import first_contact, sign_in, text_of
 
 from .test_operator_invoices import line_fields
 
@@ -52,7 +52,7 @@ def test_invoice_at_8_875_percent_page_pdf_portal_and_totals(app, staff_client, 
     page = text_of(staff_client.get(url))
     pdf = pdf_text(staff_client.get(url + ".pdf").data)
     portal = app.test_client()
-    sign_in(portal, customer.contacts[0])
+    sign_in(portal, first_contact(customer))
     portal_page = text_of(portal.get(f"/portal/acme/invoices/{invoice.id}"))
     db.session.refresh(invoice)
     assert_nyc_figures(invoice, page, pdf, portal_page)
@@ -72,7 +72,7 @@ def test_quote_at_8_875_percent_page_pdf_portal_and_totals(app, staff_client, db
     page = text_of(staff_client.get(url))
     pdf = pdf_text(staff_client.get(url + ".pdf").data)
     portal = app.test_client()
-    sign_in(portal, customer.contacts[0])
+    sign_in(portal, first_contact(customer))
     portal_page = text_of(portal.get(f"/portal/acme/quotes/{quote.id}"))
     db.session.refresh(quote)
     assert_nyc_figures(quote, page, pdf, portal_page)

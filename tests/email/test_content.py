@@ -107,7 +107,8 @@ def test_invoice_amounts_and_due_date_are_in_the_company_locale(
 def test_the_invoice_button_names_its_action_and_opens_the_invoice(
     app, db, create, company, owner, stripe_key, label
 ):
-    invoice = create.invoice(create.customer(company, email="billing@metro.example"))
+    customer = create.customer(company, email="billing@metro.example")
+    invoice = create.invoice(customer)
     app.config["STRIPE_SECRET_KEY"] = stripe_key
     try:
         invoices.send_invoice(invoice, by=owner)

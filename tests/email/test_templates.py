@@ -46,8 +46,8 @@ def _contexts(create, company) -> dict[str, dict]:
     job_type = create.job_type(company, name=f"Brakes{HOSTILE}")
     service_request = create.request(
         fleet,
-        contact_id=contact.id,
-        job_type_id=job_type.id,
+        contact=contact,
+        job_type=job_type,
         description=f"Note{HOSTILE}",
     )
     declined = create.request(

@@ -21,18 +21,11 @@ from fieldportal.models import (
     Company,
     Contact,
     Customer,
-    CustomerKind,
-    Invoice,
-    InvoiceStatus,
-    Job,
-    OutboxEmail,
-    Quote,
-    QuoteStatus,
     StaffUser,
-    Vehicle,
 )
 from fieldportal.services.portal.portal_auth import issue_login_link, regenerate_fleet_token
 from tests.helpers import sign_in
+from tests.pages import operator_pages, portal_pages
 
 # The checker knows no htmx: each hx-* attribute is reported as "not allowed".
 HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element")
@@ -46,75 +39,6 @@ def java():
     if os.environ.get("HTML_CHECKER_REQUIRED") == "1":
         pytest.fail(message)
     pytest.skip(message)
-
-
-def _first(db, query):
-    return db.session.scalars(query.limit(1)).one()
-
-
-def _operator_pages(db, company: Company) -> list[str]:
-    fleet = _first(
-        db,
-        select(Customer)
-        .where(Customer.company_id == company.id, Customer.kind == CustomerKind.FLEET)
-        .order_by(Customer.id),
-    )
-    contact = _first(db, select(Contact).where(Contact.customer_id == fleet.id))
-    job = _first(db, select(Job).where(Job.company_id == company.id).order_by(Job.id))
-    invoice = _first(
-        db,
-        select(Invoice).where(
-            Invoice.company_id == company.id, Invoice.status == InvoiceStatus.SENT
-        ),
-    )
-    quote = _first(db, select(Quote).where(Quote.company_id == company.id))
-    email = _first(db, select(OutboxEmail).where(OutboxEmail.company_id == company.id))
-    return [
-        "/",
-        "/fleets",
-        "/fleets?sort=vehicles&dir=desc",
-        f"/fleets/{fleet.id}",
-        "/customers",
-        "/customers/new",
-        f"/customers/{fleet.id}",
-        f"/customers/{fleet.id}/contacts/{contact.id}/access",
-        "/jobs",
-        f"/jobs/{job.id}",
-        "/requests",
-        "/invoices?status=open",
-        "/invoices/new",
-        f"/invoices/{invoice.id}",
-        "/quotes",
-        f"/quotes/{quote.id}",
-        "/reports",
-        "/outbox",
-        f"/outbox/{email.id}",
-        "/settings",
-    ]
-
-
-def _portal_pages(db, company: Company, contact: Contact) -> list[str]:
-    base = f"/portal/{company.slug}"
-    customer_id = contact.customer_id
-    invoice = _first(
-        db,
-        select(Invoice).where(
-            Invoice.customer_id == customer_id, Invoice.status == InvoiceStatus.SENT
-        ),
-    )
-    quote = _first(
-        db, select(Quote).where(Quote.customer_id == customer_id, Quote.status == QuoteStatus.SENT)
-    )
-    vehicle = _first(db, select(Vehicle).where(Vehicle.customer_id == customer_id))
-    tabs = ["jobs", "history", "vehicles", "quotes", "invoices", "requests", "reports", "account"]
-    return [
-        f"{base}/",
-        *(f"{base}/{tab}" for tab in tabs),
-        f"{base}/invoices/{invoice.id}",
-        f"{base}/quotes/{quote.id}",
-        f"{base}/vehicles/{vehicle.id}",
-        f"{base}/requests/new",
-    ]
 
 
 def _render_journey_pages(app, db) -> dict[str, str]:
@@ -141,12 +65,12 @@ def _render_journey_pages(app, db) -> dict[str, str]:
 
     staff = app.test_client()
     sign_in(staff, owner)
-    for path in _operator_pages(db, company):
+    for path in operator_pages(db, company):
         get(staff, path)
 
     customer = app.test_client()
     sign_in(customer, contact)
-    for path in _portal_pages(db, company, contact):
+    for path in portal_pages(db, company, contact):
         get(customer, path)
 
     activating = db.session.scalars(
@@ -158,7 +82,7 @@ def _render_journey_pages(app, db) -> dict[str, str]:
     get(new_password, f"/portal/{company.slug}/choose-password")
 
     fleet_viewer = app.test_client()
-    token = regenerate_fleet_token(contact.customer)
+    token = regenerate_fleet_token(db.session.get(Customer, contact.customer_id))
     opened = fleet_viewer.get(f"/portal/t/{token}", follow_redirects=True)
     assert opened.status_code == 200
     pages["fleet link dashboard"] = opened.get_data(as_text=True)

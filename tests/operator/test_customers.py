@@ -139,6 +139,7 @@ def test_first_contact_is_admin_and_permissions_and_sites(staff_client, company,
     )
     nora = db.session.scalar(select(Contact).where(Contact.name == "Nora North"))
     assert not nora.is_admin and nora.permissions == ["jobs", "invoices"]
+    db.session.refresh(nora, ["sites"])
     assert not nora.all_sites and [s.name for s in nora.sites] == ["North"]
     page = text_of(staff_client.get(f"/customers/{customer.id}"))
     assert "Mike Admin Admin" in page and "jobs, invoices" in page
@@ -193,7 +194,7 @@ def test_sites_create_and_edit(staff_client, company, create):
         data={"name": "Depot", "address_line1": "1 Yard Rd", "city": "Austin", "country": "us"},
     )
     assert response.status_code == 303
-    db.session.refresh(customer)
+    db.session.refresh(customer, ["sites"])
     site = customer.sites[0]
     assert site.country == "US"
     assert (
@@ -338,13 +339,13 @@ def test_requestable_job_types(staff_client, company, create, other_company):
         ).status_code
         == 303
     )
-    db.session.refresh(customer)
+    db.session.refresh(customer, ["requestable_job_types"])
     assert [t.name for t in customer.requestable_job_types] == ["Wash"]
     response = staff_client.post(
         f"/customers/{customer.id}/job-types", data={"job_type_ids": [tyres.id, theirs.id]}
     )
     assert response.status_code == 422
-    db.session.refresh(customer)
+    db.session.refresh(customer, ["requestable_job_types"])
     assert [t.name for t in customer.requestable_job_types] == ["Wash"]
 
 

@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from fieldportal.models import (
     Job,
     OutboxEmail,
     PortalPermission,
+    RequestPhoto,
     RequestStatus,
     ServiceRequest,
 )
@@ -82,7 +84,7 @@ def test_submit_creates_a_pending_request_shown_at_once(portal, setup, db):
     response = portal.post(url(setup, "/new"), data=form_data(setup, photos=[photo()]))
     assert response.status_code == 303
     assert response.headers["Location"].startswith(url(setup))
-    request = db.session.scalar(select(ServiceRequest))
+    request = db.session.scalar(select(ServiceRequest).options(selectinload(ServiceRequest.photos)))
     assert request.status == RequestStatus.PENDING and request.contact_id == setup.contact.id
     assert len(request.photos) == 1
     assert db.session.scalar(select(func.count(Job.id))) == 0
@@ -170,7 +172,7 @@ def test_a_9_mb_photo_is_stored(portal, setup, db, app):
         url(setup, "/new"), data=form_data(setup, photos=[photo(big, "big.png", "image/png")])
     )
     assert response.status_code == 303
-    stored = db.session.scalar(select(ServiceRequest)).photos[0]
+    stored = db.session.scalar(select(RequestPhoto))
     assert (stored.width, stored.height) == (2000, 1600)
     assert (photo_folder() / stored.filename).exists()
 
@@ -210,7 +212,7 @@ def test_my_requests_show_status_reason_and_job_newest_first(portal, setup, db):
     approved = make("Second: approved one")
     make("Third: still pending")
     decline_request(declined, by=setup.dispatcher, reason="We <b>cannot</b> reach that site")
-    approve_request(approved, by=setup.dispatcher)
+    job = approve_request(approved, by=setup.dispatcher)
     db.session.flush()
     response = portal.get(url(setup))
     text = text_of(response)
@@ -218,7 +220,7 @@ def test_my_requests_show_status_reason_and_job_newest_first(portal, setup, db):
     html = response.get_data(as_text=True)
     assert "Declined: We &lt;b&gt;cannot&lt;/b&gt; reach that site" in html
     assert "<b>cannot</b>" not in html
-    assert f"job #{approved.job.number}: Awaiting scheduling" in text
+    assert f"job #{job.number}: Awaiting scheduling" in text
 
 
 def test_my_requests_paginated(portal, setup, db):

@@ -145,14 +145,14 @@ def report_pdf(report_id: int):
 @bp.get("/jobs/<int:job_id>/sheet.pdf")
 @require(Capability.WORK_JOBS)
 def job_sheet_pdf(job_id: int):
-    job = get_for_company_or_404(Job, job_id)
+    job = get_for_company_or_404(Job, job_id, *documents.job_sheet_options())
     return documents.pdf_response(documents.job_sheet_pdf(job), f"job-{job.number}.pdf")
 
 
 @bp.get("/vehicles/<int:vehicle_id>/history.pdf")
 @require(Capability.WORK_JOBS)
 def vehicle_history_pdf(vehicle_id: int):
-    vehicle = get_for_company_or_404(Vehicle, vehicle_id)
+    vehicle = get_for_company_or_404(Vehicle, vehicle_id, *documents.vehicle_history_options())
     return documents.pdf_response(
         documents.vehicle_history_pdf(vehicle), f"service-history-{vehicle.id}.pdf"
     )

@@ -82,7 +82,6 @@ def request_link():
         auth.request_login_link(
             g.company, email, requested_ip=request.remote_addr, next_path=remembered_return_path()
         )
-        db.session.commit()
     return render_template("portal/link_sent.html", message=NEUTRAL_LINK_MESSAGE)
 
 

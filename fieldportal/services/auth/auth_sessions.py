@@ -137,14 +137,24 @@ def _principal_of(row: AuthSession):
 
 def load_principal(cookie_token: str):
     """The staff user, contact or fleet viewer of a live session, or None."""
-    row = db.session.scalar(
-        select(AuthSession)
-        .where(AuthSession.token_hash == token_hash(cookie_token))
-        .options(
-            joinedload(AuthSession.staff_user),
-            joinedload(AuthSession.contact).joinedload(Contact.company),
-            joinedload(AuthSession.customer).joinedload(Customer.company),
+    # One query: the session with its person, their company and customer, and the
+    # sites a site-scoped contact sees (every portal page asks for them).
+    row = (
+        db.session.execute(
+            select(AuthSession)
+            .where(AuthSession.token_hash == token_hash(cookie_token))
+            .options(
+                joinedload(AuthSession.staff_user),
+                joinedload(AuthSession.contact).options(
+                    joinedload(Contact.company),
+                    joinedload(Contact.customer),
+                    joinedload(Contact.sites),
+                ),
+                joinedload(AuthSession.customer).joinedload(Customer.company),
+            )
         )
+        .unique()
+        .scalar_one_or_none()
     )
     if row is None:
         return None

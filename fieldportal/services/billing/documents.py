@@ -198,6 +198,22 @@ def quote_pdf(quote: Quote, today: date) -> RenderedPdf:
     )
 
 
+def job_sheet_options() -> tuple:
+    """Loader options for a job sheet: the job's customer, site, vehicle, asset, technician."""
+    return (
+        joinedload(Job.customer).joinedload(Customer.company),
+        joinedload(Job.site),
+        joinedload(Job.vehicle),
+        joinedload(Job.asset),
+        joinedload(Job.technician),
+    )
+
+
+def vehicle_history_options() -> tuple:
+    """Loader options for a vehicle's history PDF: its customer and the customer's company."""
+    return (joinedload(Vehicle.customer).joinedload(Customer.company),)
+
+
 def report_pdf(report: Report) -> RenderedPdf:
     return render_pdf(
         "report.html", report.customer.company, report=report, customer=report.customer

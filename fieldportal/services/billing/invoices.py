@@ -127,6 +127,8 @@ def create_invoice(
         site_id=job.site_id if job else None,
         po_number=po_number or (job.po_number if job else None),
         notes=notes,
+        lines=[],
+        payments=[],
     )
     db.session.add(invoice)
     db.session.flush()
@@ -159,8 +161,13 @@ def update_draft(
 def invoice_recipient(customer: Customer) -> tuple[str | None, Contact | None]:
     """Who gets the invoice: the first contact with an email who may see invoices, else
     the customer's own billing email. (None, None) when no email is on file."""
-    for contact in customer.contacts:
-        if contact.removed_at is None and contact.email and contact.may(PortalPermission.INVOICES):
+    contacts = db.session.scalars(
+        select(Contact)
+        .where(Contact.customer_id == customer.id, Contact.removed_at.is_(None))
+        .order_by(Contact.id)
+    )
+    for contact in contacts:
+        if contact.email and contact.may(PortalPermission.INVOICES):
             return contact.email, contact
     if customer.email:
         return customer.email, None
@@ -322,7 +329,7 @@ def record_payment(
         raise Invalid(errors={"amount": ["The amount is more than the balance due."]})
     payment = Payment(
         company_id=invoice.company_id,
-        invoice_id=invoice.id,
+        invoice=invoice,
         method=method,
         amount_cents=amount_cents,
         reference=reference or None,

@@ -118,17 +118,13 @@ def start_checkout(
         amount_cents=sum(a.amount_cents for a in allocations),
         currency=company.currency.upper(),
         status=CheckoutStatus.OPEN,
+        allocations=[
+            CheckoutAllocation(invoice_id=a.invoice.id, amount_cents=a.amount_cents)
+            for a in allocations
+        ],
     )
     db.session.add(checkout)
     db.session.flush()
-    for allocation in allocations:
-        db.session.add(
-            CheckoutAllocation(
-                checkout_id=checkout.id,
-                invoice_id=allocation.invoice.id,
-                amount_cents=allocation.amount_cents,
-            )
-        )
     metadata = {
         "checkout_id": str(checkout.id),
         "company_id": str(company.id),

@@ -70,6 +70,8 @@ def create_quote(
         notes=notes,
         site_id=site_id,
         vehicle_id=vehicle_id,
+        lines=[],
+        decisions=[],
     )
     db.session.add(quote)
     db.session.flush()
@@ -355,9 +357,10 @@ def convert_to_job(quote: Quote, *, by: StaffUser | None = None) -> Job:
 
 def detail_options() -> tuple:
     """Loader options for a quote page: its customer, lines and decisions (with the contact
-    who made each), so that rendering it reads nothing more."""
+    who made each) and its job, so that rendering it reads nothing more."""
     return (
         joinedload(Quote.customer),
+        joinedload(Quote.job),
         selectinload(Quote.lines),
         selectinload(Quote.decisions).joinedload(QuoteDecision.contact),
     )

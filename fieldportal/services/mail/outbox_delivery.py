@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import OutboxEmail, OutboxStatus, utcnow
+from ...models import Company, OutboxEmail, OutboxStatus, utcnow
 from ...request_log import log_task
 from . import outbox_secrets
 from .outbox_secrets import SecretUnavailable
@@ -115,7 +115,8 @@ def build_message(email: OutboxEmail, config) -> EmailMessage:
     Auto-Submitted are what receiving filters expect of an automatic message."""
     text_body, html_body = outbox_secrets.reveal(email)
     sender = sender_address(config)
-    company = email.company
+    # By id: each message is committed on its own, which expires what the batch loaded.
+    company = db.session.get(Company, email.company_id) if email.company_id else None
     message = EmailMessage()
     if company is not None:
         message["From"] = Address(display_name=" ".join(company.name.split()), addr_spec=sender)

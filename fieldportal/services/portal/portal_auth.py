@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import (
@@ -192,9 +193,9 @@ def request_login_link(
 def look_up_link(company: Company, token: str) -> LinkLookup:
     """What a link is, without consuming it (GET and HEAD are scanner-safe)."""
     link = db.session.scalar(
-        select(LoginLink).where(
-            LoginLink.token_hash == token_hash(token), LoginLink.company_id == company.id
-        )
+        select(LoginLink)
+        .where(LoginLink.token_hash == token_hash(token), LoginLink.company_id == company.id)
+        .options(joinedload(LoginLink.contact).joinedload(Contact.company))
     )
     if link is None:
         return LinkLookup(LinkState.UNKNOWN)
@@ -231,7 +232,9 @@ def consume_link(company: Company, token: str) -> Contact | None:
 def fleet_for_token(token: str) -> Customer | None:
     """The fleet whose current portal token this is (a regenerated token finds nothing)."""
     customer = db.session.scalar(
-        select(Customer).where(Customer.portal_token_hash == token_hash(token))
+        select(Customer)
+        .where(Customer.portal_token_hash == token_hash(token))
+        .options(joinedload(Customer.company))
     )
     if customer is None or not customer.portal_enabled or customer.archived_at:
         return None

@@ -22,6 +22,7 @@ from ...models import (
     ReportStatus,
 )
 from ..billing.quotes import awaiting_clause, expired_clause
+from ..work import reports
 from .site_scope import limit_to_sites as _sites
 
 PORTAL_QUOTE_FILTERS = ("all", "awaiting", "accepted", "rejected", "changes_requested", "expired")
@@ -153,12 +154,14 @@ def approved_report(
     customer: Customer, report_id: int, site_ids: set[int] | None = None
 ) -> Report | None:
     return db.session.scalar(
-        _sites(select(Report), Report, site_ids).where(
+        _sites(select(Report), Report, site_ids)
+        .where(
             Report.id == report_id,
             Report.company_id == customer.company_id,
             Report.customer_id == customer.id,
             Report.status == ReportStatus.APPROVED,
         )
+        .options(*reports.detail_options())
     )
 
 

@@ -78,8 +78,16 @@ def approve_report(report: Report, *, by: StaffUser) -> Report:
 
 
 def detail_options() -> tuple:
-    """Loader options for a report page: its customer, job and who approved it."""
-    return (joinedload(Report.customer), joinedload(Report.job), joinedload(Report.approved_by))
+    """Loader options for a report's page and PDF: its customer, job, site, vehicle or
+    asset, and who approved it."""
+    return (
+        joinedload(Report.customer),
+        joinedload(Report.job),
+        joinedload(Report.site),
+        joinedload(Report.vehicle),
+        joinedload(Report.asset),
+        joinedload(Report.approved_by),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -192,19 +192,20 @@ def submit_request(principal, company: Company, data: RequestInput) -> ServiceRe
         site_id=data.site_id,
         vehicle_id=data.vehicle_id,
         asset_id=data.asset_id,
-        job_type_id=data.job_type_id,
+        # The emails name the service: the object, not only its id.
+        job_type=db.session.get(JobType, data.job_type_id) if data.job_type_id else None,
         description=data.description.strip(),
         preferred_date=data.preferred_date,
         urgency=Urgency(data.urgency),
         status=RequestStatus.PENDING,
+        photos=[],
     )
     db.session.add(service_request)
     db.session.flush()
     for photo in prepared:
-        db.session.add(
+        service_request.photos.append(
             RequestPhoto(
                 company_id=company.id,
-                request_id=service_request.id,
                 filename=store_photo(photo, db.session()),
                 content_type=photo.content_type,
                 width=photo.width,
