@@ -161,3 +161,30 @@ def test_the_html_version_is_shown_in_a_sandboxed_frame(staff_client, db, compan
         "Next attempt",
     ):
         assert fact in text, fact
+
+
+def test_older_pages_keep_the_filter_and_cost_the_same(staff_client, db, company, count_queries):
+    for n in range(53):
+        _email(db, company, subject=f"Failed {n}", status=OutboxStatus.FAILED)
+    _email(db, company, subject="Sent one", status=OutboxStatus.SENT)
+    first = staff_client.get("/outbox?status=failed")
+    assert "Failed 52" in text_of(first) and "Sent one" not in text_of(first)
+    assert "Failed 2 " not in text_of(first) + " "
+    [older] = re.findall(r'<a rel="next" href="([^"]+)"', first.text)
+    older = older.replace("&amp;", "&")
+    assert "status=failed" in older and "after=" in older
+    with count_queries() as queries:
+        second = staff_client.get(older, headers={"HX-Request": "true"})
+    assert "<html" not in second.text and len(queries) <= 4, queries
+    subjects = re.findall(r">(Failed \d+)</a>", second.text)
+    assert subjects == ["Failed 2", "Failed 1", "Failed 0"]
+    assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+
+
+def test_only_failed_or_unsent_emails_are_queued_again(staff_client, db, company):
+    email = _email(db, company, status=OutboxStatus.SENT)
+    response = staff_client.post(f"/outbox/{email.id}/retry")
+    assert response.status_code == 409
+    assert "Only a failed or unsent email can be queued again." in text_of(response)
+    db.session.refresh(email)
+    assert email.status == OutboxStatus.SENT

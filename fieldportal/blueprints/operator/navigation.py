@@ -14,7 +14,7 @@ NAV_ITEMS = [
     ("operator.quote_list", "Quotes"),
     ("operator.invoice_list", "Invoices"),
     ("operator.report_list", "Reports"),
-    ("operator.outbox", "Outbox"),
+    ("operator.outbox_list", "Outbox"),
     ("operator.settings", "Settings"),
 ]
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import Company, OutboxEmail, OutboxStatus, utcnow
 from ...request_log import log_task
+from ...transaction import unit_of_work
 from . import outbox_secrets
 from .outbox_secrets import SecretUnavailable
 
@@ -155,6 +156,11 @@ def release_stale_claims() -> int:
 
 def claim_batch(worker: str, limit: int = 25) -> list[int]:
     """Claim up to ``limit`` due messages for this worker and commit the claim."""
+    with unit_of_work():
+        return _claim(worker, limit)
+
+
+def _claim(worker: str, limit: int) -> list[int]:
     now = utcnow()
     due = (
         select(OutboxEmail.id)
@@ -180,7 +186,6 @@ def claim_batch(worker: str, limit: int = 25) -> list[int]:
             ).rowcount
             if won:
                 ids.append(email_id)
-    db.session.commit()
     return ids
 
 
@@ -216,15 +221,16 @@ def _release(email: OutboxEmail) -> None:
 def deliver_pending(
     worker: str = "worker", transport_factory=None, stop: threading.Event | None = None
 ) -> DeliveryReport:
-    """Deliver every due message once; each outcome is committed as it happens.
+    """Deliver every due message once; each outcome is committed as it happens (one unit
+    of work per message, so a crash loses at most the one being sent).
 
     When ``stop`` is set (SIGTERM), the message being sent is finished and the rest of the
     batch is handed back to the queue at once, for the next worker."""
     config = current_app.config
     report = DeliveryReport()
-    release_stale_claims()
-    report.failed += outbox_secrets.erase_expired()
-    db.session.commit()
+    with unit_of_work():
+        release_stale_claims()
+        report.failed += outbox_secrets.erase_expired()
     ids = claim_batch(worker)
     if not ids:
         return report
@@ -241,42 +247,44 @@ def deliver_pending(
         # secrets stay sealed (until they expire) so Retry can still send it once a server
         # is configured. Production logs never carry the links.
         for email in emails:
-            with _task_line(email):
-                try:
-                    text_body, _ = outbox_secrets.reveal(email)
-                except SecretUnavailable as error:
-                    _record_failure(email, error, report, permanent=True)
-                else:
-                    email.status = OutboxStatus.NOT_SENT
-                    email.last_error = NO_SERVER
-                    email.claimed_at = email.claimed_by = None
-                    report.not_sent += 1
-                    if config["ENV_NAME"] != "production":
-                        report.links.extend(
-                            f"{email.to_address}: {link}"
-                            for link in re.findall(r"https?://\S+", text_body)
-                        )
-                db.session.commit()
+            with _task_line(email), unit_of_work():
+                _show_on_console(email, config, report)
         return report
     factory = transport_factory or (lambda: SmtpTransport(config))
     try:
         with factory() as transport:
             for email in emails:
                 if stop is not None and stop.is_set():
-                    _release(email)
-                    db.session.commit()
+                    with unit_of_work():
+                        _release(email)
                     continue
-                with _task_line(email):
+                with _task_line(email), unit_of_work():
                     _send_one(email, transport, config, report)
-                    db.session.commit()
     except (smtplib.SMTPException, OSError) as error:
         # The server could not be reached at all: every claimed message waits for a retry.
         for email in emails:
             if email.status == OutboxStatus.SENDING:
-                with _task_line(email):
+                with _task_line(email), unit_of_work():
                     _record_failure(email, error, report)
-                    db.session.commit()
     return report
+
+
+def _show_on_console(email: OutboxEmail, config, report: DeliveryReport) -> None:
+    """No mail server: the message is marked not sent, its links listed for the console
+    (never in production)."""
+    try:
+        text_body, _ = outbox_secrets.reveal(email)
+    except SecretUnavailable as error:
+        _record_failure(email, error, report, permanent=True)
+        return
+    email.status = OutboxStatus.NOT_SENT
+    email.last_error = NO_SERVER
+    email.claimed_at = email.claimed_by = None
+    report.not_sent += 1
+    if config["ENV_NAME"] != "production":
+        report.links.extend(
+            f"{email.to_address}: {link}" for link in re.findall(r"https?://\S+", text_body)
+        )
 
 
 def _send_one(email: OutboxEmail, transport, config, report: DeliveryReport) -> None:

@@ -25,15 +25,16 @@ from sqlalchemy import update
 from ...extensions import db
 from ...models import OutboxEmail, OutboxStatus, SecretKind, utcnow
 from ...models.outbox import SECRET_MARKER
+from ..errors import Conflict
 
 HKDF_INFO = b"fieldportal outbox email secrets v1"
 EXPIRED = "not sent: its secret expired before it could be delivered; send a new one"
 PORTAL_OFF = "not sent: the customer portal was switched off; send a new one once it is on"
 
 
-class SecretUnavailable(Exception):
+class SecretUnavailable(Conflict):
     """The email's secrets are gone (sent, expired or sealed under another SECRET_KEY), so
-    it cannot be sent; the message says where staff make a new one."""
+    it cannot be sent (409); the message says where staff make a new one."""
 
     def __init__(self, email: OutboxEmail, why: str):
         kinds = email.secret_kinds
