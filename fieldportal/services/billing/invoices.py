@@ -33,7 +33,7 @@ from ...models import (
 )
 from ...models.base import UTCDateTime
 from ...pagination import ListQuery, Page, paginate
-from .. import audit
+from .. import audit, customers
 from ..clock import company_today
 from ..errors import Conflict, Invalid
 from ..mail import mailer
@@ -174,6 +174,21 @@ def invoice_recipient(customer: Customer) -> tuple[str | None, Contact | None]:
     return None, None
 
 
+def _first_contact(customer: Customer, address: str, *, by: StaffUser | None) -> Contact | None:
+    """A customer with an email and no contact yet gets its first contact from that email
+    (an admin, as every first contact is, named as the customer), so the invoice email can
+    carry a sign-in link instead of a portal address nobody can get into. None when the
+    customer has contacts, or another contact of the company already has that address."""
+    if any(contact.removed_at is None for contact in customer.contacts):
+        return None
+    try:
+        return customers.add_contact(
+            customer, by=by, name=customer.name, email=address.lower(), is_admin=True
+        )
+    except Invalid:
+        return None
+
+
 def _needs_portal_access(contact: Contact) -> bool:
     return not contact.portal_access or (
         contact.invited_at is None and contact.last_login_at is None
@@ -183,8 +198,13 @@ def _needs_portal_access(contact: Contact) -> bool:
 def _provision_login_url(contact: Contact, company: Company, invoice: Invoice) -> str | None:
     """Give a contact who has never been into the portal access and a sign-in link (the
     portal's own single-use magic link) that leads on to the invoice, or None when that is
-    not needed or the company does not let customers sign in by emailed link."""
-    if not _needs_portal_access(contact) or not company.allows_login(LoginMethod.MAGIC_LINK):
+    not needed, the portal is not open, or the company does not let customers sign in by
+    emailed link."""
+    if not (
+        _needs_portal_access(contact)
+        and company.portal_open
+        and company.allows_login(LoginMethod.MAGIC_LINK)
+    ):
         return None
     contact.portal_access = True
     token = portal_auth.issue_login_link(contact)
@@ -199,7 +219,8 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
     """Issue a draft (issue date today, due date from its terms) or re-send a sent invoice
     by email through the outbox; returns the address it went to.
 
-    Where the recipient is a contact without portal access yet (and the company allows
+    A customer with an email and no contact gets its first contact from that email. Where
+    the recipient is a contact without portal access yet (and the company allows
     sign-in by emailed link), access is provisioned and the email carries a single-use
     login link from the portal's sign-in service. No email on file → Invalid and nothing
     changes; an invoice that is neither draft nor sent → Conflict.
@@ -224,6 +245,8 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
         invoice.issued_on = today
         invoice.due_on = due_date(invoice.billing_terms, today)
     invoice.sent_at = utcnow()
+    if contact is None:
+        contact = _first_contact(customer, address, by=by)
     login_url = _provision_login_url(contact, company, invoice) if contact is not None else None
     mailer.queue(
         to=address,
