@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
@@ -33,7 +34,7 @@ def test_owner_downloads_an_invoice_pdf_matching_the_page(page: Page, live_serve
         page.get_by_role("link", name="Download PDF").click()
     download = download_info.value
     assert download.suggested_filename.startswith("invoice-")
-    content = open(download.path(), "rb").read()
+    content = Path(download.path()).read_bytes()
     text = " ".join(
         " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(content)).pages
     )

@@ -6,6 +6,7 @@ more with the keyboard only, with the focus visible on each control used."""
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -239,7 +240,7 @@ def test_portal_customer_journey(phone_page: Page, live_server, stripe_standin, 
         page.get_by_role("link", name="Download PDF").click()
     download = download_info.value
     assert download.suggested_filename == f"invoice-{number}.pdf"
-    pdf = PdfReader(io.BytesIO(open(download.path(), "rb").read()))
+    pdf = PdfReader(io.BytesIO(Path(download.path()).read_bytes()))
     text = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
     assert f"Invoice #{number}" in text and "Balance due $0.00" in text
 
