@@ -179,7 +179,7 @@ def _first_contact(customer: Customer, address: str, *, by: StaffUser | None) ->
     (an admin, as every first contact is, named as the customer), so the invoice email can
     carry a sign-in link instead of a portal address nobody can get into. None when the
     customer has contacts, or another contact of the company already has that address."""
-    if any(contact.removed_at is None for contact in customer.contacts):
+    if customers.has_contacts(customer):
         return None
     try:
         return customers.add_contact(
