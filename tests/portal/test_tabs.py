@@ -16,6 +16,7 @@ from fieldportal.models import (
     StaffRole,
     utcnow,
 )
+from fieldportal.services.clock import company_today
 from tests.helpers import sign_in, text_of
 
 
@@ -139,7 +140,7 @@ def test_vehicles_status_and_detail_with_forecast(portal, company, fleet, create
     detail = text_of(portal.get(url(company, f"/vehicles/{vehicle.id}")))
     assert "Next service by miles 15,000 miles (1,000 to go)" in detail
     # 3,000 miles in 60 days = 50 a day → 1,000 miles in 20 days
-    expected = date.today() + timedelta(days=20)
+    expected = company_today(company) + timedelta(days=20)
     assert "Forecast at your usual mileage" in detail
     assert str(expected.day) in detail
 
