@@ -1,4 +1,5 @@
-"""Flask commands: demo-data, create-staff, outbox deliver / outbox work, quotes expire."""
+"""Flask commands: demo-data, create-staff, create-company, owner-link, outbox deliver /
+outbox work, quotes expire."""
 
 import os
 import socket
@@ -106,8 +107,71 @@ def outbox_work_command(interval: float) -> None:
     Worker(interval=interval, echo=click.echo).run(name=f"{socket.gethostname()}-{os.getpid()}")
 
 
+class CommandRefused(click.ClickException):
+    """A command refused its input: the message says why, and the exit code is 2."""
+
+    exit_code = 2
+
+
+def _refusal(error) -> CommandRefused:
+    lines = [
+        f"--{field.replace('_', '-')}: {' '.join(messages)}"
+        for field, messages in error.errors.items()
+    ]
+    return CommandRefused("\n".join(lines) or error.message)
+
+
+@click.command("create-company")
+@click.option("--name", required=True, help="The company's name.")
+@click.option("--slug", required=True, help="Its web address: /portal/<slug>/.")
+@click.option("--owner-email", required=True, help="The first owner's email.")
+@click.option("--owner-name", default="", help="The first owner's name (they can change it).")
+@click.option("--country", default="US", show_default=True, help="ISO 3166 code, e.g. GB.")
+@click.option("--time-zone", default="", help="Default: the country's main zone.")
+@click.option("--currency", default="", help="Default: the country's currency.")
+@click.option("--plan", type=click.Choice(["free", "pro"]), default="pro", show_default=True)
+def create_company_command(**values) -> None:
+    """Create a live company and print a one-time link for its owner to choose a password."""
+    from .models import Plan
+    from .services.companies import signup
+    from .services.errors import RuleError
+    from .transaction import unit_of_work
+
+    plan = Plan(values.pop("plan"))
+    values["country"] = values["country"].strip().upper()
+    try:
+        with unit_of_work():
+            owner, link = signup.create_for_self_hoster(signup.NewCompany(**values), plan=plan)
+    except RuleError as error:
+        raise _refusal(error) from None
+    click.echo(f"Created {owner.company.name} ({owner.company.slug}), plan {plan.value}.")
+    click.echo(f"Send this link to {owner.email} to choose a password (works once, for 7 days):")
+    click.echo(link)
+
+
+@click.command("owner-link")
+@click.argument("slug")
+def owner_link_command(slug: str) -> None:
+    """Print a new one-time set-password link for a company's first owner (the earlier
+    one stops working)."""
+    from .services.companies import signup
+    from .services.errors import RuleError
+    from .transaction import unit_of_work
+
+    try:
+        with unit_of_work():
+            owner = signup.first_owner(slug)
+            link = signup.owner_password_link(owner)
+    except RuleError as error:
+        raise _refusal(error) from None
+    click.echo(f"Send this link to {owner.email} (works once, for 7 days):")
+    click.echo(link)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_staff_command)
+    app.cli.add_command(create_company_command)
+    app.cli.add_command(owner_link_command)
     app.cli.add_command(outbox_group)
     app.cli.add_command(quotes_group)

@@ -81,6 +81,14 @@ def _smtp_security() -> str:
     return security
 
 
+def _signup_plan() -> str:
+    """The plan self-serve sign-ups start on: free (the portal is Pro) unless set."""
+    plan = os.environ.get("SIGNUP_PLAN", "free").strip().lower() or "free"
+    if plan not in ("free", "pro"):
+        raise ConfigurationError(f"SIGNUP_PLAN must be free or pro, not {plan!r}.")
+    return plan
+
+
 def load_config(instance_path: str) -> dict:
     """Every setting the app reads, as a dict for app.config.from_mapping."""
     instance = Path(instance_path)
@@ -127,6 +135,9 @@ def load_config(instance_path: str) -> dict:
         "PORTAL_IDLE_TIMEOUT": timedelta(minutes=30),
         "PORTAL_ABSOLUTE_TIMEOUT": timedelta(hours=12),
         "LOGIN_LINK_LIFETIME": timedelta(minutes=_int("LOGIN_LINK_MINUTES", 30)),
+        # Companies
+        "SIGNUP_ENABLED": _flag("SIGNUP_ENABLED", True),  # off: only flask create-company
+        "SIGNUP_PLAN": _signup_plan(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("SECURE_COOKIES", environment == "production"),

@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
     from .operator import bp as operator_bp
     from .portal import bp as portal_bp
     from .portal.fleet_token import token_bp
+    from .signup import bp as signup_bp
     from .system import bp as system_bp
     from .webhooks import bp as webhooks_bp
 
@@ -16,4 +17,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(token_bp)
     app.register_blueprint(system_bp)
+    app.register_blueprint(signup_bp)
     app.register_blueprint(webhooks_bp)

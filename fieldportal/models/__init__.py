@@ -38,5 +38,6 @@ from .job import ACTIVE_JOB_STATUSES, CUSTOMER_STATUS_LABELS, Job, JobStatus, Jo
 from .outbox import OutboxEmail, OutboxStatus, SecretKind
 from .portal_access import AuthSession, LoginLink, LoginLinkPurpose, SignInMethod
 from .request import MAX_REQUEST_PHOTOS, RequestPhoto, RequestStatus, ServiceRequest, Urgency
+from .setup import SetupLink, SetupPurpose
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -28,6 +28,7 @@ class SecretKind(enum.StrEnum):
     PORTAL_LINK = "portal_link"
     TEMPORARY_PASSWORD = "temporary_password"
     PIN = "pin"
+    SETUP_LINK = "setup_link"  # confirming a sign-up
 
     @property
     def label(self) -> str:
@@ -43,6 +44,7 @@ _SECRET_LABELS = {
     SecretKind.PORTAL_LINK: "portal link",
     SecretKind.TEMPORARY_PASSWORD: "temporary password",
     SecretKind.PIN: "PIN",
+    SecretKind.SETUP_LINK: "confirmation link",
 }
 _SECRET_RENEWALS = {
     SecretKind.SIGN_IN_LINK: "send a new sign-in link from the contact's portal access page",
@@ -50,6 +52,7 @@ _SECRET_RENEWALS = {
     SecretKind.TEMPORARY_PASSWORD: "send a new activation email from the contact's portal "
     "access page",
     SecretKind.PIN: "set and send a new PIN from the contact's portal access page",
+    SecretKind.SETUP_LINK: "the owner signs up again with the same address for a new one",
 }
 
 # Where an email carries a secret, its stored bodies hold this marker instead: the kind,

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from fieldportal import create_app
 from fieldportal.extensions import db
-from tests.foundation.test_migrations import _insert, empty_database_url  # noqa: F401
+from tests.foundation.test_migrations import _insert
 
 BEFORE = "4982d1971ed4"
 
@@ -24,7 +24,7 @@ def _company(connection, slug: str, locale: str, created_at: datetime) -> int:
     )  # fmt: skip
 
 
-def test_existing_companies_get_their_country_stay_on_pro_and_are_live(empty_database_url):  # noqa: F811
+def test_existing_companies_get_their_country_stay_on_pro_and_are_live(empty_database_url):
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "m", "TESTING": True}
     )

@@ -84,6 +84,20 @@ def queue_every_kind(app, db, create, company, staff, staff_client) -> list[Outb
         )
     db.session.flush()
 
+    signup = {
+        "name": "Bright Sparks Ltd", "slug": "bright-sparks", "country": "US",
+        "proposed_for": "US", "time_zone": "America/Chicago", "currency": "USD",
+        "owner_name": "Bea Bright", "owner_email": "bea@bright-sparks.example",
+        "password": "sparks fly upward",
+    }  # fmt: skip
+    _ok(visitor.post("/signup", data=signup))
+    colleague = create.staff(company, name="Dan Reyes", email="dan@acme-mechanics.example")
+    _ok(
+        visitor.post(
+            "/signup", data={**signup, "slug": "second-co", "owner_email": colleague.email}
+        )
+    )
+
     return list(db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
 
 

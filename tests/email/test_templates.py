@@ -107,6 +107,17 @@ def _contexts(create, company) -> dict[str, dict]:
         },
         "request_declined": {"service_request": declined, "requests_url": portal},
         "no_account": {"email": "ann@home.example", "link": sign_in},
+        "signup_confirm": {
+            "owner": create.staff(company, name=HOSTILE, email="bea@bright.example"),
+            "again": False,
+            "link": f"{BASE}/signup/confirm/SECRET-TOKEN-signup",
+            "link_lifetime": timedelta(hours=48),
+        },
+        "signup_address_in_use": {
+            "staff": create.staff(company, name=HOSTILE, email="dan@bright.example"),
+            "new_name": f"New{HOSTILE}",
+            "link": f"{BASE}/login",
+        },
     }
 
 

@@ -27,12 +27,16 @@ class _FormParser(HTMLParser):
         self._form: Form | None = None
         self._select: Field | None = None
         self._textarea: Field | None = None
+        self._other_actions: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = {name: value or "" for name, value in attrs}
         if tag == "form":
             if attrs.get("method", "get").lower() == "post":
                 self._form = Form(action=attrs.get("action") or self.page, found_on=self.page)
+            return
+        if tag == "button" and self._form is not None and attrs.get("formaction"):
+            self._other_actions.append(attrs["formaction"])  # the same fields, sent elsewhere
             return
         if tag == "option" and self._select is not None:
             self._select.options.append(attrs.get("value", ""))
@@ -62,7 +66,9 @@ class _FormParser(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "form" and self._form is not None:
             self.forms.append(self._form)
-            self._form = None
+            for action in self._other_actions:
+                self.forms.append(Form(action, dict(self._form.fields), self.page))
+            self._form, self._other_actions = None, []
         elif tag == "select" and self._select is not None:
             if self._select.options and not self._select.default:
                 self._select.default = self._select.options[0]

@@ -30,6 +30,7 @@ from fieldportal.models import (
     QuoteStatus,
     Report,
     ReportStatus,
+    SetupLink,
 )
 from fieldportal.services.portal.portal_auth import issue_login_link, send_login_link
 from tests.billing.stripe_standin import StripeStandIn
@@ -132,6 +133,27 @@ def _link_pages(db, company, contact: Contact) -> list[str]:
     return [f"/portal/{company.slug}/link/{live}", f"/portal/{company.slug}/link/{used}"]
 
 
+def _setup_pages(db, create) -> list[str]:
+    """Sign-up, a sign-up's confirmation link (its POST confirms), an expired one ("send
+    a new one") and a first owner's set-password link."""
+    from fieldportal.models import SetupPurpose
+    from fieldportal.services.companies import links
+
+    company = create.company(slug="pending-co", live_at=None)
+    owner = create.staff(company, email="pending@pending.example", active=False)
+    expired = links.issue(SetupPurpose.CONFIRM_SIGNUP, owner)
+    db.session.flush()
+    db.session.scalars(select(SetupLink)).first().expires_at -= timedelta(days=3)
+    live = links.issue(SetupPurpose.CONFIRM_SIGNUP, owner)
+    welcome = links.issue(SetupPurpose.OWNER_PASSWORD, owner)
+    return [
+        "/signup",
+        f"/signup/confirm/{live}",
+        f"/signup/confirm/{expired}",
+        f"/welcome/{welcome}",
+    ]
+
+
 @pytest.fixture
 def stripe_on(app, monkeypatch):
     standin = StripeStandIn().start()
@@ -150,7 +172,7 @@ def _client(app, principal=None):
 
 
 @pytest.fixture
-def discovered(app, demo, db, stripe_on):
+def discovered(app, demo, db, create, stripe_on):
     """{endpoint: (the user who saw the form or None, the form)} for every form found."""
     acme, _ = demo
     adapter = app.url_map.bind("localhost")
@@ -175,6 +197,7 @@ def discovered(app, demo, db, stripe_on):
 
     read("anonymous", [*html_pages("auth.", {}), f"/portal/{acme.slug}/sign-in"])
     read("anonymous", _link_pages(db, acme, contact))
+    read("anonymous", _setup_pages(db, create))
     read("contact", html_pages("portal.", ids_of(db, acme, contact.customer_id)))
     read("staff", [*html_pages("operator.", ids_of(db, acme)), *_state_pages(db, acme)])
     with clients["staff"].session_transaction() as session:

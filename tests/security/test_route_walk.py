@@ -64,6 +64,15 @@ SIGNED_OUT = {
     "portal.open_link": {"GET": 404},  # unknown token
     "portal.use_link": {"POST": 404},
     "portal.fresh_link": {"POST": 200},  # the same neutral answer for unknown links
+    "signup.signup_page": {"GET": 200},
+    "signup.propose": {"POST": 200},  # proposals for an empty form
+    "signup.sign_up": {"POST": 422},  # nothing filled in
+    "signup.sent": {"GET": 200},
+    "signup.confirm": {"GET": 404},  # unknown token
+    "signup.use_confirmation": {"POST": 404},
+    "signup.fresh_confirmation": {"POST": 200},  # the same neutral answer for unknown links
+    "signup.welcome": {"GET": 404},
+    "signup.choose_password": {"POST": 404},
 }
 STAFF_SIGN_IN_REQUIRED = {"auth.logout"}
 

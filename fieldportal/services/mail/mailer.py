@@ -27,6 +27,7 @@ SECRETS_IN_TEMPLATE = {
     "pin_credentials": {"pin": SecretKind.PIN},
     "invoice_sent": {"login_url": SecretKind.SIGN_IN_LINK},
     "fleet_link": {"link": SecretKind.PORTAL_LINK},
+    "signup_confirm": {"link": SecretKind.SETUP_LINK},
 }
 # How long a secret that does not expire by itself (a PIN, a fleet link) stays sendable:
 # the retry schedule gives up after about two hours, so this leaves a working day to fix

@@ -1,0 +1,177 @@
+"""Sign-up, its confirmation link, and the first owner's set-password link.
+
+Link pages are scanner-safe: GET and HEAD show a page and consume nothing; only a
+CSRF-protected POST uses the link, then redirects to a URL without the token. They are
+never cached and never sent as a referrer."""
+
+from flask import abort, current_app, flash, make_response, render_template, request, url_for
+
+from ... import transaction
+from ...extensions import limiter
+from ...htmx import redirect_after_post, render
+from ...models import SetupPurpose
+from ...services.companies import countries, links, signup
+from ...services.errors import Invalid, NotFound
+from ...web import render_error
+from ..operator.forms import show_errors
+from . import bp
+from .forms import OwnerPasswordForm, SignupForm
+
+TOO_MANY = (
+    "Too many companies were started from your network in the last hour. "
+    "Please try again in an hour."
+)
+COUNTRY_CHANGED = "Proposed for the country you chose: check it, then sign up again."
+
+
+SIGN_UP_PAGES = {"signup.signup_page", "signup.propose", "signup.sign_up", "signup.sent"}
+
+
+@bp.before_request
+def signup_switched_on():
+    """SIGNUP_ENABLED off (an installation whose companies come from flask create-company):
+    no sign-up pages; links already sent keep working."""
+    if request.endpoint in SIGN_UP_PAGES and not current_app.config["SIGNUP_ENABLED"]:
+        abort(404)
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _guessed_country() -> str:
+    """The country of the browser's first language with a region (en-GB → GB), else US."""
+    for language, _ in request.accept_languages:
+        region = language.replace("_", "-").split("-")[-1].upper() if "-" in language else ""
+        if countries.is_country(region):
+            return region
+    return "US"
+
+
+def _signup_page(form: SignupForm, status: int = 200, fragment: str = "_form"):
+    """The sign-up page; for htmx the form (``_form``) or only its proposals."""
+    return render(
+        page="signup/index.html",
+        fragment=f"partials/signup/{fragment}.html",
+        form=form,
+        status=status,
+    )
+
+
+@bp.get("/signup")
+def signup_page():
+    form = SignupForm(formdata=None, country=_guessed_country())
+    form.propose()
+    return _signup_page(form)
+
+
+@bp.post("/signup/propose")
+def propose():
+    """The slug, time zone and currency proposed for what the form says so far: the
+    proposals fragment for htmx, the whole form again without JavaScript."""
+    form = SignupForm()
+    form.propose()
+    return _signup_page(form, fragment="_proposals")
+
+
+@bp.post("/signup")
+@limiter.limit("30 per 10 minutes")
+def sign_up():
+    form = SignupForm()
+    if form.propose():
+        form.time_zone.errors = [COUNTRY_CHANGED]
+        return _signup_page(form, 422)
+    if not form.validate():
+        return _signup_page(form, 422)
+    try:
+        signup.sign_up(form.new_company(), form.password.data, ip_address=request.remote_addr)
+    except Invalid as error:
+        transaction.discard()
+        show_errors(form, error, "name")
+        return _signup_page(form, 422)
+    except signup.TooManySignUps:
+        return render_error(429, TOO_MANY)
+    return redirect_after_post(url_for("signup.sent"))
+
+
+@bp.get("/signup/sent")
+def sent():
+    return render_template(
+        "signup/sent.html", lifetime=links.LIFETIMES[SetupPurpose.CONFIRM_SIGNUP]
+    )
+
+
+def _link_page(purpose: SetupPurpose, token: str, template: str, status: int = 200, **context):
+    """The page of a link as it stands: the form for a valid one, "expired" (410) or
+    "unknown" (404) otherwise."""
+    lookup = links.look_up(purpose, token)
+    if lookup.state == links.LinkState.UNKNOWN:
+        return _no_store(make_response(render_template("signup/link_unknown.html"), 404))
+    if lookup.state == links.LinkState.EXPIRED:
+        page = render_template(
+            "signup/link_expired.html", purpose=purpose.value, token=token, link=lookup.link
+        )
+        return _no_store(make_response(page, 410))
+    page = render_template(template, token=token, link=lookup.link, **context)
+    return _no_store(make_response(page, status))
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "HEAD"])
+def confirm(token):
+    return _link_page(SetupPurpose.CONFIRM_SIGNUP, token, "signup/confirm.html")
+
+
+@bp.post("/signup/confirm/<token>")
+@limiter.limit("30 per 10 minutes")
+def use_confirmation(token):
+    company = signup.confirm(token)
+    if company is None:
+        return confirm(token)
+    flash(
+        f"Your email is confirmed and {company.name} is live. Sign in with the password you chose.",
+        "success",
+    )
+    return _no_store(redirect_after_post(url_for("auth.login")))
+
+
+@bp.post("/signup/confirm/<token>/fresh")
+@limiter.limit("30 per 10 minutes")
+def fresh_confirmation(token):
+    """One click from an expired confirmation link to a new one, to the same address."""
+    signup.resend_confirmation(token, ip_address=request.remote_addr)
+    page = render_template(
+        "signup/sent.html", lifetime=links.LIFETIMES[SetupPurpose.CONFIRM_SIGNUP], again=True
+    )
+    return _no_store(make_response(page))
+
+
+@bp.route("/welcome/<token>", methods=["GET", "HEAD"])
+def welcome(token):
+    lookup = links.look_up(SetupPurpose.OWNER_PASSWORD, token)
+    name = lookup.link.staff_user.name if lookup.link else ""
+    form = OwnerPasswordForm(formdata=None, name=name)
+    return _link_page(SetupPurpose.OWNER_PASSWORD, token, "signup/welcome.html", form=form)
+
+
+@bp.post("/welcome/<token>")
+@limiter.limit("30 per 10 minutes")
+def choose_password(token):
+    form = OwnerPasswordForm()
+    if form.validate():
+        try:
+            owner = signup.choose_owner_password(
+                token, name=form.name.data, password=form.password.data
+            )
+        except NotFound:
+            return welcome(token)
+        except Invalid as error:
+            transaction.discard()
+            show_errors(form, error, "password")
+        else:
+            flash(f"Your password is set. Sign in to {owner.company.name}.", "success")
+            return _no_store(redirect_after_post(url_for("auth.login")))
+    return _link_page(
+        SetupPurpose.OWNER_PASSWORD, token, "signup/welcome.html", form=form, status=422
+    )
