@@ -1,7 +1,7 @@
 """setup links: sign-up confirmation and first owner password
 
 Revision ID: 6a25be22e660
-Revises: 4c43abfeb5ff
+Revises: 5cd0489ace0c
 Create Date: 2026-12-03 23:04:58.290679
 
 Single-use links (SHA-256 of the token only) that confirm a self-serve sign-up or let the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6a25be22e660'
-down_revision = '4c43abfeb5ff'
+down_revision = '5cd0489ace0c'
 branch_labels = None
 depends_on = None
 
