@@ -175,15 +175,20 @@ def stored_photos(live_server, description: str) -> list[tuple[int, int, tuple[i
     """(width, height) recorded, and the size of the stored file, of each photo of the
     request with ``description``."""
     from fieldportal.extensions import db
-    from fieldportal.models import ServiceRequest
+    from fieldportal.models import RequestPhoto, ServiceRequest
     from fieldportal.services.work.request_photos import photo_folder
 
     with live_server.app.app_context():
         request = db.session.scalars(
             db.select(ServiceRequest).where(ServiceRequest.description == description)
         ).one()
+        photos = db.session.scalars(
+            db.select(RequestPhoto)
+            .where(RequestPhoto.request_id == request.id)
+            .order_by(RequestPhoto.id)
+        )
         result = []
-        for photo in sorted(request.photos, key=lambda p: p.id):
+        for photo in photos:
             with Image.open(photo_folder() / photo.filename) as stored:
                 result.append((photo.width, photo.height, stored.size))
         return result

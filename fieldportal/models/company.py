@@ -137,6 +137,13 @@ class Company(CreatedAtMixin, db.Model):
             return None
         return hashlib.sha256(self.logo_filename.encode()).hexdigest()[:12]
 
+    @classmethod
+    def owning(cls, record: TenantMixin) -> "Company":
+        """The company a row belongs to, by its company_id. Relationships are raise_on_sql,
+        so this is how services reach it: no query when the company is already in the
+        session (the signed-in user's), one when it is not (a worker, a CLI, a test)."""
+        return db.session.get(cls, record.company_id)
+
     def __repr__(self) -> str:
         return f"<Company {self.slug}>"
 

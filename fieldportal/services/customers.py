@@ -89,7 +89,7 @@ def create_customer(company: Company, *, by: StaffUser, **fields) -> Customer:
 
 def update_customer(customer: Customer, *, by: StaffUser, **fields) -> Customer:
     """Edit the customer's details; the audit event names the fields that changed."""
-    fields = phones.normalised(fields, customer.company)
+    fields = phones.normalised(fields, Company.owning(customer))
     changed = _changed(customer, fields)
     db.session.flush()
     if changed:
@@ -147,7 +147,7 @@ def check_unique_contact(company_id: int, fields: dict, contact_id: int | None) 
 def add_contact(customer: Customer, *, by: StaffUser, site_ids=(), **fields) -> Contact:
     """A contact; the customer's first contact is an admin unless said otherwise. Its
     phone is stored in E.164, so one number is one portal identity however it is written."""
-    fields = phones.normalised(fields, customer.company)
+    fields = phones.normalised(fields, Company.owning(customer))
     sites = _sites_named(customer, site_ids)
     check_unique_contact(customer.company_id, fields, None)
     if not has_contacts(customer) and fields.get("is_admin") is None:

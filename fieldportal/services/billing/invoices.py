@@ -113,7 +113,7 @@ def create_invoice(
     """A draft invoice for a customer (from a job when given: a job of another customer
     is not linked), with its lines and totals; its terms are the customer's (fleet
     settings) unless others are given."""
-    company = customer.company
+    company = Company.owning(customer)
     if job is not None and job.customer_id != customer.id:
         job = None
     invoice = Invoice(
@@ -232,7 +232,7 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
     if invoice.status == InvoiceStatus.DRAFT and not invoice.lines:
         raise Invalid("Add at least one line before sending.")
     customer = invoice.customer
-    company = customer.company
+    company = Company.owning(customer)
     address, contact = invoice_recipient(customer)
     if address is None:
         raise Invalid(

@@ -28,6 +28,7 @@ from ...models import (
     CheckoutAllocation,
     CheckoutPayment,
     CheckoutStatus,
+    Company,
     Contact,
     Customer,
     Invoice,
@@ -110,7 +111,7 @@ def start_checkout(
     ``success_url`` is a string (``{CHECKOUT_ID}`` in it is replaced by our checkout id)
     or a function of the checkout id returning the URL.
     """
-    company = customer.company
+    company = Company.owning(customer)
     checkout = CheckoutPayment(
         company_id=customer.company_id,
         customer_id=customer.id,

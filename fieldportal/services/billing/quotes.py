@@ -66,7 +66,7 @@ def create_quote(
         title=title,
         status=QuoteStatus.DRAFT,
         valid_until=valid_until,
-        tax_rate_ppm=customer.company.tax_rate_ppm if tax_rate_ppm is None else tax_rate_ppm,
+        tax_rate_ppm=Company.owning(customer).tax_rate_ppm if tax_rate_ppm is None else tax_rate_ppm,
         notes=notes,
         site_id=site_id,
         vehicle_id=vehicle_id,
@@ -118,7 +118,7 @@ def send_quote(quote: Quote, *, by: StaffUser | None = None) -> str:
         raise Conflict(f"A {quote.status.value.replace('_', ' ')} quote cannot be sent.")
     if not quote.lines:
         raise Invalid("Add at least one line before sending.")
-    company = quote.customer.company
+    company = Company.owning(quote)
     if quote.valid_until is not None and quote.valid_until < company_today(company):
         raise Invalid("The validity date has passed; set a new one before sending.")
     address, contact = invoice_recipient(quote.customer)
@@ -205,7 +205,7 @@ def quote_fingerprint(quote: Quote) -> str:
         "title": quote.title,
         "notes": quote.notes or "",
         "valid_until": quote.valid_until.isoformat() if quote.valid_until else None,
-        "currency": quote.customer.company.currency,
+        "currency": Company.owning(quote).currency,
         "lines": [
             [
                 line.description,
@@ -268,7 +268,7 @@ def decide(
         raise Invalid(errors={"signed_name": ["Type your full name to accept."]})
     if kind == QuoteDecisionKind.CHANGES_REQUESTED and not message:
         raise Invalid(errors={"message": ["Tell us what you would like changed."]})
-    company = quote.customer.company
+    company = Company.owning(quote)
     today = company_today(company)
     if quote.status != QuoteStatus.SENT:
         raise Conflict(ALREADY_ANSWERED)
