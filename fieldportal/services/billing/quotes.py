@@ -66,7 +66,9 @@ def create_quote(
         title=title,
         status=QuoteStatus.DRAFT,
         valid_until=valid_until,
-        tax_rate_ppm=Company.owning(customer).tax_rate_ppm if tax_rate_ppm is None else tax_rate_ppm,
+        tax_rate_ppm=Company.owning(customer).tax_rate_ppm
+        if tax_rate_ppm is None
+        else tax_rate_ppm,
         notes=notes,
         site_id=site_id,
         vehicle_id=vehicle_id,
