@@ -324,6 +324,44 @@ def test_pay_several_selected_invoices(portal, db, create, customer, company, st
     assert nothing.status_code == 422
 
 
+class _StripeDown:
+    """A Stripe client whose Checkout Sessions API refuses every call."""
+
+    def __init__(self):
+        import types
+
+        def create(**_):
+            import stripe
+
+            raise stripe.APIConnectionError("stripe is down")
+
+        self.v1 = types.SimpleNamespace(
+            checkout=types.SimpleNamespace(sessions=types.SimpleNamespace(create=create))
+        )
+
+
+def test_a_refused_checkout_shows_the_invoice_again_and_stores_nothing(
+    portal, db, create, customer, stripe_on, monkeypatch
+):
+    from fieldportal.services.billing import payments
+
+    invoice = create.invoice(customer, lines=(("Service", 25_000),))
+    monkeypatch.setattr(payments, "stripe_client", _StripeDown)
+    response = portal.post(f"/portal/acme/invoices/{invoice.id}/pay", data={"amount": "100"})
+    assert response.status_code == 422
+    text = text_of(response)
+    assert "Online payment is unavailable right now. Please try again." in text
+    assert f"#{invoice.number}" in text and "$250.00" in text
+    assert db.session.scalar(select(func.count(CheckoutPayment.id))) == 0
+
+    several = portal.post("/portal/acme/invoices/pay", data={"invoice_id": [invoice.id]})
+    assert several.status_code == 422
+    text = text_of(several)
+    assert "Online payment is unavailable right now. Please try again." in text
+    assert f"#{invoice.number}" in text
+    assert db.session.scalar(select(func.count(CheckoutPayment.id))) == 0
+
+
 def test_pay_is_post_only(portal, create, customer, stripe_on):
     invoice = create.invoice(customer)
     assert portal.get(f"/portal/acme/invoices/{invoice.id}/pay").status_code == 405

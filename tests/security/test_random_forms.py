@@ -268,8 +268,8 @@ def test_random_values_in_every_form_never_give_a_500(app, db, discovered):
 
 # (endpoint, values over the form's own, expected status): 500s the fuzzing found.
 FOUND = [
-    ("portal.new_request", {"description": "Brakes", "asset_id": "9" * 30}, 422),
-    ("portal.new_request", {"description": "Brakes", "vehicle_id": "9" * 30}, 422),
+    ("portal.create_request", {"description": "Brakes", "asset_id": "9" * 30}, 422),
+    ("portal.create_request", {"description": "Brakes", "vehicle_id": "9" * 30}, 422),
     ("portal.invoices_pay_several", {"invoice_id": "²"}, 422),  # isdigit() but not int()
     ("portal.invoices_pay_several", {"invoice_id": "9" * 30}, 404),
     ("operator.request_approve", {"technician_id": "9" * 23}, 422),  # found on PostgreSQL

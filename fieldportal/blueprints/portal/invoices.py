@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, g, request
 
-from ...extensions import db
+from ... import transaction
 from ...htmx import redirect_after_post, render
 from ...models import PortalPermission
 from ...services.billing import documents, invoices, payments
@@ -54,17 +54,12 @@ def _listed(rows) -> list:
     return invoices.with_shown_status(rows, company_today(g.company))
 
 
-@bp.get("/invoices", endpoint="invoices")
-@require_company_setting("show_invoices")
-@require_permission(PortalPermission.INVOICES)
-def invoices_index():
-    state = request.args.get("state", "open")
-    if state not in portal_billing.PORTAL_INVOICE_FILTERS:
-        state = "open"
+def _index(state: str, status: int = 200):
     return with_checkout_form_action(
         render(
             page="portal/invoices/index.html",
             fragment="partials/portal/_invoices_panel.html",
+            status=status,
             invoices=_listed(
                 portal_billing.customer_invoices(g.customer, state=state, site_ids=site_ids())
             ),
@@ -73,6 +68,14 @@ def invoices_index():
             **_page_context(),
         )
     )
+
+
+@bp.get("/invoices", endpoint="invoices")
+@require_company_setting("show_invoices")
+@require_permission(PortalPermission.INVOICES)
+def invoices_index():
+    state = request.args.get("state", "open")
+    return _index(state if state in portal_billing.PORTAL_INVOICE_FILTERS else "open")
 
 
 def _detail(invoice, status: int = 200, problem: str | None = None, amount: str = ""):
@@ -134,7 +137,6 @@ def _checkout(invoices: list, partial_cents: int | None, cancel_url: str):
         ),
         cancel_url=cancel_url,
     )
-    db.session.commit()
     return redirect_after_post(url)  # Stripe's page, another site
 
 
@@ -161,7 +163,7 @@ def invoice_pay(invoice_id: int):
         )
         return _checkout([invoice], partial, cancel)
     except Invalid as error:
-        db.session.rollback()
+        transaction.discard()
         return _detail(_load(invoice_id), status=422, problem=str(error), amount=raw_amount)
 
 
@@ -180,21 +182,9 @@ def invoices_pay_several():
             abort(404)
         return _checkout(chosen, None, absolute_url("portal.invoices", company_slug=g.company.slug))
     except Invalid as error:
-        db.session.rollback()
+        transaction.discard()
         flash(str(error), "error")
-        return with_checkout_form_action(
-            render(
-                page="portal/invoices/index.html",
-                fragment="partials/portal/_invoices_panel.html",
-                status=422,
-                invoices=_listed(
-                    portal_billing.customer_invoices(g.customer, state="open", site_ids=site_ids())
-                ),
-                state="open",
-                states=portal_billing.PORTAL_INVOICE_FILTERS,
-                **_page_context(),
-            )
-        )
+        return _index("open", status=422)
 
 
 @bp.get("/payments/<int:checkout_id>")

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ...extensions import db
+from ... import transaction
 from ...htmx import redirect_after_post, render
 from ...models import PortalPermission, QuoteDecisionKind
 from ...services.billing import documents, quotes
@@ -133,14 +133,13 @@ def quote_answer(quote_id: int, answer: str):
             shown_sha256=form.quote_sha256.data or "",
         )
     except Conflict as error:
-        db.session.rollback()
+        transaction.discard()
         return _detail(_load(quote_id), status=409, problem=str(error))
     except Invalid as error:
-        db.session.rollback()
+        transaction.discard()
         field = form.signed_name if kind == QuoteDecisionKind.ACCEPTED else form.message
         field.errors = [str(error)]
         return _detail(_load(quote_id), status=422, form=form)
-    db.session.commit()
     flash(ANSWER_DONE[kind].format(n=quote.number), "success")
     return redirect_after_post(url_for("portal.quote_detail", quote_id=quote_id))
 

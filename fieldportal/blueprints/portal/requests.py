@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from ...extensions import db
+from ... import transaction
 from ...htmx import redirect_after_post, render
 from ...models import MAX_REQUEST_PHOTOS, PortalPermission, ServiceRequest, Urgency
 from ...models import Vehicle as VehicleModel
@@ -49,6 +49,27 @@ class ServiceRequestForm(FlaskForm):
     description = TextAreaField()
     preferred_date = DateField(validators=[Optional()])
     urgency = StringField(default=Urgency.NORMAL.value)
+
+    def values(self, photos: list) -> RequestInput:
+        """What the service needs, from the parsed fields and the uploaded photos."""
+        return RequestInput(
+            description=self.description.data or "",
+            site_id=self.site_id.data,
+            vehicle_id=self.vehicle_id.data,
+            asset_id=self.asset_id.data,
+            job_type_id=self.job_type_id.data,
+            preferred_date=self.preferred_date.data,
+            urgency=self.urgency.data or Urgency.NORMAL.value,
+            photos=photos,
+        )
+
+    def show_errors(self, errors: dict[str, list[str]]) -> list[str]:
+        """Put a refusal's messages on their fields; returns the photos' messages."""
+        errors = dict(errors)
+        photo_errors = errors.pop("photos", [])
+        for name, messages in errors.items():
+            getattr(self, name).errors = list(messages)
+        return photo_errors
 
 
 def _may_submit() -> bool:
@@ -108,44 +129,38 @@ def _prefill(form: ServiceRequestForm) -> None:
     form.description.data = f"Scheduled service for {vehicle.label}"
 
 
-@bp.route("/requests/new", methods=["GET", "POST"])
+@bp.get("/requests/new")
 @require_permission(PortalPermission.REQUESTS)
 def new_request():
     if not _may_submit():
         abort(404)
-    if request.method == "GET":
-        form = ServiceRequestForm(formdata=None)
-        _prefill(form)
-        return render("portal/requests/new.html", **_form_context(form))
+    form = ServiceRequestForm(formdata=None)
+    _prefill(form)
+    return render("portal/requests/new.html", **_form_context(form))
 
+
+@bp.post("/requests/new")
+@require_permission(PortalPermission.REQUESTS)
+def create_request():
+    if not _may_submit():
+        abort(404)
     form = ServiceRequestForm()
     photo_errors: list[str] = []
     if form.validate():
-        data = RequestInput(
-            description=form.description.data or "",
-            site_id=form.site_id.data,
-            vehicle_id=form.vehicle_id.data,
-            asset_id=form.asset_id.data,
-            job_type_id=form.job_type_id.data,
-            preferred_date=form.preferred_date.data,
-            urgency=form.urgency.data or Urgency.NORMAL.value,
-            photos=request.files.getlist("photos"),
-        )
         try:
-            service_request = submit_request(g.principal, g.company, data)
+            service_request = submit_request(
+                g.principal, g.company, form.values(request.files.getlist("photos"))
+            )
         except Invalid as invalid:
-            photo_errors = invalid.errors.pop("photos", [])
-            for name, messages in invalid.errors.items():
-                getattr(form, name).errors = list(messages)
+            transaction.discard()
+            photo_errors = form.show_errors(invalid.errors)
         else:
-            db.session.commit()
             flash(
                 f"Thanks — request #{service_request.id} was sent. "
                 "We will email you when we have looked at it.",
                 "success",
             )
             return redirect_after_post(url_for("portal.requests"))
-    db.session.rollback()
     return render(
         "portal/requests/new.html", status=422, **_form_context(form, photo_errors=photo_errors)
     )
