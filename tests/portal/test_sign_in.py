@@ -188,6 +188,61 @@ def test_a_link_works_only_for_its_company(client, company, other_company, conta
     assert _sessions(db) == 0
 
 
+def test_link_sign_in_reads_the_link_and_the_contact_once(
+    client, company, contact, db, count_queries
+):
+    """The POST of a link: the company, one UPDATE consuming the link, the contact, the new
+    session, the contact's last sign-in, the audit event, and nothing read twice."""
+    token = portal_auth.issue_login_link(contact)
+    db.session.flush()
+    with count_queries() as queries:
+        response = client.post(f"/portal/{company.slug}/link/{token}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/portal/{company.slug}/"
+    assert len(queries) <= 6, queries
+    flat = [" ".join(statement.split()) for statement in queries]
+    assert sum(s.startswith("UPDATE login_links") for s in flat) == 1, flat
+    assert sum(s.startswith("SELECT") and "FROM companies" in s for s in flat) == 1, flat
+    assert sum(s.startswith("SELECT") and "FROM contacts" in s for s in flat) == 1, flat
+
+
+def test_sign_in_with_link_says_who_signed_in_where_to_go_or_why_not(app, company, contact, db):
+    token = portal_auth.issue_login_link(contact)
+    invoices = f"/portal/{company.slug}/invoices"
+    with app.test_request_context():
+        outcome = portal_auth.sign_in_with_link(
+            company, token, next_path="https://evil.example/", remembered_path=invoices
+        )
+        assert outcome.contact == contact and outcome.refused is None
+        assert outcome.return_path == invoices
+        again = portal_auth.sign_in_with_link(company, token, next_path=None, remembered_path=None)
+        assert again.contact is None and again.refused == portal_auth.LinkState.EXPIRED
+        unknown = portal_auth.sign_in_with_link(
+            company, new_token(), next_path=None, remembered_path=None
+        )
+        assert unknown.refused == portal_auth.LinkState.UNKNOWN
+    assert _sessions(db) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "portal.signed_in")
+        )
+        == 1
+    )
+
+
+def test_a_link_of_a_removed_contact_signs_nobody_in_and_stays_unused(client, company, contact, db):
+    token = portal_auth.issue_login_link(contact)
+    contact.removed_at = utcnow()
+    db.session.flush()
+    response = client.post(f"/portal/{company.slug}/link/{token}")
+    assert response.status_code == 410
+    assert "Send me a new link" in text_of(response)
+    assert _sessions(db) == 0
+    link = db.session.scalar(select(LoginLink))
+    db.session.refresh(link)
+    assert link.used_at is None
+
+
 def test_link_post_without_csrf_is_refused(client, company, contact, db):
     token = portal_auth.issue_login_link(contact)
     assert client.post(f"/portal/{company.slug}/link/{token}", csrf=False).status_code == 400
@@ -463,6 +518,19 @@ def test_portal_absolute_limit_is_twelve_hours_of_use(
         "dashboard" if answer == "dashboard" else f"redirect to /portal/{company.slug}/sign-in"
     )
     assert _dashboard_answer(client, company) == expected
+
+
+def test_a_session_is_seen_by_a_successful_page_not_by_a_refused_one(client, company, contact, db):
+    row = sign_in(client, contact)
+    earlier = utcnow() - timedelta(minutes=5)
+    row.last_seen_at = earlier
+    db.session.flush()
+    assert client.get(f"/portal/{company.slug}/vehicles/{2**31 - 1}").status_code == 404
+    db.session.refresh(row)
+    assert row.last_seen_at == earlier, "a refused request writes nothing, not even this"
+    assert _dashboard_answer(client, company) == "dashboard"
+    db.session.refresh(row)
+    assert utcnow() - row.last_seen_at < timedelta(minutes=1)
 
 
 def test_fleet_token_sessions_have_the_portal_limits(client, company, fleet, db):

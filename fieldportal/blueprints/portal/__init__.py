@@ -123,10 +123,14 @@ def remembered_return_path() -> str | None:
     return cookie_session.get(RETURN_PATH_KEY)
 
 
+def forget_return_path() -> None:
+    """The remembered page has been reached (or replaced by a link's own): drop it."""
+    cookie_session.pop(RETURN_PATH_KEY, None)
+
+
 def return_path_after_sign_in() -> str:
-    return portal_path_or_empty(cookie_session.pop(RETURN_PATH_KEY, None)) or url_for(
-        "portal.dashboard"
-    )
+    """The remembered page (used once), else the dashboard."""
+    return portal_auth.after_sign_in_path(g.company, cookie_session.pop(RETURN_PATH_KEY, None))
 
 
 @bp.context_processor

@@ -6,7 +6,7 @@ portal URL; a regenerated token finds nothing (404) and its sessions were ended.
 
 from flask import Blueprint, abort, g, redirect, url_for
 
-from ...extensions import db, limiter
+from ...extensions import limiter
 from ...models import LoginMethod, SignInMethod
 from ...services.auth.auth_sessions import start_session
 from ...services.portal.portal_auth import fleet_for_token
@@ -25,7 +25,6 @@ def open_fleet_portal(token):
     if not fleet.company.portal_enabled:
         return portal_unavailable_response()
     start_session(fleet, SignInMethod.TOKEN_URL)
-    db.session.commit()
     response = redirect(url_for("portal.dashboard", company_slug=fleet.company.slug))
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"

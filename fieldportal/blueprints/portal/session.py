@@ -2,7 +2,6 @@
 
 from flask import current_app, flash, g, url_for
 
-from ...extensions import db
 from ...htmx import redirect_after_post
 from ...services import audit
 from ...services.auth.auth_sessions import end_current_session
@@ -13,7 +12,6 @@ from . import bp
 def sign_out():
     audit.record(g.company.id, "portal.signed_out", actor=g.principal, customer_id=g.customer.id)
     end_current_session(g.principal)
-    db.session.commit()
     flash("You are signed out.", "info")
     signed_out_page = (
         "portal.sign_in" if "portal.sign_in" in current_app.view_functions else "auth.login"

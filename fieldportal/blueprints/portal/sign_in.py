@@ -6,19 +6,18 @@ the same answer as the rest.
 
 from flask import abort, g, make_response, redirect, render_template, request, url_for
 
-from ...extensions import db, limiter
+from ... import transaction
+from ...extensions import limiter
 from ...htmx import redirect_after_post
-from ...models import LoginMethod, utcnow
-from ...services import audit
-from ...services.auth.auth_sessions import start_session
-from ...services.auth.passwords import password_problem
+from ...models import LoginMethod
 from ...services.auth.throttle import link_request_allowed
+from ...services.errors import RuleError
 from ...services.portal import portal_auth as auth
 from . import (
     bp,
+    forget_return_path,
     portal_path_or_empty,
     public,
-    remember_return_path,
     remembered_return_path,
     return_path_after_sign_in,
 )
@@ -54,12 +53,8 @@ def _sign_in_page(status=200, **forms):
     return render_template("portal/sign_in.html", **context), status
 
 
-def _signed_in(contact, via: LoginMethod):
-    start_session(contact, auth.method_for(contact, via))
-    contact.last_login_at = utcnow()
-    audit.record(g.company.id, "portal.signed_in", actor=contact, subject=contact, method=via.value)
-    db.session.commit()
-    return redirect_after_post(return_path_after_sign_in())
+def _link_page(template: str, status: int = 200, **context):
+    return _no_store(make_response(render_template(template, **context), status))
 
 
 @bp.route("/sign-in")
@@ -92,21 +87,12 @@ def open_link(token):
     _require_method(LoginMethod.MAGIC_LINK)
     lookup = auth.look_up_link(g.company, token)
     if lookup.state == auth.LinkState.UNKNOWN:
-        return _no_store(make_response(render_template("portal/link_invalid.html"), 404))
+        return _link_page("portal/link_invalid.html", 404)
     # An email may send the customer to a page (an invoice) through the link: ?next=
     next_path = portal_path_or_empty(request.args.get("next"))
     if lookup.state == auth.LinkState.EXPIRED:
-        return _no_store(
-            make_response(
-                render_template("portal/link_expired.html", token=token, next_path=next_path),
-                410,
-            )
-        )
-    return _no_store(
-        make_response(
-            render_template("portal/link_continue.html", token=token, next_path=next_path)
-        )
-    )
+        return _link_page("portal/link_expired.html", 410, token=token, next_path=next_path)
+    return _link_page("portal/link_continue.html", token=token, next_path=next_path)
 
 
 @bp.route("/link/<token>", methods=["POST"])
@@ -114,17 +100,18 @@ def open_link(token):
 @limiter.limit("30 per 10 minutes")
 def use_link(token):
     _require_method(LoginMethod.MAGIC_LINK)
-    contact = auth.consume_link(g.company, token)
-    if contact is None:
-        db.session.rollback()
-        lookup = auth.look_up_link(g.company, token)
-        if lookup.state == auth.LinkState.UNKNOWN:
-            return _no_store(make_response(render_template("portal/link_invalid.html"), 404))
-        return _no_store(
-            make_response(render_template("portal/link_expired.html", token=token), 410)
-        )
-    remember_return_path(request.form.get("next"))
-    return _no_store(_signed_in(contact, LoginMethod.MAGIC_LINK))
+    outcome = auth.sign_in_with_link(
+        g.company,
+        token,
+        next_path=request.form.get("next"),
+        remembered_path=remembered_return_path(),
+    )
+    if outcome.refused == auth.LinkState.UNKNOWN:
+        return _link_page("portal/link_invalid.html", 404)
+    if outcome.refused:
+        return _link_page("portal/link_expired.html", 410, token=token)
+    forget_return_path()
+    return _no_store(redirect_after_post(outcome.return_path))
 
 
 @bp.route("/link/<token>/fresh", methods=["POST"])
@@ -132,20 +119,10 @@ def use_link(token):
 def fresh_link(token):
     """One click from an expired or used link to a new one, sent to the same contact."""
     _require_method(LoginMethod.MAGIC_LINK)
-    lookup = auth.look_up_link(g.company, token)
-    if lookup.link is not None:
-        contact = lookup.link.contact
-        if contact.email and link_request_allowed(contact.email.lower(), request.remote_addr):
-            auth.send_login_link(
-                contact,
-                fresh=True,
-                requested_ip=request.remote_addr,
-                next_path=request.form.get("next"),
-            )
-            db.session.commit()
-    return _no_store(
-        make_response(render_template("portal/link_sent.html", message=NEUTRAL_LINK_MESSAGE))
+    auth.send_fresh_link(
+        g.company, token, requested_ip=request.remote_addr, next_path=request.form.get("next")
     )
+    return _link_page("portal/link_sent.html", message=NEUTRAL_LINK_MESSAGE)
 
 
 @bp.route("/sign-in/password", methods=["POST"])
@@ -160,14 +137,11 @@ def password_sign_in():
     form = PasswordSignInForm()
     if not form.validate():
         return _sign_in_page(422, password_form=form)
-    contact = auth.authenticate_password(g.company, form.email.data, form.password.data)
-    if contact is None or (
-        contact.password_is_temporary and not g.company.allows_login(LoginMethod.ACTIVATION)
-    ):
-        db.session.commit()
+    if auth.sign_in_with_password(g.company, form.email.data, form.password.data) is None:
+        transaction.keep_changes_on_refusal()
         form.password.errors.append(SIGN_IN_FAILED)
         return _sign_in_page(422, password_form=form)
-    return _signed_in(contact, LoginMethod.PASSWORD)
+    return redirect_after_post(return_path_after_sign_in())
 
 
 @bp.route("/sign-in/pin", methods=["POST"])
@@ -178,12 +152,11 @@ def pin_sign_in():
     form = PinSignInForm()
     if not form.validate():
         return _sign_in_page(422, pin_form=form)
-    contact = auth.authenticate_pin(g.company, form.phone.data, form.pin.data)
-    if contact is None:
-        db.session.commit()
+    if auth.sign_in_with_pin(g.company, form.phone.data, form.pin.data) is None:
+        transaction.keep_changes_on_refusal()
         form.pin.errors.append(SIGN_IN_FAILED)
         return _sign_in_page(422, pin_form=form)
-    return _signed_in(contact, LoginMethod.PIN)
+    return redirect_after_post(return_path_after_sign_in())
 
 
 @bp.route("/choose-password", methods=["GET", "POST"])
@@ -193,17 +166,12 @@ def choose_password():
     if not getattr(contact, "is_contact", False):
         abort(404)
     form = ChoosePasswordForm()
-    status = 200
+    status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
-        problem = password_problem(form.password.data)
-        if problem:
-            form.password.errors.append(problem)
-            status = 422
+        try:
+            auth.choose_password(contact, form.password.data)
+        except RuleError as error:
+            form.password.errors.extend(error.errors.get("password", [error.message]))
         else:
-            auth.set_password(contact, form.password.data, keep=contact.auth_session)
-            audit.record(g.company.id, "portal.password_changed", actor=contact, subject=contact)
-            db.session.commit()
             return redirect_after_post(url_for("portal.dashboard"))
-    elif request.method == "POST":
-        status = 422
     return render_template("portal/choose_password.html", form=form), status

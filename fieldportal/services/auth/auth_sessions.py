@@ -161,8 +161,7 @@ def load_principal(cookie_token: str):
     now = utcnow()
     idle, _ = _limits(row)
     if now >= row.expires_at or (not row.remember and now - row.last_seen_at > idle):
-        db.session.delete(row)
-        db.session.commit()
+        db.session.delete(row)  # committed with the response (the sign-in page it leads to)
         return None
     principal = _principal_of(row)
     if principal is None:
@@ -171,8 +170,7 @@ def load_principal(cookie_token: str):
     if not isinstance(principal, FleetTokenViewer):
         principal.auth_session = row
     if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
-        row.last_seen_at = now
-        db.session.commit()
+        row.last_seen_at = now  # committed with a successful response
     return principal
 
 

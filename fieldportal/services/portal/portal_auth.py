@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -27,9 +27,11 @@ from ...models import (
 )
 from ...safe_redirect import safe_next_path
 from .. import audit, phones
-from ..auth.auth_sessions import end_sessions
-from ..auth.passwords import hash_secret, verify_secret
+from ..auth.auth_sessions import end_sessions, start_session
+from ..auth.passwords import hash_secret, password_problem, verify_secret
+from ..auth.throttle import link_request_allowed
 from ..auth.tokens import new_token, token_hash
+from ..errors import Invalid
 from ..mail import mailer
 from . import sign_in_methods
 
@@ -48,6 +50,17 @@ class LinkState(enum.StrEnum):
 class LinkLookup:
     state: LinkState
     link: LoginLink | None = None
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    """What the answer to a sign-in link's POST needs: the contact now signed in and the
+    page to go to (``return_path``, always a page of this portal), or why it was refused
+    (``refused``: UNKNOWN → 404, EXPIRED → 410 with "send me a new link")."""
+
+    contact: Contact | None = None
+    return_path: str = ""
+    refused: LinkState | None = None
 
 
 def company_by_slug(slug: str) -> Company | None:
@@ -128,6 +141,77 @@ def portal_page_or_none(company: Company, path: str | None) -> str | None:
     """``path`` when it is a page of this company's portal (a safe ``next``), else None."""
     target = safe_next_path(path, "")
     return target if target.startswith(f"/portal/{company.slug}/") else None
+
+
+def after_sign_in_path(company: Company, *wanted: str | None) -> str:
+    """Where a contact goes once signed in: the first of ``wanted`` that is a page of this
+    company's portal, else its dashboard."""
+    for path in wanted:
+        target = portal_page_or_none(company, path)
+        if target:
+            return target
+    return url_for("portal.dashboard", company_slug=company.slug)
+
+
+def sign_in(contact: Contact, via: LoginMethod) -> None:
+    """Start the contact's session (the cookie is set with the response) and record it."""
+    start_session(contact, method_for(contact, via))
+    contact.last_login_at = utcnow()
+    audit.record(
+        contact.company_id, "portal.signed_in", actor=contact, subject=contact, method=via.value
+    )
+
+
+def sign_in_with_link(
+    company: Company, token: str, *, next_path: str | None, remembered_path: str | None
+) -> LinkOutcome:
+    """Redeem a sign-in link (the POST of its page). ``next_path``: the page the link's
+    email led to; ``remembered_path``: the page the contact was sent away from before
+    asking for the link. The link is consumed by one atomic UPDATE (``consume_link``), so
+    of many concurrent redemptions exactly one signs in; the others are refused EXPIRED.
+    Nothing is committed here: the commit point does it with the response."""
+    contact = consume_link(company, token)
+    if contact is None:
+        lookup = look_up_link(company, token)
+        unknown = lookup.state == LinkState.UNKNOWN
+        return LinkOutcome(refused=LinkState.UNKNOWN if unknown else LinkState.EXPIRED)
+    sign_in(contact, LoginMethod.MAGIC_LINK)
+    return LinkOutcome(
+        contact=contact, return_path=after_sign_in_path(company, next_path, remembered_path)
+    )
+
+
+def sign_in_with_password(company: Company, email: str, password: str) -> Contact | None:
+    """Sign in with email and password: the contact, or None when refused. A refusal may
+    have counted a failed attempt towards the lockout, which must be kept
+    (``transaction.keep_changes_on_refusal()``)."""
+    contact = authenticate_password(company, email, password)
+    if contact is None or (
+        contact.password_is_temporary and not company.allows_login(LoginMethod.ACTIVATION)
+    ):
+        return None
+    sign_in(contact, LoginMethod.PASSWORD)
+    return contact
+
+
+def sign_in_with_pin(company: Company, phone: str, pin: str) -> Contact | None:
+    """Sign in with phone number and PIN: the contact, or None when refused (a counted
+    failed attempt is kept, as for a password)."""
+    contact = authenticate_pin(company, phone, pin)
+    if contact is not None:
+        sign_in(contact, LoginMethod.PIN)
+    return contact
+
+
+def send_fresh_link(company: Company, token: str, *, requested_ip, next_path) -> None:
+    """ "Send me a new link" from an expired or used link's page: a new link to the same
+    contact, within the per-address and per-IP throttles. Nothing is said either way."""
+    lookup = look_up_link(company, token)
+    if lookup.link is None:
+        return
+    contact = lookup.link.contact
+    if contact.email and link_request_allowed(contact.email.lower(), requested_ip):
+        send_login_link(contact, fresh=True, requested_ip=requested_ip, next_path=next_path)
 
 
 def sign_in_url(company: Company, token: str, next_path: str | None = None) -> str:
@@ -395,6 +479,16 @@ def set_password(
     contact.failed_attempts = 0
     contact.locked_until = None
     end_sessions(contact_id=contact.id, keep=keep)
+
+
+def choose_password(contact: Contact, password: str) -> None:
+    """The contact replaces a temporary password with one of their own; their other
+    sessions end, this one stays. Invalid (on ``password``) for a weak password."""
+    problem = password_problem(password)
+    if problem:
+        raise Invalid(errors={"password": [problem]})
+    set_password(contact, password, keep=contact.auth_session)
+    audit.record(contact.company_id, "portal.password_changed", actor=contact, subject=contact)
 
 
 def send_activation(contact: Contact, *, by=None) -> None:
