@@ -1,6 +1,8 @@
 """The portal's read-only tabs: active jobs, history, vehicles, assets, account."""
 
+import re
 from datetime import date, timedelta
+from html import unescape
 
 import flask
 import pytest
@@ -92,11 +94,18 @@ def test_history_load_more_and_totals(portal, company, fleet, create):
     assert "Newest visit" in page and "$99.00" in page and "Completed" in page
     assert "Load more" in page
     assert "Service visit 24" not in page
-    more = portal.get(url(company, "/history?page=2&more=1"), headers={"HX-Request": "true"})
+    # The Load more link of the page (a keyset cursor): htmx gets the next rows only.
+    html = first.get_data(as_text=True)
+    load_more = re.search(r'<li class="load-more".*?</li>', html, re.S).group(0)
+    href, hx_get = (
+        unescape(re.search(rf'{name}="([^"]+)"', load_more).group(1)) for name in ("href", "hx-get")
+    )
+    more = portal.get(hx_get, headers={"HX-Request": "true"})
     more_text = text_of(more)
     assert "<html" not in more.get_data(as_text=True)
     assert "Service visit 24" in more_text and "Load more" not in more_text
-    plain = portal.get(url(company, "/history?page=2"))
+    assert "Newest visit" not in more_text and "Service visit 18" not in more_text
+    plain = portal.get(href)
     assert "Service visit 24" in text_of(plain)
 
 
@@ -120,6 +129,43 @@ def test_history_search_by_date_and_vehicle(portal, company, fleet, create):
     since = (date.today() - timedelta(days=10)).isoformat()
     page = text_of(portal.get(url(company, f"/history?from={since}&vehicle_id={vehicle.id}")))
     assert "Match" in page and "Too old" not in page and "Other van" not in page
+
+
+def _load_more_link(response) -> str | None:
+    found = re.search(
+        r'<li class="load-more".*?hx-get="([^"]+)"', response.get_data(as_text=True), re.S
+    )
+    return unescape(found.group(1)) if found else None
+
+
+def test_history_load_more_keeps_the_filter_and_shows_every_job_once(
+    portal, company, fleet, create
+):
+    """45 jobs completed at the same moment (ties on the date), 5 on another vehicle: the
+    pages of the filtered list show the 45, each once, and nothing of the other vehicle."""
+    vehicle = create.vehicle(fleet, plate="FIND02")
+    when = utcnow() - timedelta(days=1)
+    for n in range(45):
+        create.job(
+            fleet,
+            status=JobStatus.COMPLETED,
+            title=f"Same day {n:02d}",
+            vehicle_id=vehicle.id,
+            completed_at=when,
+        )
+    for n in range(5):
+        create.job(fleet, status=JobStatus.COMPLETED, title=f"Other van {n}", completed_at=when)
+    response = portal.get(url(company, f"/history?vehicle_id={vehicle.id}"))
+    seen = re.findall(r"Same day \d\d", text_of(response))
+    pages = 1
+    while (link := _load_more_link(response)) is not None:
+        assert f"vehicle_id={vehicle.id}" in link
+        response = portal.get(link, headers={"HX-Request": "true"})
+        seen += re.findall(r"Same day \d\d", text_of(response))
+        assert "Other van" not in text_of(response)
+        pages += 1
+    assert pages == 3
+    assert sorted(seen) == [f"Same day {n:02d}" for n in range(45)]
 
 
 def test_vehicles_status_and_detail_with_forecast(portal, company, fleet, create, db):

@@ -348,3 +348,35 @@ def test_nul_bytes_and_random_text_never_500(office, setup, db):
 def test_inbox_filters_past_any_id_or_page_are_ignored_not_a_500(office, setup):
     for query in ("customer_id=" + "9" * 30, "job_type_id=" + "9" * 30, "page=" + "9" * 30):
         assert office.get(f"/requests?{query}").status_code == 200, query
+
+
+def _pager_link(response, rel: str) -> tuple[str, str] | None:
+    """(href, hx-get) of the pager's Newer (rel=prev) or Older (rel=next) link."""
+    import re
+    from html import unescape
+
+    html = response.get_data(as_text=True)
+    found = re.search(rf'<a rel="{rel}" href="([^"]+)" hx-get="([^"]+)"', html)
+    return (unescape(found.group(1)), unescape(found.group(2))) if found else None
+
+
+def test_inbox_pages_keep_the_filter_and_swap_the_list(office, setup):
+    for n in range(27):
+        _submit(setup, description=f"Urgent number {n:02d}", urgency="high")
+    _submit(setup, description="A normal one")
+    first = office.get("/requests?urgency=high")
+    text = text_of(first)
+    assert "Page 1 of 2" in text and "Urgent number 26" in text and "Urgent number 01" not in text
+    assert 'hx-target="#request-list" hx-swap="outerHTML"' in first.get_data(as_text=True)
+    assert _pager_link(first, "prev") is None
+    href, hx_get = _pager_link(first, "next")
+    assert "urgency=high" in href and "page=2" in href
+    older = office.get(hx_get, headers=HX)
+    older_text = text_of(older)
+    assert "<html" not in older.get_data(as_text=True)
+    assert "Urgent number 01" in older_text and "Urgent number 26" not in older_text
+    assert "A normal one" not in older_text and "Page 2 of 2" in older_text
+    newer_href, _ = _pager_link(older, "prev")
+    assert "urgency=high" in newer_href and "page=" not in newer_href
+    # Past the last page: the last page, not an empty list.
+    assert "Urgent number 01" in text_of(office.get("/requests?urgency=high&page=9"))

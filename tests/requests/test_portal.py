@@ -239,6 +239,14 @@ def test_my_requests_paginated(portal, setup, db):
     assert "Page 1 of 2" in first
     second = text_of(portal.get(url(setup) + "?page=2"))
     assert "Request number 01" in second and "Request number 11" not in second
+    # The Older link swaps the tab's panel (htmx) and is a real link without it.
+    html = portal.get(url(setup)).get_data(as_text=True)
+    assert 'hx-target="#panel" hx-swap="innerHTML"' in html
+    older = re.search(r'<a rel="next" href="([^"]+)" hx-get="([^"]+)">Older</a>', html)
+    assert older and older.group(1) == older.group(2) == url(setup) + "?page=2"
+    panel = portal.get(older.group(2), headers={"HX-Request": "true"})
+    assert "<html" not in panel.get_data(as_text=True)
+    assert "Request number 01" in text_of(panel) and "Newer" in text_of(panel)
 
 
 def test_prefill_from_a_vehicle(portal, setup, create, other_company):

@@ -4,7 +4,6 @@ from flask import g, request
 
 from ...htmx import render
 from ...models import PortalPermission
-from ...query_args import page_number
 from ...services.portal import portal_records
 from . import bp
 from .access import require_permission
@@ -19,7 +18,6 @@ def history():
         g.company,
         g.principal,
         filters,
-        page_number(request.args),
         with_totals=may_see_tab("portal.invoices"),  # no money for whom invoices are hidden
     )
     # "Load more" asks for the next page's rows only; a search swaps the whole list.

@@ -25,6 +25,7 @@ from ...models import (
     Site,
     Vehicle,
 )
+from ...pagination import Key, ListQuery, Page, paginate_after
 from ...query_args import database_id
 from ..billing import documents
 from ..clock import company_today, day_bounds_utc
@@ -78,8 +79,10 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-@dataclass(frozen=True)
-class HistoryFilters:
+@dataclass(frozen=True, kw_only=True)
+class HistoryFilters(ListQuery):
+    """The History list: its filters and the cursor of the page (``after``)."""
+
     date_from: date | None = None
     date_to: date | None = None
     site_id: int | None = None
@@ -90,6 +93,7 @@ class HistoryFilters:
     def from_args(cls, args: Mapping[str, str]) -> "HistoryFilters":
         """The filters of a History URL; what does not parse is no filter."""
         return cls(
+            **cls.list_args(args),
             date_from=_date(args.get("from")),
             date_to=_date(args.get("to")),
             site_id=database_id(args, "site_id"),
@@ -97,20 +101,22 @@ class HistoryFilters:
             asset_id=database_id(args, "asset_id"),
         )
 
+    def filter_params(self) -> dict:
+        return {
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "site_id": self.site_id,
+            "vehicle_id": self.vehicle_id,
+            "asset_id": self.asset_id,
+        }
 
-@dataclass(frozen=True)
-class HistoryPage:
-    jobs: list[Job]
-    totals: dict[int, int]  # job id → invoiced total in cents
-    has_more: bool
-    page: int
+
+# Newest first; a fleet's history grows for years, so its pages are cut by keyset.
+HISTORY_ORDER = (Key(Job.completed_at, descending=True), Key(Job.id, descending=True))
 
 
-def job_history(
-    company: Company, scoped_jobs, filters: HistoryFilters, page: int, *, with_totals: bool = True
-) -> HistoryPage:
-    """Completed jobs, newest first, one page at a time, with each job's invoice total
-    (none when ``with_totals`` is False: the viewer may not see invoices)."""
+def job_history(company: Company, scoped_jobs, filters: HistoryFilters) -> Page[Job]:
+    """Completed jobs, newest first, one page at a time (after ``filters.after``)."""
     query = scoped_jobs.where(Job.status == JobStatus.COMPLETED)
     if filters.date_from:
         query = query.where(Job.completed_at >= day_bounds_utc(company, filters.date_from)[0])
@@ -123,43 +129,35 @@ def job_history(
     ):
         if value:
             query = query.where(column == value)
-    rows = list(
-        db.session.scalars(
-            query.options(
-                joinedload(Job.site),
-                joinedload(Job.technician),
-                joinedload(Job.vehicle),
-                joinedload(Job.asset),
-            )
-            .order_by(Job.completed_at.desc(), Job.id.desc())
-            .offset((page - 1) * HISTORY_PAGE_SIZE)
-            .limit(HISTORY_PAGE_SIZE + 1)
-        )
+    query = query.options(
+        joinedload(Job.site),
+        joinedload(Job.technician),
+        joinedload(Job.vehicle),
+        joinedload(Job.asset),
     )
-    jobs = rows[:HISTORY_PAGE_SIZE]
-    totals = invoice_totals([job.id for job in jobs]) if with_totals else {}
-    return HistoryPage(jobs, totals, len(rows) > HISTORY_PAGE_SIZE, page)
+    return paginate_after(query, filters, keys=HISTORY_ORDER, per_page=HISTORY_PAGE_SIZE)
 
 
 @dataclass(frozen=True)
 class HistoryView:
     """The History tab: one page of completed jobs and the choices of its filters."""
 
-    result: HistoryPage
+    result: Page[Job]
+    totals: dict[int, int]  # job id → invoiced total in cents (none without invoices)
     sites: list[Site]
     vehicles: list[Vehicle]
     assets: list[Asset]
 
 
 def history_view(
-    company: Company, principal, filters: HistoryFilters, page: int, *, with_totals: bool
+    company: Company, principal, filters: HistoryFilters, *, with_totals: bool
 ) -> HistoryView:
     """The History tab of ``principal``: its completed jobs and, for the filters, the sites,
     vehicles and (the first 200) assets it sees."""
+    result = job_history(company, customer_records(principal, Job), filters)
     return HistoryView(
-        result=job_history(
-            company, customer_records(principal, Job), filters, page, with_totals=with_totals
-        ),
+        result=result,
+        totals=invoice_totals([job.id for job in result]) if with_totals else {},
         sites=list(db.session.scalars(customer_records(principal, Site).order_by(Site.name))),
         vehicles=list(
             db.session.scalars(customer_records(principal, Vehicle).order_by(Vehicle.plate))

@@ -35,6 +35,7 @@ from ...models import (
     Vehicle,
     utcnow,
 )
+from ...pagination import ListQuery, Page, paginate
 from .. import audit
 from ..billing.numbering import next_number
 from ..clock import company_today
@@ -495,18 +496,6 @@ def technicians(company_id: int) -> list[StaffUser]:
     )
 
 
-@dataclass
-class InboxPage:
-    requests: list[ServiceRequest]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def inbox(
     company_id: int,
     *,
@@ -516,7 +505,7 @@ def inbox(
     job_type_id: int | None = None,
     page: int = 1,
     per_page: int = 25,
-) -> InboxPage:
+) -> Page[ServiceRequest]:
     """The company's requests, newest first, filtered; rows eager-loaded (constant queries)."""
     conditions = [ServiceRequest.company_id == company_id]
     if status is not None:
@@ -527,16 +516,13 @@ def inbox(
         conditions.append(ServiceRequest.customer_id == customer_id)
     if job_type_id is not None:
         conditions.append(ServiceRequest.job_type_id == job_type_id)
-    total = db.session.scalar(select(func.count(ServiceRequest.id)).where(*conditions))
-    rows = db.session.scalars(
+    statement = (
         select(ServiceRequest)
         .options(*_row_options())
         .where(*conditions)
         .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).unique()
-    return InboxPage(requests=list(rows), total=total, page=page, per_page=per_page)
+    )
+    return paginate(statement, ListQuery(page=page), per_page=per_page)
 
 
 @dataclass
@@ -548,7 +534,7 @@ class PendingPanel:
 def pending_panel(company_id: int, size: int = PANEL_SIZE) -> PendingPanel:
     """The pending count and the newest few pending requests (for the panel)."""
     page = inbox(company_id, per_page=size)
-    return PendingPanel(count=page.total, newest=page.requests)
+    return PendingPanel(count=page.total, newest=page.items)
 
 
 def pending_count(company_id: int) -> int:
@@ -573,7 +559,7 @@ class InboxView:
     """What the inbox page shows: one page of rows, the approve form's technicians, the
     pending badge and the filters' options."""
 
-    listing: InboxPage
+    listing: Page[ServiceRequest]
     technicians: list[StaffUser]
     pending_count: int
     customer_choices: list[tuple[int, str]]
@@ -608,14 +594,13 @@ def inbox_view(company_id: int, **filters) -> InboxView:
 
 def customer_requests(
     customer_id: int, *, site_ids: set[int] | None = None, page: int = 1, per_page: int = 20
-) -> InboxPage:
+) -> Page[ServiceRequest]:
     """A customer's own requests (only these sites' when site_ids is given), newest first,
     with their job (for My requests)."""
     conditions = [ServiceRequest.customer_id == customer_id]
     if (in_sites := site_condition(ServiceRequest, site_ids)) is not None:
         conditions.append(in_sites)
-    total = db.session.scalar(select(func.count(ServiceRequest.id)).where(*conditions))
-    rows = db.session.scalars(
+    statement = (
         select(ServiceRequest)
         .options(
             joinedload(ServiceRequest.site),
@@ -627,7 +612,5 @@ def customer_requests(
         )
         .where(*conditions)
         .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).unique()
-    return InboxPage(requests=list(rows), total=total, page=page, per_page=per_page)
+    )
+    return paginate(statement, ListQuery(page=page), per_page=per_page)
