@@ -7,15 +7,25 @@ from pathlib import Path
 
 from flask import current_app
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 
 from ..extensions import db
-from ..models import Capability, Company, StaffRole, StaffUser
+from ..models import (
+    Capability,
+    Company,
+    Invoice,
+    InvoiceStatus,
+    Quote,
+    QuoteStatus,
+    StaffRole,
+    StaffUser,
+)
 from ..models.capabilities import role_can, roles_with
 from . import audit, phones
 from .auth.auth_sessions import end_sessions
 from .auth.passwords import hash_secret, password_problem
 from .billing.documents import logo_path
+from .errors import Invalid
 from .images import DamagedImage, NotAnImage, TooManyPixels, decode_image
 from .portal import sign_in_methods
 from .portal.portal_access_admin import end_company_portal_access
@@ -34,11 +44,44 @@ class SettingsError(ValueError):
         self.field = field
 
 
+def currency_lock(company: Company) -> str | None:
+    """Why the company's currency can no longer change, or None while it still can.
+
+    Amounts are stored as cents without a currency of their own, so once a quote or an
+    invoice has gone to a customer a new currency would relabel figures they were sent.
+    """
+    quote_sent = or_(Quote.sent_at.is_not(None), Quote.status != QuoteStatus.DRAFT)
+    invoice_sent = or_(
+        Invoice.sent_at.is_not(None),
+        Invoice.status.in_((InvoiceStatus.SENT, InvoiceStatus.PAID)),
+    )
+    sent = or_(
+        exists().where(Quote.company_id == company.id, quote_sent),
+        exists().where(Invoice.company_id == company.id, invoice_sent),
+    )
+    if not db.session.scalar(select(sent)):
+        return None
+    return (
+        f"Quotes or invoices have been sent in {company.currency}, so the currency stays "
+        f"{company.currency}: changing it would relabel the figures customers were sent."
+    )
+
+
+def _check_currency(company: Company, currency: str | None) -> None:
+    if currency is None or currency == company.currency:
+        return
+    reason = currency_lock(company)
+    if reason:
+        raise Invalid(errors={"currency": [reason]})
+
+
 def update_company(company: Company, *, by: StaffUser, **fields) -> list[str]:
     """Apply the settings form; returns the names of what changed (audited). The phone is
-    stored in E.164; a phone that is no number, or switching every sign-in method off,
-    refuses (Invalid) before anything changes. Switching a sign-in method off ends the
-    portal sessions opened with it."""
+    stored in E.164; a phone that is no number, switching every sign-in method off, or a
+    new currency once a quote or invoice was sent (``currency_lock``) refuses (Invalid)
+    before anything changes. Switching a sign-in method off ends the portal sessions
+    opened with it."""
+    _check_currency(company, fields.get("currency"))
     fields = phones.normalised(fields, company)
     if "login_methods" in fields:
         fields["login_methods"] = sign_in_methods.checked(fields["login_methods"])

@@ -8,7 +8,15 @@ from PIL import Image
 from sqlalchemy import select
 
 from fieldportal.extensions import db
-from fieldportal.models import AuditEvent, AuthSession, StaffRole, StaffUser
+from fieldportal.models import (
+    AuditEvent,
+    AuthSession,
+    InvoiceStatus,
+    QuoteStatus,
+    StaffRole,
+    StaffUser,
+    utcnow,
+)
 
 from ..helpers import sign_in, text_of
 
@@ -216,3 +224,68 @@ def test_other_tenants_staff_is_404(staff_client, other_company, create):
     )
     db.session.refresh(stranger)
     assert stranger.role == StaffRole.OWNER and stranger.active
+
+
+def _currency_field(response) -> str:
+    """The currency field's markup: its label, select, help and error."""
+    html = response.get_data(as_text=True)
+    start = html.index('<label for="currency"')
+    return html[start : html.index("</div>", start)]
+
+
+def test_currency_changes_while_nothing_was_sent(staff_client, company, create):
+    customer = create.customer(company)
+    create.quote(customer, status=QuoteStatus.DRAFT)
+    create.invoice(customer, status=InvoiceStatus.DRAFT)
+    create.invoice(customer, status=InvoiceStatus.VOID)  # a voided draft went nowhere
+    assert "stays" not in text_of(staff_client.get("/settings"))
+    assert staff_client.post("/settings", data=VALID).status_code == 303
+    db.session.refresh(company)
+    assert company.currency == "GBP"
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        lambda create, customer: create.invoice(customer, status=InvoiceStatus.SENT),
+        lambda create, customer: create.invoice(customer, status=InvoiceStatus.PAID),
+        lambda create, customer: create.invoice(
+            customer, status=InvoiceStatus.VOID, sent_at=utcnow()
+        ),
+        lambda create, customer: create.quote(customer, status=QuoteStatus.SENT),
+        lambda create, customer: create.quote(customer, status=QuoteStatus.REJECTED),
+    ],
+    ids=["invoice sent", "invoice paid", "sent then voided", "quote sent", "quote answered"],
+)
+def test_currency_is_locked_once_a_quote_or_invoice_was_sent(staff_client, company, create, sent):
+    sent(create, create.customer(company))
+    reason = (
+        "Quotes or invoices have been sent in USD, so the currency stays USD: changing it "
+        "would relabel the figures customers were sent."
+    )
+    page = staff_client.get("/settings")
+    assert reason in text_of(page)
+    assert 'aria-describedby="currency-help"' in _currency_field(page)
+
+    response = staff_client.post("/settings", data={**VALID, "currency": "GBP"})
+    assert response.status_code == 422
+    field = _currency_field(response)
+    assert f'<p class="error" id="currency-error">{reason}</p>' in field
+    assert 'aria-invalid="true"' in field and text_of(response).count(reason) == 1
+    db.session.refresh(company)
+    assert company.currency == "USD" and company.time_zone == "America/Chicago"
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "settings.updated")) is None
+    )
+
+    # The other settings still save while the currency stays as it is.
+    assert staff_client.post("/settings", data={**VALID, "currency": "USD"}).status_code == 303
+    db.session.refresh(company)
+    assert company.currency == "USD" and company.time_zone == "Europe/London"
+
+
+def test_currency_lock_is_per_company(staff_client, company, other_company, create):
+    create.invoice(create.customer(other_company), status=InvoiceStatus.SENT)
+    assert staff_client.post("/settings", data=VALID).status_code == 303
+    db.session.refresh(company)
+    assert company.currency == "GBP"

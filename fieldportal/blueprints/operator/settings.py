@@ -41,6 +41,7 @@ from ...services.errors import RuleError
 from ...services.settings import (
     SettingsError,
     create_staff,
+    currency_lock,
     store_logo,
     update_company,
     update_staff,
@@ -193,6 +194,7 @@ def _settings_page(form=None, logo_form=None, status=200):
         form=form,
         logo_form=logo_form or LogoForm(formdata=None),
         staff=staff,
+        currency_note=currency_lock(g.company),
         status=status,
     )
 
