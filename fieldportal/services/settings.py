@@ -36,12 +36,8 @@ LOGO_BOX = (800, 800)
 ACCEPTED_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 
 
-class SettingsError(ValueError):
-    """A change the rules refuse; the message is shown as is, next to ``field``."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+def _refuse(field: str, message: str) -> Invalid:
+    return Invalid(errors={field: [message]})
 
 
 def currency_lock(company: Company) -> str | None:
@@ -142,23 +138,23 @@ def store_logo(company: Company, data: bytes, *, by: StaffUser) -> str:
     (services.images) and images whose pixel count is huge. Returns the new file name.
     """
     if len(data) > MAX_LOGO_BYTES:
-        raise SettingsError("The logo must be 2 MB or smaller.")
+        raise _refuse("logo", "The logo must be 2 MB or smaller.")
     head = data[:512].lstrip().lower()
     if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
-        raise SettingsError("SVG logos are not accepted; upload a PNG, JPEG, GIF or WebP image.")
+        raise _refuse("logo", "SVG logos are not accepted; upload a PNG, JPEG, GIF or WebP image.")
     try:
         image = decode_image(data, formats=ACCEPTED_FORMATS, max_pixels=MAX_LOGO_PIXELS)
     except TooManyPixels:
-        raise SettingsError(
-            "That image is too large in pixels; use one under 25 megapixels."
+        raise _refuse(
+            "logo", "That image is too large in pixels; use one under 25 megapixels."
         ) from None
     except DamagedImage:
-        raise SettingsError(
-            "That image is damaged or incomplete; save it again and upload the new file."
+        raise _refuse(
+            "logo", "That image is damaged or incomplete; save it again and upload the new file."
         ) from None
     except NotAnImage:
-        raise SettingsError(
-            "That file is not an image we can read; upload a PNG, JPEG, GIF or WebP image."
+        raise _refuse(
+            "logo", "That file is not an image we can read; upload a PNG, JPEG, GIF or WebP image."
         ) from None
     image = image.convert("RGBA")
     image.thumbnail(LOGO_BOX)
@@ -180,14 +176,21 @@ def store_logo(company: Company, data: bytes, *, by: StaffUser) -> str:
     return filename
 
 
+def staff_list(company: Company) -> list[StaffUser]:
+    """The company's staff accounts by name, for the settings page."""
+    return db.session.scalars(
+        select(StaffUser).where(StaffUser.company_id == company.id).order_by(StaffUser.name)
+    ).all()
+
+
 def create_staff(
     company: Company, *, by: StaffUser, name: str, email: str, role: StaffRole, password: str
 ) -> StaffUser:
     problem = password_problem(password)
     if problem:
-        raise SettingsError(problem, "password")
+        raise _refuse("password", problem)
     if db.session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email.lower())):
-        raise SettingsError("A staff account with this email already exists.", "email")
+        raise _refuse("email", "A staff account with this email already exists.")
     staff = StaffUser(
         company_id=company.id,
         name=name,
@@ -218,7 +221,7 @@ def update_staff(staff: StaffUser, *, by: StaffUser, role: StaffRole, active: bo
             )
         )
         if owners <= 1:
-            raise SettingsError("The company needs at least one active owner.")
+            raise _refuse("role", "The company needs at least one active owner.")
     changed = []
     if staff.role != role:
         changed.append(f"role {staff.role.value} → {role.value}")

@@ -4,8 +4,8 @@ figure. Lower a ceiling when a change brings its figure down; never raise one.""
 from bench.codebase import measure
 
 CEILINGS = {
-    "queries in blueprints": 6,
-    "commits and rollbacks outside the commit point": 19,
+    "queries in blueprints": 0,
+    "commits and rollbacks outside the commit point": 9,
     "lines of the longest view": 28,
     "views over 30 lines": 0,
     "htmx headers outside fieldportal/htmx.py": 0,

@@ -289,3 +289,21 @@ def test_currency_lock_is_per_company(staff_client, company, other_company, crea
     assert staff_client.post("/settings", data=VALID).status_code == 303
     db.session.refresh(company)
     assert company.currency == "GBP"
+
+
+def test_a_refused_logo_shows_the_settings_as_saved(staff_client, company):
+    company.requests_enabled = True
+    db.session.flush()
+    response = staff_client.post(
+        "/settings/logo",
+        data={"logo": (io.BytesIO(b"not an image at all"), "logo.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    # The settings form below the logo shows the company's values, not the logo post's.
+    assert re.search(
+        r'<input[^>]*checked[^>]*name="requests_enabled"|<input[^>]*name="requests_enabled"[^>]*checked',
+        html,
+    )
+    assert f'value="{company.name}"' in html

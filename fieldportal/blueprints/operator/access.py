@@ -4,8 +4,8 @@ from functools import wraps
 
 from flask import abort, current_app, g
 
-from ...extensions import db
 from ...models import Capability, StaffUser
+from ...services.tenancy import company_record
 
 
 def require(capability: Capability):
@@ -36,13 +36,7 @@ def may_open(staff: StaffUser, endpoint: str) -> bool:
 
 def get_for_company_or_404(model, object_id, *options):
     """The object with this id if it belongs to the signed-in staff's company, else 404."""
-    if not 0 < object_id < 2**31:  # PostgreSQL's INTEGER would raise on a larger id
+    record = company_record(g.company.id, model, object_id, *options)
+    if record is None:
         abort(404)
-    obj = (
-        db.session.get(model, object_id, options=options)
-        if options
-        else db.session.get(model, object_id)
-    )
-    if obj is None or obj.company_id != g.company.id:
-        abort(404)
-    return obj
+    return record

@@ -3,9 +3,11 @@
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
+from babel.numbers import list_currencies
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -34,22 +36,27 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
 from ... import formatting
 from ...models import (
+    ASSET_PORTAL_FIELDS,
     BillingTerms,
+    Company,
     CustomerKind,
     DefectSeverity,
     DefectStatus,
     Invoice,
     Job,
+    LoginMethod,
     PaymentMethod,
     PortalPermission,
     Quote,
     Report,
     ReportKind,
+    StaffRole,
     StaffUser,
 )
 from ...services.billing.money import (
@@ -245,6 +252,15 @@ class ContactPasswordForm(FlaskForm):
 
     def values(self) -> dict:
         return {"username": self.email.data, "password": self.password.data}
+
+
+class PinForm(FlaskForm):
+    pin = PasswordField(
+        "New PIN (4 to 8 digits)",
+        validators=[DataRequired(), Regexp(r"^\d{4,8}$", message="A PIN is 4 to 8 digits.")],
+    )
+    send = BooleanField("Email the PIN to the contact")
+    message = TextAreaField("Message to include", validators=[Optional(), Length(max=1000)])
 
 
 class SiteForm(FlaskForm):
@@ -911,3 +927,148 @@ class ReportForm(NoNulForm):
             "title": self.title.data,
             "body": self.body.data or "",
         }
+
+
+# ---------------------------------------------------------------- settings
+
+TIME_ZONES = sorted(available_timezones() - {"Factory", "localtime"})
+LOGIN_LABELS = {
+    LoginMethod.MAGIC_LINK: "Email sign-in link",
+    LoginMethod.TOKEN_URL: "Fleet portal link (token URL)",
+    LoginMethod.PASSWORD: "Username and password",
+    LoginMethod.ACTIVATION: "Activation email with temporary password",
+    LoginMethod.PIN: "Phone number and PIN",
+}
+ROLE_CHOICES = options((r.value, r.value.capitalize()) for r in StaffRole)
+
+
+class CompanySettingsForm(FlaskForm):
+    name = StringField(
+        "Company name", validators=[DataRequired(), Length(max=120)], filters=[strip]
+    )
+    email = EmailField(
+        "Email", validators=[Optional(), Email(), Length(max=254)], filters=[none_if_blank]
+    )
+    phone = PhoneField()
+    address = TextAreaField(
+        "Address", validators=[Optional(), Length(max=300)], filters=[none_if_blank]
+    )
+    brand_color = StringField(
+        "Brand colour",
+        validators=[
+            DataRequired(),
+            Regexp(r"^#[0-9a-fA-F]{6}$", message="Use a colour like #1d4ed8."),
+        ],
+    )
+    time_zone = SelectField("Time zone", choices=options((z, z) for z in TIME_ZONES))
+    currency = SelectField("Currency", choices=options((c, c) for c in sorted(list_currencies())))
+    portal_enabled = BooleanField("Customer portal on")
+    login_methods = MultiCheckboxField(
+        "Ways customers may sign in",
+        choices=options((m.value, LOGIN_LABELS[m]) for m in LoginMethod),
+    )
+    requests_enabled = BooleanField("Customers may request service")
+    show_quotes = BooleanField("Show quotes in the portal")
+    show_invoices = BooleanField("Show invoices in the portal")
+    show_reports = BooleanField("Show reports in the portal")
+    asset_id_label = StringField(
+        "Asset ID label", validators=[DataRequired(), Length(max=40)], filters=[strip]
+    )
+    asset_portal_fields = MultiCheckboxField(
+        "Asset fields shown in the portal",
+        choices=options((f, f.replace("_", " ").capitalize()) for f in ASSET_PORTAL_FIELDS),
+    )
+    default_interval_miles = interval_field("Default fleet interval (miles)", "mile")
+    default_interval_days = interval_field("Default fleet interval (days)", "day")
+    default_billing_terms = SelectField(
+        "Default billing terms",
+        choices=options((t.value, label) for t, label in TERMS_LABELS.items()),
+    )
+    default_tax_percent = TypedDecimalField(
+        "Default tax rate (%)",
+        [InputRequired(message="Enter a rate, like 8.875 (0 for no tax).")],
+        parse=parse_percent,
+        places=None,
+    )
+    due_soon_percent = IntegerField(
+        "“Due soon” within (% of the interval)",
+        validators=[
+            DataRequired(message="Give a percentage from 1 to 100."),
+            NumberRange(min=1, max=100),
+        ],
+    )
+
+    FIELDS = (
+        "name",
+        "email",
+        "phone",
+        "address",
+        "brand_color",
+        "time_zone",
+        "currency",
+        "portal_enabled",
+        "login_methods",
+        "requests_enabled",
+        "show_quotes",
+        "show_invoices",
+        "show_reports",
+        "asset_id_label",
+        "asset_portal_fields",
+        "default_interval_miles",
+        "default_interval_days",
+        "default_billing_terms",
+        "default_tax_percent",
+        "due_soon_percent",
+    )
+
+    @classmethod
+    def showing(cls, company: Company) -> "CompanySettingsForm":
+        form = cls(formdata=None, obj=company)
+        form.default_billing_terms.data = company.default_billing_terms.value
+        form.default_tax_percent.data = ppm_to_percent(company.tax_rate_ppm)
+        return form
+
+    def values(self) -> dict:
+        values = {name: getattr(self, name).data for name in self.FIELDS}
+        values["default_billing_terms"] = BillingTerms(values["default_billing_terms"])
+        values["tax_rate_ppm"] = percent_to_ppm(values.pop("default_tax_percent"))
+        values["login_methods"] = list(values["login_methods"] or [])
+        values["asset_portal_fields"] = list(values["asset_portal_fields"] or [])
+        values["brand_color"] = values["brand_color"].lower()
+        return values
+
+
+class LogoForm(FlaskForm):
+    logo = FileField(
+        "Logo (PNG, JPEG, GIF or WebP, up to 2 MB)",
+        validators=[FileRequired("Choose an image file.")],
+    )
+
+
+class NewStaffForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+    )
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+    def values(self) -> dict:
+        return {
+            "name": self.name.data,
+            "email": self.email.data,
+            "role": StaffRole(self.role.data),
+            "password": self.password.data,
+        }
+
+
+class EditStaffForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    active = BooleanField("Account active")
+
+    def show(self, staff: StaffUser) -> None:
+        self.role.data = staff.role.value
+        self.active.data = staff.active
+
+    def values(self) -> dict:
+        return {"role": StaffRole(self.role.data), "active": self.active.data}

@@ -15,6 +15,7 @@ from sqlalchemy import case, false, select
 
 from ...extensions import db
 from ...models import Invoice, Job, Report, Site
+from ..tenancy import company_record
 
 # Documents made for a job: they are at the job's site, whatever site they were given.
 JOB_DOCUMENTS = (Invoice, Report)
@@ -74,12 +75,8 @@ def customer_record(principal, model, object_id: int, *options):
     """The ``model`` row with this id when it belongs to the principal's customer and the
     principal sees its site; None otherwise (the portal's loaders answer 404 for it).
     ``options``: loader options for what the page shows with it."""
-    record = db.session.get(model, object_id, options=options or None)
-    if (
-        record is None
-        or record.company_id != principal.company_id
-        or record.customer_id != principal.customer_id
-    ):
+    record = company_record(principal.company_id, model, object_id, *options)
+    if record is None or record.customer_id != principal.customer_id:
         return None
     if is_site_scoped(model) and not visible(record, scoped_site_ids(principal)):
         return None

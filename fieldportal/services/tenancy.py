@@ -1,0 +1,18 @@
+"""Loading one row by the id a URL names, kept to one company."""
+
+from ..extensions import db
+
+# PostgreSQL's INTEGER raises on a larger id; such an id names nothing.
+LARGEST_ID = 2**31 - 1
+
+
+def company_record(company_id: int, model, object_id: int, *options):
+    """The ``model`` row with this id when it belongs to the company; None otherwise
+    (another company's id is as unknown as one that does not exist). ``options``: loader
+    options for what the page shows with it."""
+    if not 0 < object_id <= LARGEST_ID:
+        return None
+    record = db.session.get(model, object_id, options=options or None)
+    if record is None or record.company_id != company_id:
+        return None
+    return record
