@@ -1,12 +1,16 @@
 """Request-wide behaviour: security headers, error pages, template helpers."""
 
+import time
+
 from flask import Flask, abort, current_app, g, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import formatting, transaction
 from .config import MEGABYTE
 from .htmx import add_vary_header, is_fragment_request, retarget
+from .services.auth.throttle import too_many_attempts
 from .services.errors import RuleError
 from .services.settings import logo_size
 
@@ -122,6 +126,20 @@ def handle_http_error(error: HTTPException):
     return response
 
 
+def handle_rate_limited(error: RateLimitExceeded):
+    """A throttled request: how long to wait, in words and in Retry-After, rather than the
+    limit it crossed ("30 per 10 minute")."""
+    from .extensions import limiter
+
+    current = limiter.current_limit
+    if current is not None:
+        seconds = max(1, current.reset_at - int(time.time()))
+    else:
+        seconds = error.limit.limit.get_expiry()
+    body, status = render_error(429, too_many_attempts(seconds))
+    return body, status, {"Retry-After": str(seconds)}
+
+
 def handle_csrf_error(error: CSRFError):
     return render_error(
         400, "Your form expired or was sent from elsewhere. Reload the page and try again."
@@ -165,6 +183,7 @@ def init_app(app: Flask) -> None:
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(RuleError, handle_rule_error)
     if not app.debug:

@@ -59,7 +59,7 @@ def _add_staff(data: CompanyData) -> None:
             role=role,
             password_hash=data.hashes["staff"],
             active=True,
-            failed_logins=0,
+            failed_attempts=0,
             created_at=data.now - timedelta(days=700),
         )
         if role == StaffRole.OWNER:

@@ -39,7 +39,10 @@ def test_cookie_holds_no_raw_session_hash(client, owner, db):
 def test_wrong_password_is_refused_with_a_message(client, owner, db):
     response = _sign_in(client, password="wrong password")
     assert response.status_code == 422
-    assert "That email and password do not match an active account." in text_of(response)
+    assert (
+        "Those details do not match an account, or the account is locked for a while."
+        in text_of(response)
+    )
     assert client.get("/").status_code == 302
     assert db.session.scalar(db.select(db.func.count(AuthSession.id))) == 0
 
@@ -47,7 +50,10 @@ def test_wrong_password_is_refused_with_a_message(client, owner, db):
 def test_unknown_email_gets_the_same_answer(client, owner):
     response = _sign_in(client, email="nobody@acme.test")
     assert response.status_code == 422
-    assert "That email and password do not match an active account." in text_of(response)
+    assert (
+        "Those details do not match an account, or the account is locked for a while."
+        in text_of(response)
+    )
 
 
 def test_ten_wrong_passwords_lock_the_account(client, owner, db):
@@ -61,6 +67,33 @@ def test_ten_wrong_passwords_lock_the_account(client, owner, db):
         )
         == 1
     )
+
+
+def test_staff_lockout_is_the_contacts_rule_and_ends_after_fifteen_minutes(client, owner, db):
+    for _ in range(9):
+        _sign_in(client, password="nope nope")
+    assert owner.failed_attempts == 9, "each refusal was kept although it answered 422"
+    assert _sign_in(client).status_code == 303, "the right password before the tenth"
+    assert owner.failed_attempts == 0
+    client.post("/logout")
+    for _ in range(10):
+        _sign_in(client, password="nope nope")
+    locked = _sign_in(client)
+    wrong = _sign_in(client, password="nope nope")
+    assert text_of(locked) == text_of(wrong), "a locked account answers like a wrong password"
+    assert timedelta(minutes=14) < owner.locked_until - utcnow() <= timedelta(minutes=15)
+    owner.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.flush()
+    assert _sign_in(client).status_code == 303
+
+
+def test_a_deactivated_account_is_refused_like_a_wrong_password(client, owner, db):
+    owner.active = False
+    db.session.flush()
+    response = _sign_in(client)
+    assert response.status_code == 422
+    assert "Those details do not match an account" in text_of(response)
+    assert owner.failed_attempts == 0
 
 
 def test_sign_in_attempts_are_throttled_per_ip(client, owner):

@@ -52,7 +52,8 @@ CSRF_EXEMPT_ENDPOINTS = {"webhooks.stripe_webhook"}  # verifies Stripe's signatu
 
 # What a signed-out visitor gets from the routes that are not behind a sign-in.
 SIGNED_OUT = {
-    "auth.login": {"GET": 200, "POST": 422},
+    "auth.login": {"GET": 200},
+    "auth.sign_in": {"POST": 422},
     "system.healthz": {"GET": 200},
     "webhooks.stripe_webhook": {"POST": 400},  # no signature
     "portal_token.open_fleet_portal": {"GET": 404},  # unknown token

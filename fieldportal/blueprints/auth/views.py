@@ -1,51 +1,53 @@
-from flask import flash, g, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from ...extensions import db, limiter
+from ... import transaction
+from ...extensions import limiter
 from ...htmx import redirect_after_post, render
-from ...models import SignInMethod
 from ...safe_redirect import safe_next_path
-from ...services import audit
-from ...services.auth.auth_sessions import end_current_session, start_session
-from ...services.auth.staff_auth import authenticate_staff
+from ...services.auth import staff_auth
 from . import bp
 from .forms import StaffSignInForm
 
-SIGN_IN_FAILED = "That email and password do not match an active account."
+SIGN_IN_FAILED = "Those details do not match an account, or the account is locked for a while."
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30 per 10 minutes", methods=["POST"])
-def login():
-    if current_user.is_authenticated and current_user.is_staff:
-        return redirect(url_for("operator.home"))
-    form = StaffSignInForm()
-    status = 200
-    if form.validate_on_submit():
-        staff = authenticate_staff(form.email.data, form.password.data)
-        if staff is not None:
-            start_session(staff, SignInMethod.STAFF_PASSWORD, remember=form.remember.data)
-            db.session.commit()
-            return redirect_after_post(
-                safe_next_path(request.args.get("next"), url_for("operator.home"))
-            )
-        db.session.commit()
-        form.password.errors.append(SIGN_IN_FAILED)
-        status = 422
-    elif request.method == "POST":
-        status = 422
+def _login_page(form: StaffSignInForm, status: int = 200):
     return render("auth/login.html", form=form, status=status)
 
 
-@bp.route("/logout", methods=["POST"])
+def _signed_in_already():
+    if current_user.is_authenticated and current_user.is_staff:
+        return redirect(url_for("operator.home"))
+    return None
+
+
+@bp.get("/login")
+def login():
+    return _signed_in_already() or _login_page(StaffSignInForm())
+
+
+@bp.post("/login")
+@limiter.limit("30 per 10 minutes")
+def sign_in():
+    if signed_in := _signed_in_already():
+        return signed_in
+    form = StaffSignInForm()
+    if not form.validate():
+        return _login_page(form, 422)
+    staff = staff_auth.sign_in_with_password(
+        form.email.data, form.password.data, remember=form.remember.data
+    )
+    if staff is None:
+        transaction.keep_changes_on_refusal()  # the failed attempt counts towards a lockout
+        form.password.errors.append(SIGN_IN_FAILED)
+        return _login_page(form, 422)
+    return redirect_after_post(safe_next_path(request.args.get("next"), url_for("operator.home")))
+
+
+@bp.post("/logout")
 @login_required
 def logout():
-    if current_user.is_staff:
-        g.company = current_user.company
-        audit.record(
-            current_user.company_id, "staff.signed_out", actor=current_user, subject=current_user
-        )
-    end_current_session(current_user)
-    db.session.commit()
+    staff_auth.sign_out(current_user)
     flash("You are signed out.", "info")
     return redirect_after_post(url_for("auth.login"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from limits import parse
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import and_, delete, exists, select
 
 from ...extensions import db, limiter
 from ...models import (
@@ -28,7 +28,9 @@ from ...models import (
     utcnow,
 )
 from .. import audit
+from ..auth import lockout
 from ..auth.passwords import hash_secret, password_problem
+from ..auth.staff_auth import staff_for_email
 from ..auth.tokens import new_token
 from ..errors import Invalid, NotFound
 from ..mail import mailer
@@ -135,13 +137,6 @@ def email_problem(email: str) -> str | None:
     return None
 
 
-def email_in_use(email: str) -> StaffUser | None:
-    """The staff account (at any company) this address belongs to, or None."""
-    return db.session.scalar(
-        select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())
-    )
-
-
 def problems(new: NewCompany, *, signing_up: bool = False) -> dict[str, list[str]]:
     """Every field of ``new`` the rules refuse, with its message (the address only for its
     form: whether it is in use is not said here)."""
@@ -221,7 +216,7 @@ def create_for_self_hoster(new: NewCompany, *, plan: Plan = Plan.PRO) -> tuple[S
     Invalid (field messages) for a taken slug, an address in use or any bad value."""
     new = new.completed()
     found = problems(new)
-    if not found.get("owner_email") and email_in_use(new.owner_email):
+    if not found.get("owner_email") and staff_for_email(new.owner_email):
         found["owner_email"] = ["A staff account with this email already exists."]
     if found:
         raise Invalid(errors=found)
@@ -270,8 +265,7 @@ def choose_owner_password(token: str, *, name: str, password: str) -> StaffUser:
     owner.password_hash = hash_secret(password)
     owner.name = " ".join(name.split()) or owner.name
     owner.active = True
-    owner.failed_logins = 0
-    owner.locked_until = None
+    lockout.clear(owner)
     audit.record(
         owner.company_id,
         "staff.password_chosen",
@@ -377,7 +371,7 @@ def sign_up(new: NewCompany, password: str, *, ip_address: str | None) -> None:
     password_hash = hash_secret(password)
     if not _allowed(new.owner_email, ip_address):
         return
-    staff = email_in_use(new.owner_email)
+    staff = staff_for_email(new.owner_email)
     if staff is None:
         owner = _create(
             new,

@@ -27,16 +27,15 @@ from ...models import (
 )
 from ...safe_redirect import safe_next_path
 from .. import audit, phones
+from ..auth import lockout
 from ..auth.auth_sessions import end_sessions, start_session
-from ..auth.passwords import hash_secret, password_problem, verify_secret
+from ..auth.passwords import hash_secret, password_problem
 from ..auth.throttle import link_request_allowed
 from ..auth.tokens import new_token, token_hash
 from ..errors import Invalid
 from ..mail import mailer
 from . import sign_in_methods
 
-MAX_FAILED_ATTEMPTS = 10
-LOCKOUT = timedelta(minutes=15)
 TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=24)
 
 
@@ -407,32 +406,16 @@ def email_fleet_portal_link(
     return token
 
 
-def is_locked(contact: Contact) -> bool:
-    return bool(contact.locked_until and contact.locked_until > utcnow())
-
-
-def _record_failure(contact: Contact) -> None:
-    contact.failed_attempts += 1
-    if contact.failed_attempts >= MAX_FAILED_ATTEMPTS:
-        contact.locked_until = utcnow() + LOCKOUT
-        contact.failed_attempts = 0
-        audit.record(
-            contact.company_id,
-            "portal.locked_out",
-            subject=contact,
-            customer_id=contact.customer_id,
-        )
+def _locked_out(contact: Contact) -> None:
+    audit.record(
+        contact.company_id, "portal.locked_out", subject=contact, customer_id=contact.customer_id
+    )
 
 
 def _check_secret(contact: Contact | None, secret_hash_of, secret: str) -> Contact | None:
-    if contact is None or is_locked(contact):
-        verify_secret(None, secret)
+    secret_hash = secret_hash_of(contact) if contact is not None else None
+    if not lockout.check_secret(contact, secret_hash, secret, on_lock=_locked_out):
         return None
-    if not verify_secret(secret_hash_of(contact), secret):
-        _record_failure(contact)
-        return None
-    contact.failed_attempts = 0
-    contact.locked_until = None
     return contact
 
 
@@ -476,8 +459,7 @@ def set_password(
     contact.temporary_password_expires_at = (
         utcnow() + TEMPORARY_PASSWORD_LIFETIME if temporary else None
     )
-    contact.failed_attempts = 0
-    contact.locked_until = None
+    lockout.clear(contact)
     end_sessions(contact_id=contact.id, keep=keep)
 
 
@@ -521,8 +503,7 @@ def send_activation(contact: Contact, *, by=None) -> None:
 
 def set_pin(contact: Contact, pin: str, *, by=None) -> None:
     contact.pin_hash = hash_secret(pin)
-    contact.failed_attempts = 0
-    contact.locked_until = None
+    lockout.clear(contact)
     end_sessions(contact_id=contact.id, method=SignInMethod.PIN)
     audit.record(
         contact.company_id,
