@@ -1,4 +1,4 @@
-"""THE interval rule (services/intervals.py): each boundary, and the SQL twin agrees."""
+"""THE interval rule (services/fleet/intervals.py): each boundary, and the SQL twin agrees."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -123,26 +123,37 @@ def test_today_is_the_companys_day_not_utcs():
 
 
 @pytest.mark.parametrize(
-    ("odometer", "last_odo", "days_ago", "miles", "days"),
+    ("odometer", "last_odo", "days_ago", "fleet_intervals", "vehicle_intervals", "overdue"),
     [
-        (15_000, 10_000, 1, 5_000, None),
-        (15_001, 10_000, 1, 5_000, None),
-        (5_001, None, None, 5_000, 30),
-        (100, 0, 180, None, 180),
-        (100, 0, 181, None, 180),
-        (100, 0, 181, None, None),
+        (15_000, 10_000, 1, (5_000, None), (None, None), False),
+        (15_001, 10_000, 1, (5_000, None), (None, None), True),
+        (5_001, None, None, (5_000, 30), (None, None), True),
+        (100, 0, 180, (None, 180), (None, None), False),
+        (100, 0, 181, (None, 180), (None, None), True),
+        (100, 0, 181, (None, None), (None, None), False),
+        # The vehicle's own interval wins over the fleet default, in both directions.
+        (12_001, 10_000, 1, (5_000, None), (2_000, None), True),
+        (12_001, 10_000, 1, (2_000, None), (9_000, None), False),
+        (100, 0, 31, (None, 180), (None, 30), True),
+        (100, 0, 200, (None, 180), (None, 365), False),
+        # An override of one interval leaves the fleet's other interval in force.
+        (100, 0, 181, (None, 180), (9_000, None), True),
     ],
 )
 def test_sql_overdue_clause_agrees_with_the_python_rule(
-    db, company, create, odometer, last_odo, days_ago, miles, days
+    db, company, create, odometer, last_odo, days_ago, fleet_intervals, vehicle_intervals, overdue
 ):
-    fleet = create.fleet(company, vehicles=0, interval_miles=miles, interval_days=days)
+    fleet_miles, fleet_days = fleet_intervals
+    fleet = create.fleet(company, vehicles=0, interval_miles=fleet_miles, interval_days=fleet_days)
     today = date(2026, 6, 15)
+    vehicle_miles, vehicle_days = vehicle_intervals
     vehicle = create.vehicle(
         fleet,
         odometer=odometer,
         last_service_odometer=last_odo,
         last_service_on=today - timedelta(days=days_ago) if days_ago else None,
+        interval_miles=vehicle_miles,
+        interval_days=vehicle_days,
     )
     python_overdue = vehicle_service_status(vehicle, today, fleet=fleet).is_overdue
     sql_overdue = (
@@ -155,4 +166,4 @@ def test_sql_overdue_clause_agrees_with_the_python_rule(
         )
         is not None
     )
-    assert sql_overdue == python_overdue
+    assert (python_overdue, sql_overdue) == (overdue, overdue)
