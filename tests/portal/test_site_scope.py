@@ -157,19 +157,19 @@ def test_no_site_records_are_for_whole_customer_contacts_only(db, books):
 # ---------------------------------------------------------------- lists and tabs
 
 
-@pytest.mark.parametrize(
-    ("path", "marker"),
-    [
-        ("/jobs", lambda p, name: f"Boiler check ({name})"),
-        ("/history", lambda p, name: f"Boiler service ({name})"),
-        ("/vehicles", lambda p, name: p.vehicle.plate),
-        ("/assets", lambda p, name: p.asset.asset_code),
-        ("/requests", lambda p, name: f"Leaking tap ({name})"),
-        ("/quotes", lambda p, name: f"Pump quote ({name})"),
-        ("/invoices?state=all", lambda p, name: f"Invoice #{p.invoice.number}"),
-        ("/reports", lambda p, name: f"Findings ({name})"),
-    ],
-)
+TABS = [
+    ("/jobs", lambda p, name: f"Boiler check ({name})"),
+    ("/history", lambda p, name: f"Boiler service ({name})"),
+    ("/vehicles", lambda p, name: p.vehicle.plate),
+    ("/assets", lambda p, name: p.asset.asset_code),
+    ("/requests", lambda p, name: f"Leaking tap ({name})"),
+    ("/quotes", lambda p, name: f"Pump quote ({name})"),
+    ("/invoices?state=all", lambda p, name: f"Invoice #{p.invoice.number}"),
+    ("/reports", lambda p, name: f"Findings ({name})"),
+]
+
+
+@pytest.mark.parametrize(("path", "marker"), TABS)
 def test_every_tab_lists_the_records_of_the_sites_the_contact_sees(
     client, books, who, path, marker
 ):
@@ -189,33 +189,33 @@ def test_dashboard_counts_only_the_sites_the_contact_sees(client, books, who):
 # ---------------------------------------------------------------- detail pages, PDFs, .ics
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        lambda p: f"/vehicles/{p.vehicle.id}",
-        lambda p: f"/vehicles/{p.vehicle.id}/history.pdf",
-        lambda p: f"/jobs/{p.upcoming.id}/calendar.ics",
-        lambda p: f"/quotes/{p.quote.id}",
-        lambda p: f"/quotes/{p.quote.id}.pdf",
-        lambda p: f"/invoices/{p.invoice.id}",
-        lambda p: f"/invoices/{p.invoice.id}.pdf",
-        lambda p: f"/reports/{p.report.id}",
-        lambda p: f"/reports/{p.report.id}.pdf",
-        lambda p: f"/requests/new?vehicle_id={p.vehicle.id}",
-    ],
-    ids=[
-        "vehicle",
-        "vehicle-pdf",
-        "ics",
-        "quote",
-        "quote-pdf",
-        "invoice",
-        "invoice-pdf",
-        "report",
-        "report-pdf",
-        "request-prefill",
-    ],
-)
+RECORD_PATHS = [
+    lambda p: f"/vehicles/{p.vehicle.id}",
+    lambda p: f"/vehicles/{p.vehicle.id}/history.pdf",
+    lambda p: f"/jobs/{p.upcoming.id}/calendar.ics",
+    lambda p: f"/quotes/{p.quote.id}",
+    lambda p: f"/quotes/{p.quote.id}.pdf",
+    lambda p: f"/invoices/{p.invoice.id}",
+    lambda p: f"/invoices/{p.invoice.id}.pdf",
+    lambda p: f"/reports/{p.report.id}",
+    lambda p: f"/reports/{p.report.id}.pdf",
+    lambda p: f"/requests/new?vehicle_id={p.vehicle.id}",
+]
+RECORD_PATH_IDS = [
+    "vehicle",
+    "vehicle-pdf",
+    "ics",
+    "quote",
+    "quote-pdf",
+    "invoice",
+    "invoice-pdf",
+    "report",
+    "report-pdf",
+    "request-prefill",
+]
+
+
+@pytest.mark.parametrize("path", RECORD_PATHS, ids=RECORD_PATH_IDS)
 def test_a_record_opens_only_for_a_contact_who_sees_its_site(client, books, who, path):
     for name, place in books.places.items():
         expected = 200 if name in books.seen_by(who) else 404
@@ -228,6 +228,42 @@ def test_statement_covers_only_the_sites_the_contact_sees(client, books, who):
     text = pdf_text(client.get(_url("/statement.pdf")).data)
     for name in PLACES:
         assert (f"${CENTS[name] / 100:,.2f}" in text) == (name in books.seen_by(who)), name
+
+
+# ---------------------------------------------------------------- no site left: nothing
+
+
+@pytest.fixture
+def siteless(db, client, books) -> Books:
+    """Petra stays site-scoped but has no site left (an empty set): she sees nothing."""
+    books.scoped.sites = []
+    db.session.flush()
+    sign_in(client, books.scoped)
+    return books
+
+
+@pytest.mark.parametrize(("path", "marker"), TABS)
+def test_a_scoped_contact_with_no_site_left_sees_no_record_on_any_tab(
+    client, siteless, path, marker
+):
+    response = client.get(_url(path))
+    assert response.status_code == 200
+    text = text_of(response)
+    for name, place in siteless.places.items():
+        assert marker(place, name) not in text, name
+
+
+def test_a_scoped_contact_with_no_site_left_owes_nothing_on_the_dashboard(client, siteless):
+    text = text_of(client.get(_url("/")))
+    assert "$0.00" in text
+    for name, place in siteless.places.items():
+        assert f"Boiler check ({name})" not in text and place.vehicle.plate not in text
+
+
+@pytest.mark.parametrize("path", RECORD_PATHS, ids=RECORD_PATH_IDS)
+def test_a_scoped_contact_with_no_site_left_opens_no_record(client, siteless, path):
+    for name, place in siteless.places.items():
+        assert client.get(_url(path(place))).status_code == 404, name
 
 
 # ---------------------------------------------------------------- forms and filters
