@@ -58,3 +58,9 @@ def first_contact(customer) -> Contact:
     return db.session.scalars(
         select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id)
     ).first()
+
+
+def next_page_href(response) -> str:
+    """The href of a list's Next link (a keyset page has no page number to guess)."""
+    [href] = re.findall(r'<a rel="next" href="([^"]+)"', response.get_data(as_text=True))
+    return href.replace("&amp;", "&")

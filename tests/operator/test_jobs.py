@@ -18,7 +18,7 @@ from fieldportal.models import (
 from fieldportal.services.clock import company_today
 from fieldportal.services.fleet.intervals import ServiceState, vehicle_service_status
 
-from ..helpers import text_of
+from ..helpers import next_page_href, text_of
 from .conftest import HX
 
 
@@ -54,7 +54,8 @@ def test_list_filters_sorts_and_pages(staff_client, company, create, fleet, tech
     assert "Showing 1–25 of 31 jobs" in text_of(first)
     assert job_titles(first)[:2] == ["Job 29", "Job 28"]
     assert job_titles(staff_client.get("/jobs?sort=when&dir=asc"))[:2] == ["Job 00", "Job 01"]
-    assert job_titles(staff_client.get("/jobs?page=2"))[-1] == "Someday"  # no window: last
+    next_page = next_page_href(first)
+    assert job_titles(staff_client.get(next_page))[-1] == "Someday"  # no window: last
     assert job_titles(staff_client.get("/jobs?status=unscheduled")) == ["Someday"]
     ranged = staff_client.get("/jobs?from=2030-03-12&to=2030-03-13&dir=asc")
     assert job_titles(ranged) == ["Job 02", "Job 03"]
@@ -63,6 +64,47 @@ def test_list_filters_sorts_and_pages(staff_client, company, create, fleet, tech
     fragment = staff_client.get("/jobs?status=scheduled", headers=HX)
     html = fragment.get_data(as_text=True)
     assert "<html" not in html and html.startswith('<div id="job-table"')
+
+
+def walk_pages(client, url) -> tuple[list[str], int]:
+    """Every job title shown by following Next from ``url``, and how many pages it took."""
+    titles, pages = [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        titles += job_titles(response)
+        pages += 1
+        url = next_page_href(response) if 'rel="next"' in response.get_data(as_text=True) else None
+    return titles, pages
+
+
+@pytest.mark.parametrize("sort", ["when", "number", "status", "customer"])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_following_next_shows_every_job_once_in_order(
+    staff_client, company, create, fleet, sort, direction
+):
+    """Keyset pages: ties on the sort column (same time, status or customer name) are
+    neither skipped nor shown twice, jobs without a time come last, the filter is kept."""
+    other = create.fleet(company, vehicles=0, name="golf vans")  # ties "Golf Vans" lower-cased
+    when = datetime(2030, 3, 10, 15, tzinfo=UTC)
+    for n in range(56):
+        status = JobStatus.UNSCHEDULED if n % 7 == 0 else JobStatus.SCHEDULED
+        create.job(
+            other if n % 2 else fleet,
+            status,
+            title=f"Job {n:02d}",
+            window_start=None if status == JobStatus.UNSCHEDULED else when + timedelta(days=n % 3),
+        )
+    seen, pages = walk_pages(staff_client, f"/jobs?sort={sort}&dir={direction}")
+    assert pages == 3 and len(seen) == len(set(seen)) == 56
+    if sort == "when":
+        # No time: last in either direction, newest number first.
+        assert seen[-8:] == [f"Job {n:02d}" for n in (49, 42, 35, 28, 21, 14, 7, 0)]
+    others, pages = walk_pages(
+        staff_client, f"/jobs?customer={other.id}&sort={sort}&dir={direction}"
+    )
+    assert pages == 2 and sorted(others) == [f"Job {n:02d}" for n in range(1, 56, 2)]
+    assert others == [title for title in seen if int(title[-2:]) % 2]
 
 
 def test_bad_filter_values_are_ignored(staff_client, fleet, create):

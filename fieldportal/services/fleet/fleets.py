@@ -24,7 +24,6 @@ from ...models import (
     utcnow,
 )
 from ...pagination import ListQuery, Page, paginate
-from ...query_args import page_number
 from .. import audit
 from ..auth.auth_sessions import end_sessions
 from ..billing.money import invoiced_of_customer, month_to_date_bounds, open_ar_of_customer
@@ -37,49 +36,26 @@ SORT_COLUMNS = ("name", "vehicles", "overdue", "next_job", "mtd", "ar")
 MONEY_SORTS = ("mtd", "ar")
 
 
-@dataclass(frozen=True)
-class FleetQuery:
+@dataclass(frozen=True, kw_only=True)
+class FleetQuery(ListQuery):
     """What the fleet index shows: search text, overdue filter, sort, page."""
+
+    SORTS = SORT_COLUMNS
+    DESCENDING_FIRST = frozenset({"vehicles", "overdue", "mtd", "ar"})
 
     q: str = ""
     overdue: bool = False
-    sort: str = "name"
-    direction: str = "asc"
-    page: int = 1
 
     @classmethod
     def from_args(cls, args, *, money: bool = True) -> "FleetQuery":
-        """Parse query-string arguments; anything unknown falls back to the default."""
-        sort = args.get("sort", "name")
-        if sort not in SORT_COLUMNS or (sort in MONEY_SORTS and not money):
-            sort = "name"
-        direction = "desc" if args.get("dir") == "desc" else "asc"
-        page = page_number(args)
+        """Parse query-string arguments; anything unknown falls back to the default. The
+        money columns sort only for staff who see money."""
+        sorts = SORT_COLUMNS if money else tuple(c for c in SORT_COLUMNS if c not in MONEY_SORTS)
         q = (args.get("q") or "").replace("\x00", "").strip()[:100]
-        return cls(
-            q=q, overdue=args.get("overdue") == "1", sort=sort, direction=direction, page=page
-        )
+        return cls(**cls.list_args(args, sorts=sorts), q=q, overdue=args.get("overdue") == "1")
 
-    def params(self, **changes) -> dict:
-        """Query-string arguments for a link to this view with some changes (defaults omitted)."""
-        values = {
-            "q": self.q,
-            "overdue": "1" if self.overdue else "",
-            "sort": self.sort,
-            "dir": self.direction,
-            "page": self.page,
-        }
-        values.update(changes)
-        defaults = {"q": "", "overdue": "", "sort": "name", "dir": "asc", "page": 1}
-        return {key: value for key, value in values.items() if value != defaults[key]}
-
-    def sort_params(self, column: str) -> dict:
-        """Link arguments for a column header: toggles the direction of the current sort."""
-        if column == self.sort:
-            direction = "desc" if self.direction == "asc" else "asc"
-        else:
-            direction = "desc" if column in ("vehicles", "overdue", "mtd", "ar") else "asc"
-        return self.params(sort=column, dir=direction, page=1)
+    def filter_params(self) -> dict:
+        return {"q": self.q, "overdue": "1" if self.overdue else ""}
 
 
 @dataclass(frozen=True)
@@ -91,24 +67,6 @@ class FleetRow:
     next_job_at: datetime | None
     mtd_cents: int
     open_ar_cents: int
-
-
-@dataclass(frozen=True)
-class FleetPage:
-    rows: list[FleetRow]
-    total: int
-    page: int
-    pages: int
-    query: FleetQuery
-    per_page: int = FLEETS_PER_PAGE
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1
-
-    @property
-    def last(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.rows)
 
 
 def escape_like(text: str) -> str:
@@ -162,8 +120,11 @@ def _next_job(now: datetime):
     )
 
 
-def fleet_index(company: Company, query: FleetQuery, per_page: int = FLEETS_PER_PAGE) -> FleetPage:
-    """One page of fleet accounts with their figures, sorted and filtered: two queries.
+def fleet_index(
+    company: Company, query: FleetQuery, per_page: int = FLEETS_PER_PAGE
+) -> Page[FleetRow]:
+    """One page of fleet accounts with their figures, sorted and filtered: three queries
+    (how many match, the page's ids, their figures).
 
     Each figure is a correlated subquery per fleet row, served by an index on
     (customer_id, …); the database evaluates them only for the fleets it needs.
@@ -189,38 +150,21 @@ def fleet_index(company: Company, query: FleetQuery, per_page: int = FLEETS_PER_
         # EXISTS stops at the first overdue vehicle; the count is only needed per shown row.
         conditions.append(_has_overdue(today, dialect))
 
-    total = db.session.scalar(select(func.count()).select_from(Customer).where(*conditions))
-    pages = max(1, -(-total // per_page))
-    page = min(query.page, pages)
-
     name_key = func.lower(Customer.name)
     sort_expression = name_key if query.sort == "name" else columns[query.sort]
-    ordered = sort_expression.desc() if query.direction == "desc" else sort_expression.asc()
+    ordered = sort_expression.desc() if query.descending else sort_expression.asc()
     if query.sort == "next_job":
         ordered = nulls_last(ordered)
-    if query.sort == "name":
-        # Pick the page's fleets first, then compute figures for those rows only.
-        page_ids = (
-            select(Customer.id)
-            .where(*conditions)
-            .order_by(ordered, Customer.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-            .scalar_subquery()
-        )
-        statement = select(Customer.id, Customer.name, *columns.values()).where(
-            Customer.id.in_(page_ids)
-        )
-    else:
-        statement = (
-            select(Customer.id, Customer.name, *columns.values())
-            .where(*conditions)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    statement = statement.order_by(ordered, name_key, Customer.id)
-    rows = [FleetRow(*row) for row in db.session.execute(statement)]
-    return FleetPage(rows, total, page, pages, query, per_page)
+    order = (ordered, name_key, Customer.id)
+    # Pick the page's fleets first, then compute the figures for those rows only.
+    ids = paginate(
+        select(Customer.id).where(*conditions).order_by(*order), query, per_page=per_page
+    )
+    figures = db.session.execute(
+        select(Customer.id, Customer.name, *columns.values()).where(Customer.id.in_(ids.items))
+    )
+    rows = {row.id: FleetRow(*row) for row in figures}
+    return ids.map(rows.__getitem__)
 
 
 class VehicleWithStatus(NamedTuple):
@@ -344,7 +288,7 @@ def fleet_detail(company: Company, fleet: Customer, history_query: ListQuery) ->
 class FleetIndexView:
     """The fleet accounts page: one page of fleets and, beside it, the pending requests."""
 
-    result: FleetPage
+    result: Page[FleetRow]
     pending_panel: requests.PendingPanel | None
 
 

@@ -8,7 +8,7 @@ the interval rule (services/intervals.py) reads.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, nulls_last, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ...extensions import db
@@ -26,11 +26,13 @@ from ...models import (
     Vehicle,
     utcnow,
 )
-from ...query_args import database_id, page_number
+from ...pagination import Key, ListQuery, Page, paginate_after
+from ...query_args import database_id
 from .. import audit
 from ..billing.numbering import next_number
 from ..clock import company_today, day_bounds_utc
 from ..errors import Invalid
+from ..tenancy import company_record
 
 S = JobStatus
 # Where a job may go from each status (completion has its own service: complete_job).
@@ -334,9 +336,13 @@ JOBS_PER_PAGE = 25
 JOB_SORTS = ("when", "number", "status", "customer")
 
 
-@dataclass(frozen=True)
-class JobQuery:
-    """Filters, sort and page of the jobs list, parsed from the query string."""
+@dataclass(frozen=True, kw_only=True)
+class JobQuery(ListQuery):
+    """Filters and sort of the jobs list, parsed from the query string; pages by cursor."""
+
+    SORTS = JOB_SORTS
+    DEFAULT_DIRECTION = "desc"
+    DESCENDING_FIRST = frozenset({"when"})
 
     status: str = ""
     date_from: date | None = None
@@ -344,9 +350,6 @@ class JobQuery:
     technician_id: int | None = None
     customer_id: int | None = None
     site_id: int | None = None
-    sort: str = "when"
-    direction: str = "desc"
-    page: int = 1
 
     @classmethod
     def from_args(cls, args) -> "JobQuery":
@@ -357,63 +360,28 @@ class JobQuery:
                 return None
 
         status = args.get("status", "")
-        sort = args.get("sort", "when")
         return cls(
+            **cls.list_args(args),
             status=status if status in JobStatus._value2member_map_ else "",
             date_from=as_date("from"),
             date_to=as_date("to"),
             technician_id=database_id(args, "technician"),
             customer_id=database_id(args, "customer"),
             site_id=database_id(args, "site"),
-            sort=sort if sort in JOB_SORTS else "when",
-            direction="asc" if args.get("dir") == "asc" else "desc",
-            page=page_number(args),
         )
 
-    def params(self, **changes) -> dict:
-        values = {
+    def filter_params(self) -> dict:
+        return {
             "status": self.status,
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
             "technician": self.technician_id or "",
             "customer": self.customer_id or "",
             "site": self.site_id or "",
-            "sort": self.sort,
-            "dir": self.direction,
-            "page": self.page,
         }
-        values.update(changes)
-        defaults = {"sort": "when", "dir": "desc", "page": 1}
-        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
-
-    def sort_params(self, column: str) -> dict:
-        if column == self.sort:
-            direction = "asc" if self.direction == "desc" else "desc"
-        else:
-            direction = "desc" if column == "when" else "asc"
-        return self.params(sort=column, dir=direction, page=1)
 
 
-@dataclass(frozen=True)
-class JobPage:
-    jobs: list
-    total: int
-    page: int
-    pages: int
-    query: JobQuery
-    per_page: int = JOBS_PER_PAGE
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1
-
-    @property
-    def last(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.jobs)
-
-
-def job_list(company: Company, query: JobQuery, per_page: int = JOBS_PER_PAGE) -> JobPage:
-    """One page of the company's jobs, filtered and sorted: two queries."""
+def _job_conditions(company: Company, query: JobQuery) -> list:
     conditions = [Job.company_id == company.id]
     if query.status:
         conditions.append(Job.status == JobStatus(query.status))
@@ -427,50 +395,64 @@ def job_list(company: Company, query: JobQuery, per_page: int = JOBS_PER_PAGE) -
         conditions.append(Job.customer_id == query.customer_id)
     if query.site_id:
         conditions.append(Job.site_id == query.site_id)
-    total = db.session.scalar(select(func.count(Job.id)).where(*conditions))
-    pages = max(1, -(-total // per_page))
-    page = min(query.page, pages)
-    key = {
+    return conditions
+
+
+def _job_keys(query: JobQuery) -> list[Key]:
+    """The keyset order of the list: the sort column, then the job number (newest first),
+    which is unique within the company and so settles ties."""
+    if query.sort == "number":
+        return [Key(Job.number, descending=query.descending)]
+    column = {
         "when": Job.window_start,
-        "number": Job.number,
         "status": Job.status,
         "customer": func.lower(Customer.name),
     }[query.sort]
-    ordered = nulls_last(key.desc() if query.direction == "desc" else key.asc())
+    return [Key(column, descending=query.descending), Key(Job.number, descending=True)]
+
+
+def job_list(company: Company, query: JobQuery, per_page: int = JOBS_PER_PAGE) -> Page[Job]:
+    """The jobs after the query's cursor, filtered and sorted (keyset: a page deep into a
+    long history costs what the first does)."""
     statement = (
         select(Job)
         .join(Customer, Customer.id == Job.customer_id)
-        .where(*conditions)
+        .where(*_job_conditions(company, query))
         .options(
             contains_eager(Job.customer),
             joinedload(Job.technician),
             joinedload(Job.vehicle),
             joinedload(Job.site),
         )
-        .order_by(ordered, Job.number.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    jobs = db.session.scalars(statement).unique().all()
-    return JobPage(list(jobs), total, page, pages, query, per_page)
+    return paginate_after(statement, query, keys=_job_keys(query), per_page=per_page)
+
+
+def job_count(company: Company, query: JobQuery) -> int:
+    """How many jobs the query's filters match, on every page together."""
+    return db.session.scalar(select(func.count(Job.id)).where(*_job_conditions(company, query)))
 
 
 @dataclass(frozen=True)
 class JobListView:
-    """The jobs page: one page of jobs and, for the filter form, staff and the customer
-    filtered on (None for a fragment, which shows only the table)."""
+    """The jobs page: one page of jobs, how many match, and, for the filter form, staff and
+    the customer filtered on (None for a fragment, which shows only the table)."""
 
-    result: JobPage
+    result: Page[Job]
+    total: int
     technicians: list[StaffUser]
     filter_customer: Customer | None
 
 
 def list_view(company: Company, query: JobQuery, *, with_filters: bool) -> JobListView:
     customer = (
-        db.session.get(Customer, query.customer_id) if with_filters and query.customer_id else None
+        company_record(company.id, Customer, query.customer_id)
+        if with_filters and query.customer_id
+        else None
     )
     return JobListView(
         result=job_list(company, query),
+        total=job_count(company, query),
         technicians=assignable_staff(company.id) if with_filters else [],
-        filter_customer=customer if customer and customer.company_id == company.id else None,
+        filter_customer=customer,
     )
