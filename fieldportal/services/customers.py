@@ -8,7 +8,7 @@ The reading functions at the end return what the customer pages show.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -370,8 +370,9 @@ class CustomerQuery(ListQuery):
         return {"q": self.q, "kind": self.kind}
 
 
-def customer_list(company_id: int, query: CustomerQuery) -> Page[Customer]:
-    """One page of the company's customers not archived, by name, searched and filtered."""
+def customer_select(company_id: int, query: CustomerQuery) -> Select:
+    """The company's customers not archived, searched and filtered, by name: the list
+    pages it, the CSV export reads it whole."""
     statement = select(Customer).where(
         Customer.company_id == company_id, Customer.archived_at.is_(None)
     )
@@ -385,8 +386,12 @@ def customer_list(company_id: int, query: CustomerQuery) -> Page[Customer]:
         )
     if query.kind:
         statement = statement.where(Customer.kind == CustomerKind(query.kind))
-    statement = statement.order_by(func.lower(Customer.name), Customer.id)
-    return paginate(statement, query, per_page=CUSTOMERS_PER_PAGE)
+    return statement.order_by(func.lower(Customer.name), Customer.id)
+
+
+def customer_list(company_id: int, query: CustomerQuery) -> Page[Customer]:
+    """One page of the company's customers not archived, by name, searched and filtered."""
+    return paginate(customer_select(company_id, query), query, per_page=CUSTOMERS_PER_PAGE)
 
 
 def has_contacts(customer: Customer) -> bool:

@@ -7,11 +7,13 @@ back, so a form shown again (422) sits over the records as the database has them
 
 from flask import abort, flash, g, request, url_for
 
+from ... import csv_export
 from ...htmx import is_fragment_request, redirect_after_post, render
 from ...models import Asset, Capability, Contact, Customer, CustomerKind, Site, Vehicle
 from ...services import customers
 from ...services.clock import company_today
 from ...services.errors import RuleError
+from ...services.exports import lists as exports
 from ..validators import options
 from . import bp
 from .access import get_for_company_or_404, require
@@ -75,6 +77,10 @@ def _load_contact(contact_id: int) -> Contact:
 @require(Capability.MANAGE_CUSTOMERS)
 def customer_list():
     query = customers.CustomerQuery.from_args(request.args)
+    if csv_export.wants_csv(request.args):
+        return csv_export.download(
+            exports.customers_list(g.company, query), g.company, request.args
+        )
     return render(
         page="operator/customers/index.html",
         fragment="partials/operator/_customer_table.html",

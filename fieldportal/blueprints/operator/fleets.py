@@ -2,9 +2,11 @@
 
 from flask import abort, flash, g, request, url_for
 
+from ... import csv_export
 from ...htmx import is_fragment_request, redirect_after_post, render
 from ...models import Capability, Customer, CustomerKind
 from ...pagination import ListQuery
+from ...services.exports import lists as exports
 from ...services.fleet import fleets
 from ...services.portal import portal_auth
 from . import bp
@@ -15,7 +17,11 @@ from .forms import FleetLinkEmailForm, FleetPortalForm
 @bp.get("/fleets")
 @require(Capability.MANAGE_CUSTOMERS)
 def fleet_list():
-    query = fleets.FleetQuery.from_args(request.args, money=g.staff.can(Capability.SEE_MONEY))
+    money = g.staff.can(Capability.SEE_MONEY)
+    query = fleets.FleetQuery.from_args(request.args, money=money)
+    if csv_export.wants_csv(request.args):
+        export = exports.fleets_list(g.company, query, money=money)
+        return csv_export.download(export, g.company, request.args)
     page = fleets.index_view(g.company, query, with_panel=not is_fragment_request())
     return render(
         page="operator/fleets/index.html",
@@ -60,6 +66,9 @@ def _detail(
 @require(Capability.MANAGE_CUSTOMERS)
 def fleet_detail(customer_id: int):
     fleet = _load_fleet(customer_id)
+    if csv_export.wants_csv(request.args):
+        export = exports.fleet_vehicles(g.company, fleet)
+        return csv_export.download(export, g.company, request.args)
     if is_fragment_request():
         history = fleets.fleet_history(fleet, ListQuery.from_args(request.args))
         return render(

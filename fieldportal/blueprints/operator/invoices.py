@@ -10,12 +10,14 @@ read once.
 
 from flask import abort, flash, g, request, url_for
 
+from ... import csv_export
 from ...htmx import is_fragment_request, redirect_after_post, render
 from ...models import Capability, Customer, Invoice, Job
 from ...services import customers
 from ...services.billing import documents, invoices
 from ...services.clock import company_today
 from ...services.errors import RuleError
+from ...services.exports import lists as exports
 from . import bp
 from .access import get_for_company_or_404, require
 from .forms import InvoiceForm, PaymentForm, VoidForm, show_errors
@@ -25,6 +27,8 @@ from .forms import InvoiceForm, PaymentForm, VoidForm, show_errors
 @require(Capability.MANAGE_INVOICES)
 def invoice_list():
     query = invoices.InvoiceQuery.from_args(request.args)
+    if csv_export.wants_csv(request.args):
+        return csv_export.download(exports.invoices_list(g.company, query), g.company, request.args)
     view = invoices.list_view(g.company, query, with_figures=not is_fragment_request())
     return render(
         page="operator/invoices/index.html",

@@ -9,11 +9,13 @@ message) is the job as the database has it.
 from flask import abort, flash, g, request, url_for
 from wtforms.fields.choices import SelectChoice
 
+from ... import csv_export
 from ...htmx import is_fragment_request, redirect_after_post, render
 from ...models import Capability, Customer, Job, JobStatus, StaffUser
 from ...services import customers
 from ...services.clock import company_zone
 from ...services.errors import RuleError
+from ...services.exports import lists as exports
 from ...services.work import jobs
 from ..validators import options
 from . import bp
@@ -35,6 +37,8 @@ from .forms import (
 @require(Capability.WORK_JOBS)
 def job_list():
     query = jobs.JobQuery.from_args(request.args)
+    if csv_export.wants_csv(request.args):
+        return csv_export.download(exports.jobs_list(g.company, query), g.company, request.args)
     page = jobs.list_view(g.company, query, with_filters=not is_fragment_request())
     return render(
         page="operator/jobs/index.html",

@@ -9,12 +9,14 @@ rolls a refused request back.
 
 from flask import abort, flash, g, request, url_for
 
+from ... import csv_export
 from ...htmx import redirect_after_post, render
 from ...models import Capability, Customer, Quote
 from ...services import customers
 from ...services.billing import documents, quotes
 from ...services.clock import company_today
 from ...services.errors import RuleError
+from ...services.exports import lists as exports
 from . import bp
 from .access import get_for_company_or_404, require
 from .forms import QuoteForm
@@ -24,6 +26,8 @@ from .forms import QuoteForm
 @require(Capability.MANAGE_QUOTES)
 def quote_list():
     query = quotes.QuoteQuery.from_args(request.args)
+    if csv_export.wants_csv(request.args):
+        return csv_export.download(exports.quotes_list(g.company, query), g.company, request.args)
     return render(
         page="operator/quotes/index.html",
         fragment="partials/operator/_quote_table.html",

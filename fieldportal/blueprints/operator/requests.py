@@ -11,10 +11,12 @@ refusal is the database's.
 
 from flask import abort, flash, g, request, send_from_directory, url_for
 
+from ... import csv_export
 from ...htmx import add_trigger, is_fragment_request, redirect_after_post, render
 from ...models import Capability, RequestPhoto, RequestStatus, ServiceRequest, Urgency
 from ...services.clock import company_zone
 from ...services.errors import Invalid
+from ...services.exports import lists as exports
 from ...services.work import requests
 from ...services.work.request_photos import photo_folder, thumb_name
 from . import bp
@@ -32,14 +34,16 @@ def inbox():
     filters = InboxFilters(request.args)
     filters.validate()
     status_key = filters.status.data if filters.status.data in STATUS_FILTERS else "pending"
-    page = requests.inbox_view(
-        g.company.id,
-        status=STATUS_FILTERS[status_key],
-        urgency=URGENCIES.get(filters.urgency.data),
-        customer_id=filters.valid("customer_id"),
-        job_type_id=filters.valid("job_type_id"),
-        page=filters.valid("page") or 1,
-    )
+    chosen = {
+        "status": STATUS_FILTERS[status_key],
+        "urgency": URGENCIES.get(filters.urgency.data),
+        "customer_id": filters.valid("customer_id"),
+        "job_type_id": filters.valid("job_type_id"),
+    }
+    if csv_export.wants_csv(request.args):
+        export = exports.requests_inbox(g.company, **chosen)
+        return csv_export.download(export, g.company, request.args)
+    page = requests.inbox_view(g.company.id, page=filters.valid("page") or 1, **chosen)
     return render(
         "operator/requests/index.html",
         fragment="partials/operator/_request_list.html",

@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import Select, case, literal, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
@@ -444,9 +444,9 @@ class InvoiceQuery(ListQuery):
         return self.params(status="" if status == "all" else status, page=1)
 
 
-def invoice_list(company: Company, query: InvoiceQuery) -> Page[tuple[Invoice, ShownStatus]]:
-    """One page of the company's invoices, filtered, each with the badge it shows."""
-    today = company_today(company)
+def invoice_select(company: Company, query: InvoiceQuery, today: date) -> Select:
+    """The company's invoices as the list shows them, filtered and sorted, with their
+    customer: the list pages it, the CSV export reads it whole."""
     statement = select(Invoice).where(Invoice.company_id == company.id)
     if query.status == "open":
         statement = statement.where(Invoice.status == InvoiceStatus.SENT)
@@ -455,8 +455,13 @@ def invoice_list(company: Company, query: InvoiceQuery) -> Page[tuple[Invoice, S
     elif query.status != "all":
         statement = statement.where(Invoice.status == InvoiceStatus(query.status))
     number = Invoice.number.desc() if query.descending else Invoice.number.asc()
-    statement = statement.options(joinedload(Invoice.customer)).order_by(number)
-    page = paginate(statement, query, per_page=INVOICES_PER_PAGE)
+    return statement.options(joinedload(Invoice.customer)).order_by(number)
+
+
+def invoice_list(company: Company, query: InvoiceQuery) -> Page[tuple[Invoice, ShownStatus]]:
+    """One page of the company's invoices, filtered, each with the badge it shows."""
+    today = company_today(company)
+    page = paginate(invoice_select(company, query, today), query, per_page=INVOICES_PER_PAGE)
     return page.map(lambda invoice: (invoice, shown_status(invoice, today)))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -390,9 +390,9 @@ class QuoteQuery(ListQuery):
         return self.params(status="" if status == "all" else status, page=1)
 
 
-def quote_list(company: Company, query: QuoteQuery) -> Page[tuple[Quote, QuoteStatus]]:
-    """One page of the company's quotes, filtered, each with the status it shows."""
-    today = company_today(company)
+def quote_select(company: Company, query: QuoteQuery, today: date) -> Select:
+    """The company's quotes as the list shows them, filtered and sorted, with their
+    customer: the list pages it, the CSV export reads it whole."""
     statement = select(Quote).where(Quote.company_id == company.id)
     if query.status == QuoteStatus.EXPIRED.value:
         statement = statement.where(expired_clause(today))
@@ -401,6 +401,11 @@ def quote_list(company: Company, query: QuoteQuery) -> Page[tuple[Quote, QuoteSt
     elif query.status != "all":
         statement = statement.where(Quote.status == QuoteStatus(query.status))
     number = Quote.number.desc() if query.descending else Quote.number.asc()
-    statement = statement.options(joinedload(Quote.customer)).order_by(number)
-    page = paginate(statement, query, per_page=QUOTES_PER_PAGE)
+    return statement.options(joinedload(Quote.customer)).order_by(number)
+
+
+def quote_list(company: Company, query: QuoteQuery) -> Page[tuple[Quote, QuoteStatus]]:
+    """One page of the company's quotes, filtered, each with the status it shows."""
+    today = company_today(company)
+    page = paginate(quote_select(company, query, today), query, per_page=QUOTES_PER_PAGE)
     return page.map(lambda quote: (quote, effective_status(quote, today)))

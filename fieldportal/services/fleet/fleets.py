@@ -120,15 +120,16 @@ def _next_job(now: datetime):
     )
 
 
-def fleet_index(
-    company: Company, query: FleetQuery, per_page: int = FLEETS_PER_PAGE
-) -> Page[FleetRow]:
-    """One page of fleet accounts with their figures, sorted and filtered: three queries
-    (how many match, the page's ids, their figures).
+@dataclass(frozen=True)
+class _FleetListing:
+    """The fleet index's query in parts: each row's figures, which fleets, in what order."""
 
-    Each figure is a correlated subquery per fleet row, served by an index on
-    (customer_id, …); the database evaluates them only for the fleets it needs.
-    """
+    figures: tuple
+    conditions: tuple
+    order: tuple
+
+
+def _fleet_listing(company: Company, query: FleetQuery) -> _FleetListing:
     today = company_today(company)
     dialect = db.session.get_bind().dialect.name
     columns = {
@@ -155,16 +156,43 @@ def fleet_index(
     ordered = sort_expression.desc() if query.descending else sort_expression.asc()
     if query.sort == "next_job":
         ordered = nulls_last(ordered)
-    order = (ordered, name_key, Customer.id)
+    return _FleetListing(
+        tuple(columns.values()), tuple(conditions), (ordered, name_key, Customer.id)
+    )
+
+
+def fleet_index(
+    company: Company, query: FleetQuery, per_page: int = FLEETS_PER_PAGE
+) -> Page[FleetRow]:
+    """One page of fleet accounts with their figures, sorted and filtered: three queries
+    (how many match, the page's ids, their figures).
+
+    Each figure is a correlated subquery per fleet row, served by an index on
+    (customer_id, …); the database evaluates them only for the fleets it needs.
+    """
+    listing = _fleet_listing(company, query)
     # Pick the page's fleets first, then compute the figures for those rows only.
     ids = paginate(
-        select(Customer.id).where(*conditions).order_by(*order), query, per_page=per_page
+        select(Customer.id).where(*listing.conditions).order_by(*listing.order),
+        query,
+        per_page=per_page,
     )
     figures = db.session.execute(
-        select(Customer.id, Customer.name, *columns.values()).where(Customer.id.in_(ids.items))
+        select(Customer.id, Customer.name, *listing.figures).where(Customer.id.in_(ids.items))
     )
     rows = {row.id: FleetRow(*row) for row in figures}
     return ids.map(rows.__getitem__)
+
+
+def fleet_select(company: Company, query: FleetQuery) -> Select:
+    """Every fleet of the index (searched, filtered, in its order) with its figures, as
+    rows of FleetRow's fields: the CSV export reads it whole."""
+    listing = _fleet_listing(company, query)
+    return (
+        select(Customer.id, Customer.name, *listing.figures)
+        .where(*listing.conditions)
+        .order_by(*listing.order)
+    )
 
 
 class VehicleWithStatus(NamedTuple):

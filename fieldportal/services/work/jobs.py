@@ -8,7 +8,7 @@ the interval rule (services/intervals.py) reads.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ...extensions import db
@@ -411,10 +411,9 @@ def _job_keys(query: JobQuery) -> list[Key]:
     return [Key(column, descending=query.descending), Key(Job.number, descending=True)]
 
 
-def job_list(company: Company, query: JobQuery, per_page: int = JOBS_PER_PAGE) -> Page[Job]:
-    """The jobs after the query's cursor, filtered and sorted (keyset: a page deep into a
-    long history costs what the first does)."""
-    statement = (
+def _jobs_shown(company: Company, query: JobQuery) -> Select:
+    """The filtered jobs with what a row shows, not yet ordered."""
+    return (
         select(Job)
         .join(Customer, Customer.id == Job.customer_id)
         .where(*_job_conditions(company, query))
@@ -425,7 +424,19 @@ def job_list(company: Company, query: JobQuery, per_page: int = JOBS_PER_PAGE) -
             joinedload(Job.site),
         )
     )
+
+
+def job_list(company: Company, query: JobQuery, per_page: int = JOBS_PER_PAGE) -> Page[Job]:
+    """The jobs after the query's cursor, filtered and sorted (keyset: a page deep into a
+    long history costs what the first does)."""
+    statement = _jobs_shown(company, query)
     return paginate_after(statement, query, keys=_job_keys(query), per_page=per_page)
+
+
+def job_select(company: Company, query: JobQuery) -> Select:
+    """Every job of the list, filtered and in its order (the CSV export reads it whole)."""
+    ordering = (key.ordering for key in _job_keys(query))
+    return _jobs_shown(company, query).order_by(*ordering)
 
 
 def job_count(company: Company, query: JobQuery) -> int:

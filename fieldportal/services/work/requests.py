@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -448,10 +448,15 @@ _ROW_RELATIONS = (
 )
 
 
+def export_options() -> tuple:
+    """What an inbox row's CSV line shows: the row's records, without its photos."""
+    return tuple(joinedload(relation) for relation in _ROW_RELATIONS)
+
+
 def _row_options(photos=selectinload):
     """Everything an inbox row shows. A list loads the photos in one more query; a single
     row joins them (``photos=joinedload``)."""
-    return (*(joinedload(relation) for relation in _ROW_RELATIONS), photos(ServiceRequest.photos))
+    return (*export_options(), photos(ServiceRequest.photos))
 
 
 def load_request_row(request_id: int, company_id: int) -> ServiceRequest | None:
@@ -496,17 +501,23 @@ def technicians(company_id: int) -> list[StaffUser]:
     )
 
 
-def inbox(
+def inbox(company_id: int, *, page: int = 1, per_page: int = 25, **filters) -> Page[ServiceRequest]:
+    """One page of the company's requests (``inbox_select``'s filters), newest first; rows
+    eager-loaded (constant queries)."""
+    statement = inbox_select(company_id, **filters).options(*_row_options())
+    return paginate(statement, ListQuery(page=page), per_page=per_page)
+
+
+def inbox_select(
     company_id: int,
     *,
     status: RequestStatus | None = RequestStatus.PENDING,
     urgency: Urgency | None = None,
     customer_id: int | None = None,
     job_type_id: int | None = None,
-    page: int = 1,
-    per_page: int = 25,
-) -> Page[ServiceRequest]:
-    """The company's requests, newest first, filtered; rows eager-loaded (constant queries)."""
+) -> Select:
+    """The company's requests with this status (None: all), urgency, customer and job
+    type, newest first: the inbox pages it, the CSV export reads it whole."""
     conditions = [ServiceRequest.company_id == company_id]
     if status is not None:
         conditions.append(ServiceRequest.status == status)
@@ -516,13 +527,11 @@ def inbox(
         conditions.append(ServiceRequest.customer_id == customer_id)
     if job_type_id is not None:
         conditions.append(ServiceRequest.job_type_id == job_type_id)
-    statement = (
+    return (
         select(ServiceRequest)
-        .options(*_row_options())
         .where(*conditions)
         .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
     )
-    return paginate(statement, ListQuery(page=page), per_page=per_page)
 
 
 @dataclass

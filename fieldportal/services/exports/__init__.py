@@ -1,0 +1,1 @@
+"""Data going out: the operator lists as CSV (``lists``)."""
