@@ -293,7 +293,27 @@ def test_without_secret_key_online_payment_is_off(app, db, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "")
     with app.test_request_context():
         assert not payments.online_payments_enabled()
-    assert WEBHOOK_SECRET
+
+
+@pytest.mark.parametrize("unset", ["", "  ", None])
+def test_without_a_webhook_secret_no_event_is_believed(
+    app, client, db, stripe_on, customer, two_invoices, monkeypatch, unset
+):
+    """An empty secret is a key anyone can sign with: HMAC accepts b"" as a key."""
+    first, _ = two_invoices
+    checkout, _ = checkout_for(customer, [first])
+    session = completed_session(stripe_on.sessions[checkout.checkout_session_id])
+    payload = event_payload("checkout.session.completed", session, "evt_unsigned")
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", unset)
+    for signature in (sign(payload, secret=""), sign(payload, secret=WEBHOOK_SECRET)):
+        response = post_event(client, payload, signature=signature)
+        assert response.status_code == 400
+        assert response.get_json() == {"error": "invalid signature"}
+    assert db.session.scalar(select(func.count(StripeEvent.id))) == 0
+    assert db.session.scalar(select(func.count(Payment.id))) == 0
+    db.session.expire_all()
+    assert first.status == InvoiceStatus.SENT and first.amount_paid_cents == 0
+    assert checkout.status == CheckoutStatus.OPEN
 
 
 def test_events_out_of_order_pay_once_and_a_late_failure_changes_nothing(
