@@ -29,6 +29,7 @@ class SecretKind(enum.StrEnum):
     TEMPORARY_PASSWORD = "temporary_password"
     PIN = "pin"
     SETUP_LINK = "setup_link"  # confirming a sign-up
+    RESET_LINK = "reset_link"  # choosing a new staff password
 
     @property
     def label(self) -> str:
@@ -45,6 +46,7 @@ _SECRET_LABELS = {
     SecretKind.TEMPORARY_PASSWORD: "temporary password",
     SecretKind.PIN: "PIN",
     SecretKind.SETUP_LINK: "confirmation link",
+    SecretKind.RESET_LINK: "password reset link",
 }
 _SECRET_RENEWALS = {
     SecretKind.SIGN_IN_LINK: "send a new sign-in link from the contact's portal access page",
@@ -53,6 +55,7 @@ _SECRET_RENEWALS = {
     "access page",
     SecretKind.PIN: "set and send a new PIN from the contact's portal access page",
     SecretKind.SETUP_LINK: "the owner signs up again with the same address for a new one",
+    SecretKind.RESET_LINK: "the staff member asks for a new one on the Forgot password page",
 }
 
 # Where an email carries a secret, its stored bodies hold this marker instead: the kind,

@@ -1,5 +1,6 @@
-"""Single-use links that set an account up: confirming a self-serve sign-up, and letting
-a company's first owner choose a password. Only the token's SHA-256 is stored."""
+"""Single-use links that set an account up: confirming a self-serve sign-up, letting a
+company's first owner choose a password, and a staff member's password reset. Only the
+token's SHA-256 is stored."""
 
 import enum
 from datetime import datetime
@@ -15,6 +16,7 @@ from .company import Company, StaffUser
 class SetupPurpose(enum.StrEnum):
     CONFIRM_SIGNUP = "confirm_signup"  # the owner's email confirmed: the company goes live
     OWNER_PASSWORD = "owner_password"  # flask create-company: the owner chooses a password
+    PASSWORD_RESET = "password_reset"  # forgot password: a staff member chooses a new one
 
 
 class SetupLink(CreatedAtMixin, db.Model):

@@ -97,6 +97,8 @@ def queue_every_kind(app, db, create, company, staff, staff_client) -> list[Outb
             "/signup", data={**signup, "slug": "second-co", "owner_email": colleague.email}
         )
     )
+    _ok(visitor.post("/password/forgot", data={"email": staff.email}))
+    _ok(visitor.post("/password/forgot", data={"email": "nobody@acme-mechanics.example"}))
 
     return list(db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
 

@@ -24,6 +24,7 @@ from .conftest import free_port
 BASE = "https://portal.example.test"
 TOKEN = r"[\w-]{43}"
 PIN = "73914682"
+COLLEAGUE = "dan@acme.test"  # resets a password: the staff_client stays signed in
 
 
 def columns_holding(db, raw: str) -> list[str]:
@@ -109,6 +110,9 @@ def _mint(kind, app, db, create, company, staff_client) -> Minted:
             f"/fleets/{fleet.id}/portal-link/email", data={"to": contact.email}
         )
         assert response.status_code == 200
+    elif kind == "password_reset":
+        create.staff(company, name="Dan Reyes", email=COLLEAGUE)
+        assert visitor.post("/password/forgot", data={"email": COLLEAGUE}).status_code == 303
     text, _ = reveal(_queued(db, kind))
     patterns = {
         "magic_link": (rf"/portal/acme/link/({TOKEN})", "sign-in link"),
@@ -117,6 +121,7 @@ def _mint(kind, app, db, create, company, staff_client) -> Minted:
         "pin_credentials": (rf"this PIN: ({PIN})", "PIN"),
         "invoice_sent": (rf"/portal/acme/link/({TOKEN})", "sign-in link"),
         "fleet_link": (rf"/portal/t/({TOKEN})", "portal link"),
+        "password_reset": (rf"/password/reset/({TOKEN})", "password reset link"),
     }
     pattern, label = patterns[kind]
     [secret] = re.findall(pattern, text)
@@ -126,6 +131,13 @@ def _mint(kind, app, db, create, company, staff_client) -> Minted:
 def _signs_in(app, minted: Minted) -> None:
     """The delivered secret lets its recipient in."""
     visitor = app.test_client()
+    if minted.kind == "password_reset":
+        new = {"password": "a much better secret", "confirm": "a much better secret"}
+        assert visitor.post(f"/password/reset/{minted.secret}", data=new).status_code == 303
+        response = visitor.post("/login", data={"email": COLLEAGUE, "password": new["password"]})
+        assert response.status_code == 303 and visitor.get("/").status_code == 200
+        assert app.test_client().get("/").status_code != 200, "signed out stays out"
+        return
     if minted.kind == "fleet_link":
         response = visitor.get(f"/portal/t/{minted.secret}")
         assert response.status_code == 302 and response.headers["Location"] == "/portal/acme/"
@@ -149,7 +161,15 @@ def _signs_in(app, minted: Minted) -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    ["magic_link", "fresh_link", "activation", "pin_credentials", "invoice_sent", "fleet_link"],
+    [
+        "magic_link",
+        "fresh_link",
+        "activation",
+        "pin_credentials",
+        "invoice_sent",
+        "fleet_link",
+        "password_reset",
+    ],
 )
 def test_no_column_holds_the_secret_before_after_a_failure_or_after_sending(
     kind, app, db, create, company, staff_client, smtp_server

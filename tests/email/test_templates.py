@@ -118,6 +118,15 @@ def _contexts(create, company) -> dict[str, dict]:
             "new_name": f"New{HOSTILE}",
             "link": f"{BASE}/login",
         },
+        "password_reset": {
+            "staff": create.staff(company, name=HOSTILE, email="eve@bright.example"),
+            "link": f"{BASE}/password/reset/SECRET-TOKEN-reset",
+            "link_lifetime": timedelta(minutes=30),
+        },
+        "password_reset_no_account": {
+            "email": "ann@home.example",
+            "link": f"{BASE}/password/forgot",
+        },
     }
 
 

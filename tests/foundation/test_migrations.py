@@ -347,3 +347,51 @@ def test_upgrade_stores_phones_in_e164_and_keeps_what_it_cannot_read(empty_datab
         with db.engine.begin() as connection:
             assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 6
         db.engine.dispose()
+
+
+BEFORE_RESETS = "7c2e5a1f9b30"  # the last revision whose setup links had no password resets
+
+
+def test_setup_links_take_password_resets_and_the_check_still_refuses_others(
+    empty_database_url,
+):
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "m", "TESTING": True}
+    )
+    now = datetime(2026, 12, 4, 7, 0)
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            company = _insert(
+                connection, "companies", slug="nyc", name="NYC", brand_color="#1d4ed8",
+                time_zone="UTC", currency="USD", locale="en_US", paper_size="A4",
+                country="US", plan="pro", tax_rate_ppm=0, portal_enabled=True,
+                requests_enabled=True, login_methods=[], show_quotes=True, show_invoices=True,
+                show_reports=True, asset_id_label="Unit", asset_portal_fields=[],
+                default_job_status="unscheduled", due_soon_percent=10,
+                default_billing_terms="net_30", next_job_number=1, next_quote_number=1,
+                next_invoice_number=1, next_report_number=1, created_at=now,
+            )  # fmt: skip
+            staff = _insert(
+                connection, "staff_users", company_id=company, email="o@nyc.example",
+                name="O", role="owner", password_hash="x", active=True, failed_attempts=0,
+                created_at=now,
+            )  # fmt: skip
+
+        def add_link(purpose, n):
+            with db.engine.begin() as connection:
+                _insert(
+                    connection, "setup_links", token_hash=f"{n:064d}", purpose=purpose,
+                    company_id=company, staff_user_id=staff, expires_at=now, created_at=now,
+                )  # fmt: skip
+
+        add_link("password_reset", 1)
+        with pytest.raises(IntegrityError):
+            add_link("no_such_purpose", 2)
+        downgrade(revision=BEFORE_RESETS)
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM setup_links")).scalar() == 0
+        with pytest.raises(IntegrityError):
+            add_link("password_reset", 3)
+        add_link("owner_password", 4)
+        db.engine.dispose()

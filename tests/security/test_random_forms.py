@@ -135,7 +135,7 @@ def _link_pages(db, company, contact: Contact) -> list[str]:
 
 def _setup_pages(db, create) -> list[str]:
     """Sign-up, a sign-up's confirmation link (its POST confirms), an expired one ("send
-    a new one") and a first owner's set-password link."""
+    a new one"), a first owner's set-password link and a password reset link."""
     from fieldportal.models import SetupPurpose
     from fieldportal.services.companies import links
 
@@ -146,11 +146,13 @@ def _setup_pages(db, create) -> list[str]:
     db.session.scalars(select(SetupLink)).first().expires_at -= timedelta(days=3)
     live = links.issue(SetupPurpose.CONFIRM_SIGNUP, owner)
     welcome = links.issue(SetupPurpose.OWNER_PASSWORD, owner)
+    reset = links.issue(SetupPurpose.PASSWORD_RESET, owner)
     return [
         "/signup",
         f"/signup/confirm/{live}",
         f"/signup/confirm/{expired}",
         f"/welcome/{welcome}",
+        f"/password/reset/{reset}",
     ]
 
 
@@ -193,7 +195,9 @@ def discovered(app, demo, db, create, stripe_on):
     def html_pages(prefix, ids):
         for rule in rules(app, prefix):
             if "GET" in rule.methods and not rule.rule.endswith((".pdf", ".ics", "thumb>")):
-                yield fill(rule, ids)
+                path = fill(rule, ids)
+                if path is not None:  # a link page: _setup_pages has it with a real token
+                    yield path
 
     read("anonymous", [*html_pages("auth.", {}), f"/portal/{acme.slug}/sign-in"])
     read("anonymous", _link_pages(db, acme, contact))

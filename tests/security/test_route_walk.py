@@ -54,6 +54,11 @@ CSRF_EXEMPT_ENDPOINTS = {"webhooks.stripe_webhook"}  # verifies Stripe's signatu
 SIGNED_OUT = {
     "auth.login": {"GET": 200},
     "auth.sign_in": {"POST": 422},
+    "auth.forgot_password": {"GET": 200},
+    "auth.request_password_reset": {"POST": 422},  # no address given
+    "auth.reset_sent": {"GET": 200},
+    "auth.reset_password": {"GET": 404},  # unknown token
+    "auth.choose_new_password": {"POST": 404},
     "system.healthz": {"GET": 200},
     "webhooks.stripe_webhook": {"POST": 400},  # no signature
     "portal_token.open_fleet_portal": {"GET": 404},  # unknown token

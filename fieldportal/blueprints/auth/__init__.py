@@ -1,7 +1,7 @@
-"""Staff sign-in and sign-out."""
+"""Staff sign-in and sign-out, and forgot password."""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import views  # noqa: E402,F401
+from . import password, views  # noqa: E402,F401

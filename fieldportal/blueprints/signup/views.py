@@ -1,8 +1,5 @@
-"""Sign-up, its confirmation link, and the first owner's set-password link.
-
-Link pages are scanner-safe: GET and HEAD show a page and consume nothing; only a
-CSRF-protected POST uses the link, then redirects to a URL without the token. They are
-never cached and never sent as a referrer."""
+"""Sign-up, its confirmation link, and the first owner's set-password link (link pages:
+blueprints/setup_links.py)."""
 
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
 
@@ -14,6 +11,7 @@ from ...services.companies import countries, links, signup
 from ...services.errors import Invalid, NotFound
 from ...web import render_error
 from ..operator.forms import show_errors
+from ..setup_links import link_page, no_store
 from . import bp
 from .forms import OwnerPasswordForm, SignupForm
 
@@ -33,12 +31,6 @@ def signup_switched_on():
     no sign-up pages; links already sent keep working."""
     if request.endpoint in SIGN_UP_PAGES and not current_app.config["SIGNUP_ENABLED"]:
         abort(404)
-
-
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def _guessed_country() -> str:
@@ -103,24 +95,9 @@ def sent():
     )
 
 
-def _link_page(purpose: SetupPurpose, token: str, template: str, status: int = 200, **context):
-    """The page of a link as it stands: the form for a valid one, "expired" (410) or
-    "unknown" (404) otherwise."""
-    lookup = links.look_up(purpose, token)
-    if lookup.state == links.LinkState.UNKNOWN:
-        return _no_store(make_response(render_template("signup/link_unknown.html"), 404))
-    if lookup.state == links.LinkState.EXPIRED:
-        page = render_template(
-            "signup/link_expired.html", purpose=purpose.value, token=token, link=lookup.link
-        )
-        return _no_store(make_response(page, 410))
-    page = render_template(template, token=token, link=lookup.link, **context)
-    return _no_store(make_response(page, status))
-
-
 @bp.route("/signup/confirm/<token>", methods=["GET", "HEAD"])
 def confirm(token):
-    return _link_page(SetupPurpose.CONFIRM_SIGNUP, token, "signup/confirm.html")
+    return link_page(SetupPurpose.CONFIRM_SIGNUP, token, "signup/confirm.html")
 
 
 @bp.post("/signup/confirm/<token>")
@@ -133,7 +110,7 @@ def use_confirmation(token):
         f"Your email is confirmed and {company.name} is live. Sign in with the password you chose.",
         "success",
     )
-    return _no_store(redirect_after_post(url_for("auth.login")))
+    return no_store(redirect_after_post(url_for("auth.login")))
 
 
 @bp.post("/signup/confirm/<token>/fresh")
@@ -144,7 +121,7 @@ def fresh_confirmation(token):
     page = render_template(
         "signup/sent.html", lifetime=links.LIFETIMES[SetupPurpose.CONFIRM_SIGNUP], again=True
     )
-    return _no_store(make_response(page))
+    return no_store(make_response(page))
 
 
 @bp.route("/welcome/<token>", methods=["GET", "HEAD"])
@@ -152,7 +129,7 @@ def welcome(token):
     lookup = links.look_up(SetupPurpose.OWNER_PASSWORD, token)
     name = lookup.link.staff_user.name if lookup.link else ""
     form = OwnerPasswordForm(formdata=None, name=name)
-    return _link_page(SetupPurpose.OWNER_PASSWORD, token, "signup/welcome.html", form=form)
+    return link_page(SetupPurpose.OWNER_PASSWORD, token, "signup/welcome.html", form=form)
 
 
 @bp.post("/welcome/<token>")
@@ -171,7 +148,7 @@ def choose_password(token):
             show_errors(form, error, "password")
         else:
             flash(f"Your password is set. Sign in to {owner.company.name}.", "success")
-            return _no_store(redirect_after_post(url_for("auth.login")))
-    return _link_page(
+            return no_store(redirect_after_post(url_for("auth.login")))
+    return link_page(
         SetupPurpose.OWNER_PASSWORD, token, "signup/welcome.html", form=form, status=422
     )

@@ -12,16 +12,20 @@ LINKS_PER_ADDRESS = parse("5 per hour")
 LINKS_PER_IP = parse("20 per hour")
 
 
-def link_request_allowed(email: str, ip_address: str | None, strategy=None) -> bool:
-    """Count one sign-in link request; False once the address or the IP is over its limit.
-    The caller answers the same way either way. ``strategy`` defaults to the app's limiter;
-    with RATELIMIT_ENABLED off that has no storage at all, and every request is allowed."""
+def link_request_allowed(
+    email: str, ip_address: str | None, strategy=None, *, scope: str = "link"
+) -> bool:
+    """Count one request for an emailed link; False once the address or the IP is over its
+    limit. ``scope`` keeps each kind of link apart (portal sign-in links, staff password
+    resets). The caller answers the same way either way. ``strategy`` defaults to the
+    app's limiter; with RATELIMIT_ENABLED off that has no storage at all, and every request
+    is allowed."""
     if strategy is None:
         if not current_app.config.get("RATELIMIT_ENABLED", True):
             return True
         strategy = limiter.limiter
-    address_ok = strategy.hit(LINKS_PER_ADDRESS, "link-address", email.strip().lower())
-    ip_ok = strategy.hit(LINKS_PER_IP, "link-ip", ip_address or "unknown")
+    address_ok = strategy.hit(LINKS_PER_ADDRESS, f"{scope}-address", email.strip().lower())
+    ip_ok = strategy.hit(LINKS_PER_IP, f"{scope}-ip", ip_address or "unknown")
     return address_ok and ip_ok
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import SetupLink, SetupPurpose, StaffUser, utcnow
@@ -18,10 +19,13 @@ LIFETIMES = {
     SetupPurpose.CONFIRM_SIGNUP: timedelta(hours=48),
     # A self-hoster hands the printed link on; as long as a staff invitation lasts.
     SetupPurpose.OWNER_PASSWORD: timedelta(days=7),
+    # Forgot password: long enough to find the email, short as a key under a doormat.
+    SetupPurpose.PASSWORD_RESET: timedelta(minutes=30),
 }
 ENDPOINTS = {
     SetupPurpose.CONFIRM_SIGNUP: "signup.confirm",
     SetupPurpose.OWNER_PASSWORD: "signup.welcome",
+    SetupPurpose.PASSWORD_RESET: "auth.reset_password",
 }
 
 
@@ -75,9 +79,9 @@ def url_for_token(purpose: SetupPurpose, token: str) -> str:
 def look_up(purpose: SetupPurpose, token: str) -> LinkLookup:
     """What a link is, without consuming it (GET and HEAD are scanner-safe)."""
     link = db.session.scalar(
-        select(SetupLink).where(
-            SetupLink.token_hash == token_hash(token), SetupLink.purpose == purpose
-        )
+        select(SetupLink)
+        .where(SetupLink.token_hash == token_hash(token), SetupLink.purpose == purpose)
+        .options(joinedload(SetupLink.staff_user), joinedload(SetupLink.company))
     )
     if link is None:
         return LinkLookup(LinkState.UNKNOWN)

@@ -28,7 +28,7 @@ from ...models import (
     utcnow,
 )
 from .. import audit
-from ..auth import lockout
+from ..auth import staff_passwords
 from ..auth.passwords import hash_secret, password_problem
 from ..auth.staff_auth import staff_for_email
 from ..auth.tokens import new_token
@@ -256,16 +256,9 @@ def choose_owner_password(token: str, *, name: str, password: str) -> StaffUser:
     """The owner named in the link sets their name and password; the link is used up.
     Invalid on ``password`` for a weak one (the link stays usable), NotFound when the link
     is expired, used or unknown."""
-    problem = password_problem(password)
-    if problem:
-        raise Invalid(errors={"password": [problem]})
-    owner = links.consume(SetupPurpose.OWNER_PASSWORD, token)
-    if owner is None:
-        raise NotFound("This link has expired or was already used.")
-    owner.password_hash = hash_secret(password)
+    owner = staff_passwords.redeem_link(SetupPurpose.OWNER_PASSWORD, token, password)
     owner.name = " ".join(name.split()) or owner.name
     owner.active = True
-    lockout.clear(owner)
     audit.record(
         owner.company_id,
         "staff.password_chosen",
