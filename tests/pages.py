@@ -61,6 +61,7 @@ def operator_pages(db, company: Company) -> list[str]:
         "/outbox",
         f"/outbox/{email.id}",
         "/settings",
+        "/import",
     ]
 
 

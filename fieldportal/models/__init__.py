@@ -33,6 +33,7 @@ from .company import (
     StaffUser,
 )
 from .customer import Contact, Customer, CustomerKind, PortalPermission, Site, contact_sites
+from .data_import import ImportKind, ImportUpload
 from .fleet import OdometerReading, Vehicle
 from .job import ACTIVE_JOB_STATUSES, CUSTOMER_STATUS_LABELS, Job, JobStatus, JobStatusChange
 from .outbox import OutboxEmail, OutboxStatus, SecretKind

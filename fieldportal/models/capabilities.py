@@ -31,6 +31,7 @@ class Capability(enum.StrEnum):
     RECORD_PAYMENTS = "record_payments"
     MANAGE_OUTBOX = "manage_outbox"  # read sent and failed emails, retry them
     MANAGE_SETTINGS = "manage_settings"  # company settings, logo and staff accounts
+    IMPORT_DATA = "import_data"  # bring customers, sites, vehicles and assets in from files
 
 
 _OFFICE = frozenset(Capability) - {Capability.MANAGE_SETTINGS}

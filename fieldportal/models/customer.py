@@ -48,6 +48,8 @@ class Customer(TenantMixin, CreatedAtMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[CustomerKind] = mapped_column(enum_type(CustomerKind, "customer_kind"))
+    # The customer's number in the system it was imported from: what a re-import matches on.
+    external_ref: Mapped[str | None] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(160))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
@@ -84,6 +86,7 @@ class Customer(TenantMixin, CreatedAtMixin, db.Model):
             "interval_days IS NULL OR interval_days > 0", name="interval_days_positive"
         ),
         Index("ix_customers_company_kind_name", "company_id", "kind", "name"),
+        UniqueConstraint("company_id", "external_ref"),
     )
 
     def __repr__(self) -> str:

@@ -32,22 +32,32 @@ def _parsed(text: str, region: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
+def read(text: str | None, region: str) -> tuple[str | None, str | None]:
+    """(the E.164 form, None) for a valid number written ``text`` (read in ``region``), else
+    (None, what is wrong with it); one parse, for callers that need both (imports). An
+    extension is not part of a number and makes it unreadable here."""
+    number = _parsed(text, region) if text else None
+    if number is not None and number.extension:
+        return (
+            None,
+            "Give the number without an extension; an extension cannot be dialled or texted.",
+        )
+    if number is not None and phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, PhoneNumberFormat.E164), None
+    return None, _not_a_number(region)
+
+
 def e164_or_none(text: str | None, region: str) -> str | None:
-    """The E.164 form of a valid number written ``text`` (read in ``region``), else None.
-    An extension is not part of a number and makes it unreadable here."""
-    number = _parsed(text or "", region) if text else None
-    if number is None or number.extension or not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    """The E.164 form of a valid number written ``text`` (read in ``region``), else None."""
+    return read(text, region)[0]
 
 
 def problem(text: str, region: str) -> str | None:
     """What is wrong with ``text`` as a phone number in ``region``, None when nothing is."""
-    number = _parsed(text, region)
-    if number is not None and number.extension:
-        return "Give the number without an extension; an extension cannot be dialled or texted."
-    if e164_or_none(text, region) is not None:
-        return None
+    return read(text, region)[1]
+
+
+def _not_a_number(region: str) -> str:
     example = phonenumbers.example_number(region)
     national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
     international = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)

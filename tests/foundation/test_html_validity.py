@@ -110,7 +110,7 @@ CONTROL_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
 def test_journey_pages_are_valid_html(app, db, java, tmp_path):
     build_demo_data(scale="small", seed=1, echo=lambda *_: None)
     pages = _render_journey_pages(app, db)
-    assert len(pages) == 39
+    assert len(pages) == 40
     for number, (path, html) in enumerate(pages.items()):
         name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
         (tmp_path / f"{number:02d}-{name}.html").write_text(html)

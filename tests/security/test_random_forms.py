@@ -21,6 +21,7 @@ from fieldportal.models import (
     Contact,
     Customer,
     CustomerKind,
+    ImportKind,
     Invoice,
     InvoiceStatus,
     LoginLink,
@@ -32,6 +33,7 @@ from fieldportal.models import (
     ReportStatus,
     SetupLink,
 )
+from fieldportal.services.data_import import uploads
 from fieldportal.services.portal.portal_auth import issue_login_link, send_login_link
 from tests.billing.stripe_standin import StripeStandIn
 from tests.helpers import sign_in
@@ -109,6 +111,13 @@ def _state_pages(db, company) -> list[str]:
     send_login_link(contact)
     failed = db.session.scalar(select(OutboxEmail).order_by(OutboxEmail.id.desc()))
     failed.status = OutboxStatus.FAILED
+    upload = uploads.store(
+        company,
+        by=owner_of(db, company),
+        kind=ImportKind.CUSTOMERS,
+        filename="customers.csv",
+        data=b"name\nA new customer\n",
+    )
     return [
         f"/customers/{first(Customer, Customer.kind == CustomerKind.CONSUMER)}",
         f"/jobs/new?customer_id={contact.customer_id}",
@@ -119,6 +128,7 @@ def _state_pages(db, company) -> list[str]:
         f"/reports/{first(Report, Report.status == ReportStatus.DRAFT)}/edit",
         f"/outbox/{failed.id}",
         f"/customers/{contact.customer_id}/contacts/{contact.id}/access",
+        f"/import/uploads/{upload.id}",
     ]
 
 

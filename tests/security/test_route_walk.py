@@ -122,6 +122,7 @@ CAPABILITY_OF_SECTION = {
     "reports": Capability.WRITE_REPORTS,
     "outbox": Capability.MANAGE_OUTBOX,
     "settings": Capability.MANAGE_SETTINGS,
+    "import": Capability.IMPORT_DATA,
     "view-as": None,  # leaving a preview
 }
 _CONTACT = "/customers/<int:customer_id>/contacts/<int:contact_id>"

@@ -14,6 +14,7 @@ from fieldportal.models import (
     CheckoutPayment,
     Contact,
     Customer,
+    ImportUpload,
     Invoice,
     Job,
     JobType,
@@ -51,6 +52,7 @@ ID_MODELS = {
     "message_id": OutboxEmail,
     "staff_id": StaffUser,
     "user_id": StaffUser,
+    "upload_id": ImportUpload,
 }
 MISSING_ID = 999_999
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

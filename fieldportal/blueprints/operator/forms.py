@@ -48,6 +48,7 @@ from ...models import (
     CustomerKind,
     DefectSeverity,
     DefectStatus,
+    ImportKind,
     Invoice,
     Job,
     LoginMethod,
@@ -1072,3 +1073,30 @@ class EditStaffForm(FlaskForm):
 
     def values(self) -> dict:
         return {"role": StaffRole(self.role.data), "active": self.active.data}
+
+
+# ---------------------------------------------------------------- importing files
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField(
+        "What the file holds",
+        choices=options((kind.value, kind.value.capitalize()) for kind in ImportKind),
+        validators=[DataRequired()],
+    )
+    file = FileField(
+        "File (CSV or .xlsx, up to 10 MB)",
+        validators=[FileRequired("Choose a CSV or .xlsx file.")],
+    )
+
+    def values(self) -> dict:
+        return {
+            "kind": ImportKind(self.kind.data),
+            "filename": self.file.data.filename or "",
+            "data": self.file.data.read(),
+        }
+
+
+class ConfirmImportForm(FlaskForm):
+    # The preview's fingerprint: what was shown is what is written, or nothing is.
+    digest = HiddenField()

@@ -15,6 +15,7 @@ NAV_ITEMS = [
     ("operator.invoice_list", "Invoices"),
     ("operator.report_list", "Reports"),
     ("operator.outbox_list", "Outbox"),
+    ("operator.import_page", "Import"),
     ("operator.settings", "Settings"),
 ]
 

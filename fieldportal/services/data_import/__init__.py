@@ -1,0 +1,1 @@
+"""Bringing records in from spreadsheets: customers, sites, vehicles and assets."""
