@@ -1,7 +1,7 @@
 """customers external_ref and import uploads
 
 Revision ID: d42e463fe47f
-Revises: 7c2e5a1f9b30
+Revises: 8d41b7e0c2a9
 Create Date: 2026-12-04 06:23:14.984754
 
 Customers get the reference they have in the system they were imported from (unique in the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd42e463fe47f'
-down_revision = '7c2e5a1f9b30'
+down_revision = '8d41b7e0c2a9'
 branch_labels = None
 depends_on = None
 
