@@ -12,7 +12,9 @@ from .extensions import db
 
 
 @click.command("demo-data")
-@click.option("--scale", type=click.Choice(["small", "large"]), default="small", show_default=True)
+@click.option(
+    "--scale", type=click.Choice(["small", "large", "xl"]), default="small", show_default=True
+)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
     "--if-empty", is_flag=True, help="Do nothing when the database already has companies."

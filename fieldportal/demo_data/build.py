@@ -1,7 +1,8 @@
-"""``build_demo_data``: both companies, step by step, one bulk write per company."""
+"""``build_demo_data``: both companies, step by step, written in bulk after each step."""
 
 import random
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -20,21 +21,30 @@ from .reports import add_reports
 from .requests import add_requests
 from .scales import SCALES
 from .service_history import add_odometer_readings
-from .writer import Batch, IdAllocator, reset_postgres_sequences
+from .writer import Batch, IdAllocator, indexes_built_after_load, reset_postgres_sequences
 
 SUMMARY_TABLES = ("customers", "vehicles", "jobs", "invoices", "quotes", "service_requests")
 
 
-def build_company(data: CompanyData) -> None:
-    """Queue one company's rows; each step reads what the steps before it made."""
+def build_company(data: CompanyData) -> Counter:
+    """Make one company's rows; each step reads what the steps before it made. Rows are
+    written after each step from the jobs on (the jobs step sets each vehicle's last
+    service, the last change to an earlier step's rows), so that the xl scale never holds
+    all of a company's rows at once. Returns how many went into each table."""
     add_company(data)
     add_customers(data)
-    add_jobs(data)
-    add_odometer_readings(data)
-    add_requests(data)
-    add_quotes(data)
-    add_invoices(data)
-    add_reports(data)
+    written = Counter()
+    for step in (
+        add_jobs,
+        add_odometer_readings,
+        add_requests,
+        add_quotes,
+        add_invoices,
+        add_reports,
+    ):
+        step(data)
+        written.update(data.batch.flush())
+    return written
 
 
 def build_demo_data(scale: str = "small", seed: int = 1, echo=print) -> str:
@@ -44,23 +54,23 @@ def build_demo_data(scale: str = "small", seed: int = 1, echo=print) -> str:
     now = datetime.now(UTC).replace(microsecond=0)
     hashes = secret_hashes()
     ids = IdAllocator()
-    totals: dict[str, int] = {}
+    totals = Counter()
     tokens = []
     for spec in COMPANIES:
         if db.session.scalar(select(Company.id).where(Company.slug == spec["slug"])):
             raise RuntimeError(f"Company {spec['slug']!r} already exists; use an empty database.")
-        batch = Batch()
-        data = CompanyData(spec, SCALES[scale], rng, ids, batch, hashes, now)
-        build_company(data)
-        for table, count in batch.flush().items():
-            totals[table] = totals.get(table, 0) + count
-        db.session.execute(
-            Company.__table__.update()
-            .where(Company.id == data.company_id)
-            .values(**data.next_numbers())
-        )
-        tokens.append((spec["slug"], data.fleet_token))
-        echo(f"  {spec['name']}: loaded")
+    with indexes_built_after_load():
+        for spec in COMPANIES:
+            data = CompanyData(spec, SCALES[scale], rng, ids, Batch(), hashes, now)
+            totals.update(build_company(data))
+            db.session.execute(
+                Company.__table__.update()
+                .where(Company.id == data.company_id)
+                .values(**data.next_numbers())
+            )
+            tokens.append((spec["slug"], data.fleet_token))
+            echo(f"  {spec['name']}: loaded")
+        echo("  Indexes and foreign keys: building and checking")
     reset_postgres_sequences()
     db.session.commit()
     # Fresh statistics after a bulk load, so the query planner picks the selective indexes.
@@ -69,7 +79,7 @@ def build_demo_data(scale: str = "small", seed: int = 1, echo=print) -> str:
     return _summary(scale, seed, time.perf_counter() - started, totals, tokens)
 
 
-def _summary(scale: str, seed: int, elapsed: float, totals: dict, tokens: list) -> str:
+def _summary(scale: str, seed: int, elapsed: float, totals: Counter, tokens: list) -> str:
     base_url = current_app.config["BASE_URL"]
     token_lines = "\n".join(
         f"  Fleet portal link ({slug}): {base_url}/portal/t/{token}" for slug, token in tokens

@@ -1,5 +1,5 @@
-"""How much demo data to build: per company, at the small (demo, tests) and large
-(benchmark) scale."""
+"""How much demo data to build: per company, at the small (demo, tests), large
+(benchmark) and xl (ten times large: cost that grows with the data) scale."""
 
 from dataclasses import dataclass
 
@@ -40,6 +40,17 @@ SCALES = {
         invoices=50_000,
         quotes=3_000,
         requests=400,
+        detailed=False,
+    ),
+    "xl": Scale(
+        fleets=10_000,
+        vehicles=100_000,
+        consumers=6_000,
+        accounts=2_000,
+        jobs=1_000_000,
+        invoices=500_000,
+        quotes=30_000,
+        requests=4_000,
         detailed=False,
     ),
 }

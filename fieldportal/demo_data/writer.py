@@ -1,5 +1,8 @@
-"""Writes the demo rows: explicit primary keys, bulk inserts in foreign-key order."""
+"""Writes the demo rows: explicit primary keys, in foreign-key order; PostgreSQL by COPY
+(the xl scale's millions of rows), other databases by bulk INSERT."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select, text
@@ -100,13 +103,49 @@ class Batch:
 
 
 def _insert_all(table, rows: list[dict]) -> None:
-    # A bulk INSERT needs the same columns in every row: group rows by their keys.
+    # Rows are written in groups with the same columns: a bulk INSERT needs the same keys in
+    # every row, and a COPY names its columns once.
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
-    for group in groups.values():
+    copy = db.session.get_bind().dialect.name == "postgresql"
+    for keys, group in groups.items():
+        if copy:
+            _copy(table, keys, group)
+            continue
         for start in range(0, len(group), INSERT_CHUNK):
             db.session.execute(insert(table), group[start : start + INSERT_CHUNK])
+
+
+def _copy(table, keys: tuple, rows: list[dict]) -> None:
+    """COPY the rows in, with the values an INSERT would have written: each column type's
+    bind processing (enum values, UTC datetimes, JSON) and the Python-side defaults of the
+    columns the rows leave out (COPY applies only the server's)."""
+    dialect = db.session.get_bind().dialect
+    defaults = [
+        column
+        for column in table.c
+        if column.name not in keys and column.default is not None and not column.default.is_sequence
+    ]
+    names = [*keys, *(column.name for column in defaults)]
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    columns = ", ".join(f'"{name}"' for name in names)
+    driver_connection = db.session.connection().connection.driver_connection
+    # Table and column names come from our own metadata, never from input.
+    statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            values = [row[key] for key in keys]
+            values += [
+                column.default.arg(None) if column.default.is_callable else column.default.arg
+                for column in defaults
+            ]
+            copy.write_row(
+                [
+                    value if process is None else process(value)
+                    for process, value in zip(processors, values, strict=True)
+                ]
+            )
 
 
 def reset_postgres_sequences() -> None:
@@ -121,3 +160,48 @@ def reset_postgres_sequences() -> None:
                 f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
             )
             db.session.execute(text(statement))
+
+
+@contextmanager
+def indexes_built_after_load() -> Iterator[None]:
+    """On PostgreSQL, the app's foreign keys, unique constraints and secondary indexes are
+    dropped for the load and made again from their own definitions at the end, as
+    pg_restore does: an index built once is far quicker than one kept up to date row by
+    row, and a foreign key added back checks every row at once, so the data is checked as
+    it would have been. All in the load's transaction: a failed load leaves them as they
+    were."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    tables = list(db.metadata.tables)
+    constraints = db.session.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
+            "FROM pg_constraint WHERE contype IN ('f', 'u') "
+            "AND connamespace = current_schema()::regnamespace "
+            "AND conrelid::regclass::text = ANY(:tables) ORDER BY contype"
+        ),
+        {"tables": tables},
+    ).all()  # foreign keys ('f') first: they may lean on a unique constraint
+    indexes = db.session.scalars(
+        text(
+            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class t ON t.oid = i.indrelid "
+            "WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(:tables) "
+            "AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
+        ),
+        {"tables": tables},
+    ).all()
+    # Names and definitions come from the database's own catalog, never from input.
+    for table, name, _definition, _kind in constraints:
+        db.session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    for definition in indexes:
+        name = definition.split(" ON ", 1)[0].split()[-1]
+        db.session.execute(text(f"DROP INDEX {name}"))
+    yield
+    db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    for definition in indexes:
+        db.session.execute(text(definition))
+    for table, name, definition, _kind in reversed(constraints):
+        db.session.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))

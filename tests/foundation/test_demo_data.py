@@ -3,9 +3,11 @@
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from fieldportal.demo_data import SCALES, build_demo_data
+from fieldportal.demo_data import build as demo_build
 from fieldportal.models import (
     Asset,
     AssetDefect,
@@ -18,6 +20,7 @@ from fieldportal.models import (
     InvoiceStatus,
     Job,
     JobStatus,
+    JobStatusChange,
     OdometerReading,
     Quote,
     QuoteStatus,
@@ -299,3 +302,48 @@ def test_same_seed_gives_same_data_and_another_seed_differs(tmp_path):
     other = _fingerprint(tmp_path, "c.db", seed=4)
     assert first == second
     assert first != other
+
+
+def _indexes_and_constraints(db) -> set:
+    indexes = db.session.scalars(
+        text("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()")
+    ).all()
+    constraints = db.session.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
+            "FROM pg_constraint WHERE connamespace = current_schema()::regnamespace"
+        )
+    ).all()
+    return set(indexes) | {tuple(row) for row in constraints}
+
+
+@pytest.mark.postgres_only
+def test_a_load_on_postgresql_puts_back_every_index_and_constraint(db):
+    """The load drops foreign keys, unique constraints and indexes for its COPY and makes
+    them again: the schema after it is the schema before it, every constraint checked."""
+    before = _indexes_and_constraints(db)
+    build_demo_data(scale="small", seed=5, echo=lambda *_: None)
+    assert _indexes_and_constraints(db) == before
+    assert len(before) > 100
+
+
+@pytest.mark.postgres_only
+def test_a_row_breaking_a_foreign_key_fails_the_load_on_postgresql(db, monkeypatch):
+    """Foreign keys added back after the COPY check every row: a dangling id is refused
+    as an INSERT would have refused it."""
+    add_requests = demo_build.add_requests
+
+    def with_a_dangling_row(data):
+        add_requests(data)
+        data.add(
+            JobStatusChange,
+            job_id=10**9,
+            from_status=None,
+            to_status=JobStatus.SCHEDULED,
+            changed_at=data.now,
+            changed_by_id=data.owner_id,
+        )
+
+    monkeypatch.setattr(demo_build, "add_requests", with_a_dangling_row)
+    with pytest.raises(IntegrityError, match="job_status_changes"):
+        build_demo_data(scale="small", seed=5, echo=lambda *_: None)
