@@ -7,7 +7,7 @@ from datetime import timedelta
 from email import policy
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from fieldportal.extensions import db as _db
 from fieldportal.models import OutboxEmail, OutboxStatus, utcnow
@@ -183,6 +183,22 @@ def test_absolute_url_ignores_the_host_header(app):
         assert mailer.absolute_url("auth.login") == "https://portal.example.test/login"
 
 
+def _claims_meet_at(barrier: threading.Barrier, engine):
+    """Hold each thread's first claim query, once it has run, until the other thread's has
+    run too: two workers pick their batches at the same moment on every run, the race a
+    missing claim lock loses (without it both pick, and send, the same messages)."""
+    held = set()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def wait_for_the_other_worker(connection, cursor, statement, *args):
+        picking = statement.startswith("SELECT outbox_emails.id") and "LIMIT" in statement
+        if picking and threading.get_ident() not in held:
+            held.add(threading.get_ident())
+            barrier.wait()
+
+    return lambda: event.remove(engine, "after_cursor_execute", wait_for_the_other_worker)
+
+
 @pytest.mark.postgres_only
 def test_two_workers_at_once_deliver_each_message_once(app, committed_db, smtp_server):
     from tests import factories
@@ -195,20 +211,31 @@ def test_two_workers_at_once_deliver_each_message_once(app, committed_db, smtp_s
     addresses = sorted(contact.email for contact in contacts)
     committed_db.session.commit()
     committed_db.session.remove()
+    barrier = threading.Barrier(2, timeout=20)
+    sent_by = {}
 
     def work(name):
         with app.app_context():
-            while deliver_pending(worker=name).sent:
-                pass
+            sent_by[name] = 0
+            while sent := deliver_pending(worker=name).sent:
+                sent_by[name] += sent
             _db.session.remove()
 
-    threads = [threading.Thread(target=work, args=(f"w{n}",)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    stop_holding = _claims_meet_at(barrier, committed_db.engine)
+    try:
+        threads = [threading.Thread(target=work, args=(f"w{n}",)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        stop_holding()
+    assert not barrier.broken, "the two workers did not claim at the same moment"
     recipients = [envelope.rcpt_tos[0] for envelope in smtp_server.messages]
     assert sorted(recipients) == addresses
+    assert sent_by == {"w0": 25, "w1": 5} or sent_by == {"w0": 5, "w1": 25}, (
+        "one batch of 25 each, the second worker skipping the first one's locked rows"
+    )
     assert (
         committed_db.session.scalar(
             select(func.count(OutboxEmail.id)).where(OutboxEmail.status == OutboxStatus.SENT)
