@@ -42,4 +42,7 @@ def test_wrong_password_shows_message(page: Page, live_server):
     page.get_by_label("Email").fill("owner@acme.example")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("That email and password do not match")).to_be_visible()
+    expect(
+        page.get_by_text("Those details do not match an account, or the account is locked")
+    ).to_be_visible()
+    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
