@@ -32,6 +32,20 @@ def demo_data_command(scale: str, seed: int, if_empty: bool) -> None:
     click.echo(DEMO_CREDENTIALS_TEXT)
 
 
+class CommandRefused(click.ClickException):
+    """A command refused its input: the message says why, and the exit code is 2."""
+
+    exit_code = 2
+
+
+def _refusal(error) -> CommandRefused:
+    lines = [
+        f"--{field.replace('_', '-')}: {' '.join(messages)}"
+        for field, messages in error.errors.items()
+    ]
+    return CommandRefused("\n".join(lines) or error.message)
+
+
 @click.command("create-staff")
 @click.option("--company", "company_slug", required=True, help="The company's slug.")
 @click.option("--email", required=True)
@@ -41,27 +55,29 @@ def demo_data_command(scale: str, seed: int, if_empty: bool) -> None:
 def create_staff_command(
     company_slug: str, email: str, name: str, role: str, password: str
 ) -> None:
-    """Create a staff user for a company."""
-    from .models import Company, StaffRole, StaffUser
-    from .services.auth.passwords import hash_secret, password_problem
+    """Create a staff user for a company (the settings page's rules: a strong password,
+    an email no other staff account uses)."""
+    from .models import StaffRole
+    from .services import settings, tenancy
+    from .services.errors import RuleError
+    from .transaction import unit_of_work
 
-    company = db.session.scalar(select(Company).where(Company.slug == company_slug))
+    company = tenancy.company_by_slug(company_slug)
     if company is None:
-        raise click.ClickException(f"No company with slug {company_slug!r}.")
-    problem = password_problem(password)
-    if problem:
-        raise click.ClickException(problem)
-    db.session.add(
-        StaffUser(
-            company_id=company.id,
-            email=email.strip().lower(),
-            name=name,
-            role=StaffRole(role),
-            password_hash=hash_secret(password),
-        )
-    )
-    db.session.commit()
-    click.echo(f"Created {role} {email} at {company.name}.")
+        raise CommandRefused(f"--company: no company with the slug {company_slug!r}.")
+    try:
+        with unit_of_work():
+            settings.create_staff(
+                company,
+                by=None,
+                name=name,
+                email=email.strip(),
+                role=StaffRole(role),
+                password=password,
+            )
+    except RuleError as error:
+        raise _refusal(error) from None
+    click.echo(f"Created {role} {email.strip().lower()} at {company.name}.")
 
 
 @click.group("quotes")
@@ -74,9 +90,10 @@ def quotes_expire_command() -> None:
     """Store 'expired' on sent quotes past their validity date (pages already show them
     expired by date; this keeps the stored status and filters in step, e.g. nightly)."""
     from .services.billing.quotes import expire_all_overdue_quotes
+    from .transaction import unit_of_work
 
-    count = expire_all_overdue_quotes()
-    db.session.commit()
+    with unit_of_work():
+        count = expire_all_overdue_quotes()
     click.echo(f"{count} quote(s) expired.")
 
 
@@ -107,20 +124,6 @@ def outbox_work_command(interval: float) -> None:
     from .services.mail.outbox_delivery import Worker
 
     Worker(interval=interval, echo=click.echo).run(name=f"{socket.gethostname()}-{os.getpid()}")
-
-
-class CommandRefused(click.ClickException):
-    """A command refused its input: the message says why, and the exit code is 2."""
-
-    exit_code = 2
-
-
-def _refusal(error) -> CommandRefused:
-    lines = [
-        f"--{field.replace('_', '-')}: {' '.join(messages)}"
-        for field, messages in error.errors.items()
-    ]
-    return CommandRefused("\n".join(lines) or error.message)
 
 
 @click.command("create-company")

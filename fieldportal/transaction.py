@@ -2,8 +2,9 @@
 
 A request's changes are committed once, after the view has answered with a success
 (status below 400, redirects included), and rolled back otherwise: services flush and
-never commit, views never commit. Outside a request (CLI commands, the outbox worker) a
-``unit_of_work()`` block is the commit point.
+never commit, views never commit. Outside a request (every CLI command, the outbox worker,
+the demo data) a ``unit_of_work()`` block is the commit point. Nothing else in the package
+calls commit or rollback (bench.codebase counts them; the ceiling is 0).
 
 Two named exceptions to "refused means rolled back":
 - ``keep_changes_on_refusal()``: a refusal that must still be recorded (a failed sign-in

@@ -154,10 +154,9 @@ def handle_rule_error(error: RuleError):
 
 
 def handle_unexpected_error(error: Exception):
-    from .extensions import db
     from .request_log import log_unhandled_error
 
-    db.session.rollback()
+    transaction.discard()
     log_unhandled_error(error)
     return render_error(500)
 

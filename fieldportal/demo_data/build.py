@@ -6,10 +6,12 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from ..extensions import db
 from ..models import Company
+from ..services import tenancy
+from ..transaction import unit_of_work
 from .billing import add_invoices, add_quotes
 from .catalog import COMPANIES
 from .companies import add_company
@@ -56,26 +58,28 @@ def build_demo_data(scale: str = "small", seed: int = 1, echo=print) -> str:
     ids = IdAllocator()
     totals = Counter()
     tokens = []
-    for spec in COMPANIES:
-        if db.session.scalar(select(Company.id).where(Company.slug == spec["slug"])):
-            raise RuntimeError(f"Company {spec['slug']!r} already exists; use an empty database.")
-    with indexes_built_after_load():
+    with unit_of_work():
         for spec in COMPANIES:
-            data = CompanyData(spec, SCALES[scale], rng, ids, Batch(), hashes, now)
-            totals.update(build_company(data))
-            db.session.execute(
-                Company.__table__.update()
-                .where(Company.id == data.company_id)
-                .values(**data.next_numbers())
-            )
-            tokens.append((spec["slug"], data.fleet_token))
-            echo(f"  {spec['name']}: loaded")
-        echo("  Indexes and foreign keys: building and checking")
-    reset_postgres_sequences()
-    db.session.commit()
+            if tenancy.company_by_slug(spec["slug"]) is not None:
+                raise RuntimeError(
+                    f"Company {spec['slug']!r} already exists; use an empty database."
+                )
+        with indexes_built_after_load():
+            for spec in COMPANIES:
+                data = CompanyData(spec, SCALES[scale], rng, ids, Batch(), hashes, now)
+                totals.update(build_company(data))
+                db.session.execute(
+                    Company.__table__.update()
+                    .where(Company.id == data.company_id)
+                    .values(**data.next_numbers())
+                )
+                tokens.append((spec["slug"], data.fleet_token))
+                echo(f"  {spec['name']}: loaded")
+            echo("  Indexes and foreign keys: building and checking")
+        reset_postgres_sequences()
     # Fresh statistics after a bulk load, so the query planner picks the selective indexes.
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(text("ANALYZE"))
     return _summary(scale, seed, time.perf_counter() - started, totals, tokens)
 
 

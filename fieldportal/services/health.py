@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import transaction
 from ..extensions import db, limiter
 
 OK = "ok"
@@ -16,7 +17,7 @@ def _database_answers() -> bool:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        db.session.rollback()
+        transaction.discard()
         return False
     return True
 

@@ -184,8 +184,16 @@ def staff_list(company: Company) -> list[StaffUser]:
 
 
 def create_staff(
-    company: Company, *, by: StaffUser, name: str, email: str, role: StaffRole, password: str
+    company: Company,
+    *,
+    by: StaffUser | None,
+    name: str,
+    email: str,
+    role: StaffRole,
+    password: str,
 ) -> StaffUser:
+    """A new staff account (the settings page, and ``flask create-staff`` with ``by=None``):
+    Invalid on ``password`` for a weak one, on ``email`` for one already in use."""
     problem = password_problem(password)
     if problem:
         raise _refuse("password", problem)

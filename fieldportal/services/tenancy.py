@@ -1,6 +1,9 @@
-"""Loading one row by the id a URL names, kept to one company."""
+"""Loading a company by its slug, and one row by the id a URL names, kept to one company."""
+
+from sqlalchemy import select
 
 from ..extensions import db
+from ..models import Company
 
 # PostgreSQL's INTEGER raises on a larger id; such an id names nothing.
 LARGEST_ID = 2**31 - 1
@@ -16,3 +19,8 @@ def company_record(company_id: int, model, object_id: int, *options):
     if record is None or record.company_id != company_id:
         return None
     return record
+
+
+def company_by_slug(slug: str) -> Company | None:
+    """The company with this slug (its portal is at /portal/<slug>/), or None."""
+    return db.session.scalar(select(Company).where(Company.slug == slug))

@@ -26,6 +26,7 @@ from flask import session as cookie_session  # the package has a session.py feat
 from flask_login import current_user
 
 from ...htmx import is_fragment_request, redirect_signed_out
+from ...services import tenancy
 from ...services.portal import page_cache, portal_auth
 
 bp = Blueprint("portal", __name__, url_prefix="/portal/<company_slug>")
@@ -47,7 +48,7 @@ def load_company(endpoint, values):
     if cached is not None:
         g.page_cache_hit = cached  # answered by require_portal_principal, reading nothing
         return
-    g.company = portal_auth.company_by_slug(slug)
+    g.company = tenancy.company_by_slug(slug)
     if g.company is None:
         abort(404)
     page_cache.learn_company(slug, g.company.id)

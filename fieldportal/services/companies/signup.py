@@ -27,7 +27,7 @@ from ...models import (
     StaffUser,
     utcnow,
 )
-from .. import audit
+from .. import audit, tenancy
 from ..auth import staff_passwords
 from ..auth.passwords import hash_secret, password_problem
 from ..auth.staff_auth import staff_for_email
@@ -110,7 +110,7 @@ def slug_problem(slug: str, *, owner_email: str | None = None) -> str | None:
         return "Use lowercase letters, digits and single hyphens (like acme-mechanics)."
     if slug in RESERVED_SLUGS:
         return f"“{slug}” is reserved. Choose another web address."
-    taken = db.session.scalar(select(Company).where(Company.slug == slug))
+    taken = tenancy.company_by_slug(slug)
     if taken is not None and not (owner_email and _awaits(taken, owner_email)):
         return "Another company has this web address. Choose another."
     return None

@@ -62,11 +62,6 @@ class LinkOutcome:
     refused: LinkState | None = None
 
 
-def company_by_slug(slug: str) -> Company | None:
-    """The company whose portal is at /portal/<slug>/, or None."""
-    return db.session.scalar(select(Company).where(Company.slug == slug))
-
-
 def contact_for_email(company: Company, email: str) -> Contact | None:
     """The active portal contact of this company with this email (case-insensitive)."""
     return db.session.scalar(
