@@ -127,6 +127,28 @@ class ListQuery:
         return self.params(sort=column, dir=direction, page=1, after="")
 
 
+@dataclass(frozen=True, kw_only=True)
+class StatusListQuery(ListQuery):
+    """A list with one status filter: a subclass names its choices in ``STATUS_FILTERS``
+    ("all" first, the default); anything else in the query string is "all"."""
+
+    STATUS_FILTERS: ClassVar[tuple[str, ...]] = ("all",)
+
+    status: str = "all"
+
+    @classmethod
+    def from_args(cls, args: Mapping) -> Self:
+        status = args.get("status", "all")
+        return cls(**cls.list_args(args), status=status if status in cls.STATUS_FILTERS else "all")
+
+    def filter_params(self) -> dict:
+        return {"status": "" if self.status == "all" else self.status}
+
+    def status_params(self, status: str) -> dict:
+        """Link arguments for a status filter: its first page, in the same order."""
+        return self.params(status="" if status == "all" else status, page=1)
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a list and where it sits in the whole.

@@ -32,7 +32,7 @@ from ...models import (
     utcnow,
 )
 from ...models.base import UTCDateTime
-from ...pagination import ListQuery, Page, paginate
+from ...pagination import Page, StatusListQuery, paginate
 from .. import audit, customers
 from ..clock import company_today
 from ..errors import Conflict, Invalid
@@ -423,25 +423,12 @@ def detail_options() -> tuple:
 
 
 @dataclass(frozen=True, kw_only=True)
-class InvoiceQuery(ListQuery):
-    """The invoice list: a status filter (STATUS_FILTERS), newest number first."""
+class InvoiceQuery(StatusListQuery):
+    """The invoice list: a status filter, newest number first."""
 
     SORTS = ("number",)
     DEFAULT_DIRECTION = "desc"
-
-    status: str = "all"
-
-    @classmethod
-    def from_args(cls, args) -> "InvoiceQuery":
-        status = args.get("status", "all")
-        return cls(**cls.list_args(args), status=status if status in STATUS_FILTERS else "all")
-
-    def filter_params(self) -> dict:
-        return {"status": "" if self.status == "all" else self.status}
-
-    def status_params(self, status: str) -> dict:
-        """Link arguments for a status filter: its first page, in the same order."""
-        return self.params(status="" if status == "all" else status, page=1)
+    STATUS_FILTERS = STATUS_FILTERS
 
 
 def invoice_select(company: Company, query: InvoiceQuery, today: date) -> Select:

@@ -31,7 +31,7 @@ from ...models import (
     StaffUser,
     utcnow,
 )
-from ...pagination import ListQuery, Page, paginate
+from ...pagination import Page, StatusListQuery, paginate
 from .. import audit
 from ..clock import company_today
 from ..errors import Conflict, Invalid
@@ -369,25 +369,12 @@ def detail_options() -> tuple:
 
 
 @dataclass(frozen=True, kw_only=True)
-class QuoteQuery(ListQuery):
-    """The quote list: a status filter (STATUS_FILTERS), newest number first."""
+class QuoteQuery(StatusListQuery):
+    """The quote list: a status filter, newest number first."""
 
     SORTS = ("number",)
     DEFAULT_DIRECTION = "desc"
-
-    status: str = "all"
-
-    @classmethod
-    def from_args(cls, args) -> "QuoteQuery":
-        status = args.get("status", "all")
-        return cls(**cls.list_args(args), status=status if status in STATUS_FILTERS else "all")
-
-    def filter_params(self) -> dict:
-        return {"status": "" if self.status == "all" else self.status}
-
-    def status_params(self, status: str) -> dict:
-        """Link arguments for a status filter: its first page, in the same order."""
-        return self.params(status="" if status == "all" else status, page=1)
+    STATUS_FILTERS = STATUS_FILTERS
 
 
 def quote_select(company: Company, query: QuoteQuery, today: date) -> Select:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import Company, Customer, Job, Report, ReportKind, ReportStatus, StaffUser, utcnow
-from ...pagination import ListQuery, Page, paginate
+from ...pagination import Page, StatusListQuery, paginate
 from .. import audit
 from ..billing.numbering import next_number
 from ..errors import Conflict
@@ -91,25 +91,12 @@ def detail_options() -> tuple:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReportQuery(ListQuery):
+class ReportQuery(StatusListQuery):
     """The report list: draft, approved or all, newest number first."""
 
     SORTS = ("number",)
     DEFAULT_DIRECTION = "desc"
-
-    status: str = "all"
-
-    @classmethod
-    def from_args(cls, args) -> "ReportQuery":
-        status = args.get("status", "all")
-        return cls(**cls.list_args(args), status=status if status in STATUS_FILTERS else "all")
-
-    def filter_params(self) -> dict:
-        return {"status": "" if self.status == "all" else self.status}
-
-    def status_params(self, status: str) -> dict:
-        """Link arguments for a status filter: its first page, in the same order."""
-        return self.params(status="" if status == "all" else status, page=1)
+    STATUS_FILTERS = STATUS_FILTERS
 
 
 def report_list(company: Company, query: ReportQuery) -> Page[Report]:
