@@ -15,12 +15,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The outbox worker runs beside the server; without SMTP_HOST it prints each email's
-# links to this console and keeps the message in the Outbox page as "not sent".
+# The task worker (outbox delivery, periodic work; its queue is a file under instance/)
+# runs beside the server; without SMTP_HOST it prints each email's links to this console
+# and keeps the message in the Outbox page as "not sent".
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data --if-empty
-	trap 'kill 0' EXIT; $(BIN)/flask outbox work & $(BIN)/flask run --host 127.0.0.1 --port 5000
+	trap 'kill 0' EXIT; $(BIN)/flask tasks work & $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests e2e

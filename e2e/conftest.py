@@ -15,6 +15,10 @@ from werkzeug.serving import make_server
 
 from fieldportal import create_app
 
+# Tasks wait in memory (tests run them by hand); every app built here, and every
+# subprocess it starts unless the test says otherwise, uses no task-queue file.
+os.environ.setdefault("TASK_QUEUE_URL", "memory://")
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

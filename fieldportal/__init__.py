@@ -20,7 +20,15 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from . import database, error_reporting, request_log, static_files, transaction, web
+    from . import (
+        database,
+        error_reporting,
+        request_log,
+        static_files,
+        task_queue,
+        transaction,
+        web,
+    )
     from .services.portal import page_cache
 
     database.init_app(app)
@@ -37,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     static_files.init_app(app)
     request_log.init_app(app)
     error_reporting.init_app(app)
+    task_queue.init_app(app)
 
     from . import cli
     from .blueprints import register_blueprints

@@ -1,8 +1,7 @@
-"""Flask commands: demo-data, create-staff, create-company, owner-link, outbox deliver /
-outbox work, quotes expire."""
+"""Flask commands: demo-data, create-staff, create-company, owner-link, outbox deliver,
+tasks work, quotes expire."""
 
 import os
-import socket
 
 import click
 from flask import Flask
@@ -97,6 +96,26 @@ def quotes_expire_command() -> None:
     click.echo(f"{count} quote(s) expired.")
 
 
+@click.group("tasks")
+def tasks_group() -> None:
+    """Background and periodic work (the huey task queue)."""
+
+
+@tasks_group.command("work")
+@click.option("--workers", type=int, default=2, show_default=True, help="Worker threads.")
+@click.option(
+    "--scheduler/--no-scheduler",
+    default=True,
+    show_default=True,
+    help="Also enqueue periodic work (each period runs once across every worker anyway).",
+)
+def tasks_work_command(workers: int, scheduler: bool) -> None:
+    """Run tasks until SIGTERM or Ctrl-C (any number, on any number of machines)."""
+    from . import task_queue
+
+    task_queue.work(workers=workers, scheduler=scheduler)
+
+
 @click.group("outbox")
 def outbox_group() -> None:
     """Deliver queued email."""
@@ -113,17 +132,6 @@ def outbox_deliver_command() -> None:
     click.echo(
         f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, not sent {report.not_sent}"
     )
-
-
-@outbox_group.command("work")
-@click.option(
-    "--interval", type=float, default=5.0, show_default=True, help="Seconds between runs."
-)
-def outbox_work_command(interval: float) -> None:
-    """Deliver continuously until SIGTERM or Ctrl-C (one per process; run several if needed)."""
-    from .services.mail.outbox_delivery import Worker
-
-    Worker(interval=interval, echo=click.echo).run(name=f"{socket.gethostname()}-{os.getpid()}")
 
 
 @click.command("create-company")
@@ -179,4 +187,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_company_command)
     app.cli.add_command(owner_link_command)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(tasks_group)
     app.cli.add_command(quotes_group)

@@ -124,6 +124,8 @@ def load_config(instance_path: str) -> dict:
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        # Background work (task_queue.py): sqlite:///… for one machine, redis://… for several.
+        "TASK_QUEUE_URL": os.environ.get("TASK_QUEUE_URL", f"sqlite:///{instance / 'tasks.db'}"),
         # Throttles
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Redis shared by every app process; unset = portal dashboards are not cached.

@@ -1,4 +1,4 @@
-"""Logging for every process — ``flask run``, gunicorn, ``flask outbox work`` — as one JSON
+"""Logging for every process — ``flask run``, gunicorn, ``flask tasks work`` — as one JSON
 object per line on stdout, configured once per process (QUALITY.md 45).
 
 It is plain standard-library logging (``logging.config.dictConfig``) with
@@ -61,6 +61,9 @@ def logging_config(level: str | None = None) -> dict:
             "gunicorn.error": {"handlers": [], "propagate": True},
             # Off in gunicorn.conf.py (it would print raw URLs); kept quiet if switched on.
             "gunicorn.access": {"handlers": [], "propagate": False},
+            # The task queue's own INFO lines (each task started and finished, the scheduler's
+            # ticks) would drown ours: each task writes its own line.
+            "huey": {"level": "WARNING", "propagate": True},
             "werkzeug": {"filters": ["drop_server_access_lines"], "propagate": True},
         },
     }

@@ -2,7 +2,7 @@
 
 A request's changes are committed once, after the view has answered with a success
 (status below 400, redirects included), and rolled back otherwise: services flush and
-never commit, views never commit. Outside a request (every CLI command, the outbox worker,
+never commit, views never commit. Outside a request (every CLI command, a task worker,
 the demo data) a ``unit_of_work()`` block is the commit point. Nothing else in the package
 calls commit or rollback (bench.codebase counts them; the ceiling is 0).
 

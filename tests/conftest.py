@@ -22,6 +22,9 @@ from . import factories
 from .helpers import sign_in
 
 TEST_DATABASE_URL = os.environ.get("FIELDPORTAL_TEST_DATABASE_URL")
+# Tasks wait in memory (tests run them by hand); every app built here, and every
+# subprocess it starts unless the test says otherwise, uses no task-queue file.
+os.environ.setdefault("TASK_QUEUE_URL", "memory://")
 CSRF_RAW_TOKEN = "test-csrf-raw-token"
 
 

@@ -10,13 +10,15 @@ it is refused either way. Exactly one decision per revision: the status moves wi
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from huey import crontab
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from ... import task_queue
 from ...extensions import db
 from ...models import (
     Company,
@@ -196,6 +198,13 @@ def expire_all_overdue_quotes() -> int:
         expire_overdue_quotes(company.id, company_today(company))
         for company in db.session.scalars(select(Company))
     )
+
+
+@task_queue.periodic(crontab(minute="*/15"), period=timedelta(minutes=15))
+def expire_quotes() -> None:
+    """Every quarter of an hour, so that each company's quotes expire soon after its own
+    midnight (time zones are offset by whole quarters)."""
+    expire_all_overdue_quotes()
 
 
 def quote_fingerprint(quote: Quote) -> str:

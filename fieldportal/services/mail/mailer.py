@@ -1,7 +1,8 @@
 """The only way code sends email: ``queue`` writes an outbox row in the caller's transaction.
 
 Nothing talks to a mail server while a request is served; a rolled-back change sends
-nothing. Delivery is a separate step (``flask outbox deliver`` / ``flask outbox work``).
+nothing. Once the transaction commits, a delivery task is enqueued (``flask tasks work``
+runs it; ``flask outbox deliver`` delivers once by hand).
 """
 
 import re
@@ -10,10 +11,11 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, render_template, url_for
 
+from ... import task_queue
 from ...extensions import db
 from ...models import Company, OutboxEmail, SecretKind, utcnow
 from .. import phones
-from . import outbox_secrets
+from . import outbox_delivery, outbox_secrets
 
 DEFAULT_BRAND_COLOR = "#1d4ed8"
 
@@ -136,6 +138,7 @@ def queue(
             email, secret_values, expires_at=secrets_expire_at or utcnow() + UNDATED_SECRET_LIFETIME
         )
     db.session.add(email)
+    task_queue.enqueue_after_commit(outbox_delivery.deliver_soon)
     return email
 
 

@@ -7,9 +7,10 @@ attempt is one log line (outcome, email id, company, duration), never an address
 """
 
 import logging
+import os
 import re
-import signal
 import smtplib
+import socket
 import ssl
 import threading
 import time
@@ -22,9 +23,11 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from huey import crontab
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from ... import task_queue
 from ...extensions import db
 from ...models import Company, OutboxEmail, OutboxStatus, utcnow
 from ...request_log import log_task
@@ -224,7 +227,7 @@ def deliver_pending(
     """Deliver every due message once; each outcome is committed as it happens (one unit
     of work per message, so a crash loses at most the one being sent).
 
-    When ``stop`` is set (SIGTERM), the message being sent is finished and the rest of the
+    When ``stop`` is set (the worker is shutting down), the message being sent is finished and the rest of the
     batch is handed back to the queue at once, for the next worker."""
     config = current_app.config
     report = DeliveryReport()
@@ -337,32 +340,24 @@ def retry(email: OutboxEmail) -> None:
     email.next_attempt_at = utcnow()
 
 
-class Worker:
-    """``flask outbox work``: deliver, sleep, repeat. SIGTERM/SIGINT end it after the message
-    being sent (the rest of its batch goes back to the queue); the signal handlers that were
-    there before are restored when it returns."""
+def _deliver_from_the_queue() -> None:
+    """One delivery run inside a task-queue worker (hostname, process and thread name the
+    claim); a graceful shutdown hands back what it has not started."""
+    worker = f"{socket.gethostname()}-{os.getpid()}-{threading.current_thread().name}"
+    report = deliver_pending(worker=worker, stop=task_queue.stopping())
+    for line in report.links:
+        # Development without SMTP_HOST: the links a developer needs, on the console.
+        print(f"[outbox, not sent] {line}", flush=True)
 
-    def __init__(self, interval: float = 5.0, echo=print):
-        self.interval = interval
-        self.echo = echo
-        self.stopping = threading.Event()
 
-    def stop(self, *_):
-        self.stopping.set()
+@task_queue.app_task()
+def deliver_soon() -> None:
+    """Enqueued once a transaction that queued email commits (mailer.queue_email)."""
+    _deliver_from_the_queue()
 
-    def run(self, name: str) -> None:
-        previous = {
-            signum: signal.signal(signum, self.stop) for signum in (signal.SIGTERM, signal.SIGINT)
-        }
-        log.info("outbox worker started", extra={"worker": name})
-        try:
-            while not self.stopping.is_set():
-                report = deliver_pending(worker=name, stop=self.stopping)
-                for line in report.links:
-                    self.echo(f"[outbox, not sent] {line}")
-                db.session.remove()
-                self.stopping.wait(self.interval)
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-            log.info("outbox worker stopped", extra={"worker": name})
+
+@task_queue.periodic(crontab(), period=timedelta(minutes=1))
+def sweep_outbox() -> None:
+    """Every minute: retries that have come due, claims a crashed worker left, and email
+    whose wake-up was lost while the queue was down."""
+    _deliver_from_the_queue()

@@ -1,6 +1,7 @@
-"""``flask outbox work``: a clean shutdown on SIGTERM (the message being sent is finished,
-the rest of the batch goes back to the queue, exit code 0), signal handlers restored, and
-one JSON log line per email it attempts, with no secret in its output."""
+"""``flask tasks work`` delivering the outbox: what was queued while no worker ran goes out
+when one starts, a clean shutdown on SIGTERM (the message being sent is finished, the rest
+of the batch goes back to the queue, exit code 0), and one JSON log line per email it
+attempts, with no secret in its output; several workers on one Redis queue."""
 
 import asyncio
 import json
@@ -14,16 +15,21 @@ import time
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
+import redis
+from huey.storage import RedisStorage
 from sqlalchemy import select
 
 from fieldportal.models import OutboxEmail, OutboxStatus
-from fieldportal.services.mail.outbox_delivery import Worker, deliver_pending
+from fieldportal.services.mail.outbox_delivery import deliver_pending
 from fieldportal.services.portal.portal_auth import send_login_link
 from tests import factories
 
 from .conftest import Inbox, running_smtp
 
 ROOT = Path(__file__).parents[2]
+# One thread: the messages of a batch go out one after the other, as the tests expect.
+WORKER = [sys.executable, "-m", "flask", "tasks", "work", "--workers", "1"]
 
 
 class SlowInbox(Inbox):
@@ -46,7 +52,7 @@ def _rows(db) -> list[OutboxEmail]:
 
 
 def test_sigterm_finishes_the_message_in_flight_and_hands_back_the_rest(
-    app, committed_db, smtp_server
+    app, committed_db, smtp_server, tmp_path
 ):
     customer = factories.create_customer(factories.create_company(slug="sigterm"))
     with app.test_request_context():
@@ -57,18 +63,9 @@ def test_sigterm_finishes_the_message_in_flight_and_hands_back_the_rest(
 
     slow = SlowInbox(delay=1.5)
     with running_smtp(slow) as port:
-        env = {
-            **os.environ,
-            "FLASK_APP": "wsgi:app",
-            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SECRET_KEY": app.config["SECRET_KEY"],  # it opens the secrets the app sealed
-            "BASE_URL": app.config["BASE_URL"],
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(port),
-            "SMTP_SECURITY": "none",
-        }
+        env = _worker_env(app, tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
         worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "outbox", "work", "--interval", "0.2"],
+            WORKER,
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -86,7 +83,7 @@ def test_sigterm_finishes_the_message_in_flight_and_hands_back_the_rest(
 
     assert worker.returncode == 0, output
     lines = [json.loads(line) for line in output.splitlines()]
-    assert lines[-1]["message"] == "outbox worker stopped"
+    assert lines[-1]["message"] == "task worker stopped"
     [delivered] = slow.messages
     # one task line: the message finished; the two handed back were not attempted
     [task] = [line for line in lines if line.get("task") == "outbox.send"]
@@ -107,42 +104,21 @@ def test_sigterm_finishes_the_message_in_flight_and_hands_back_the_rest(
     assert sorted(received) == [f"p{n}@sigterm.example" for n in range(3)]
 
 
-def test_the_worker_restores_the_signal_handlers_it_replaced(app, db):
-    def previous_handler(signum, frame):
-        pass
-
-    original = signal.signal(signal.SIGTERM, previous_handler)
-    worker = Worker(interval=0.05, echo=lambda line: None)
-    during = []
-
-    def stop_soon():
-        during.append(signal.getsignal(signal.SIGTERM))
-        worker.stop()
-
-    timer = threading.Timer(0.3, stop_soon)
-    try:
-        timer.start()
-        worker.run(name="test")
-        assert during == [worker.stop]
-        assert signal.getsignal(signal.SIGTERM) is previous_handler
-    finally:
-        timer.cancel()
-        signal.signal(signal.SIGTERM, original)
-
-
-def _worker_env(app, **extra) -> dict:
+def _worker_env(app, tmp_path, **extra) -> dict:
     return {
         **os.environ,
         "FLASK_APP": "wsgi:app",
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": app.config["SECRET_KEY"],
+        "TASK_QUEUE_URL": f"sqlite:///{tmp_path / 'tasks.db'}",
+        "SECRET_KEY": app.config["SECRET_KEY"],  # it opens the secrets the app sealed
+        "SMTP_SECURITY": "none",
         "BASE_URL": app.config["BASE_URL"],
         "LOG_LEVEL": "INFO",
         **extra,
     }
 
 
-def test_the_worker_writes_one_json_line_per_email_and_no_secret(app, committed_db):
+def test_the_worker_writes_one_json_line_per_email_and_no_secret(app, committed_db, tmp_path):
     company = factories.create_company(slug="tasklines")
     customer = factories.create_customer(company)
     with app.test_request_context():
@@ -162,9 +138,9 @@ def test_the_worker_writes_one_json_line_per_email_and_no_secret(app, committed_
     inbox = Inbox()
     with running_smtp(inbox) as port:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "outbox", "work", "--interval", "0.2"],
+            WORKER,
             cwd=ROOT,
-            env=_worker_env(app, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port)),
+            env=_worker_env(app, tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port)),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -191,8 +167,8 @@ def test_the_worker_writes_one_json_line_per_email_and_no_secret(app, committed_
     assert all(t["level"] == "INFO" and isinstance(t["duration_ms"], float) for t in tasks)
     assert len({t["request_id"] for t in tasks}) == 2
     assert [line["message"] for line in lines if "task" not in line] == [
-        "outbox worker started",
-        "outbox worker stopped",
+        "task worker started",
+        "task worker stopped",
     ]
     [delivered] = inbox.messages
     text = message_from_bytes(delivered.content, policy=policy.default).get_body(("plain",))
@@ -200,7 +176,9 @@ def test_the_worker_writes_one_json_line_per_email_and_no_secret(app, committed_
     assert token not in out and "ok@tasklines.example" not in out
 
 
-def test_in_production_without_a_mail_server_no_link_reaches_the_output(app, committed_db):
+def test_in_production_without_a_mail_server_no_link_reaches_the_output(
+    app, committed_db, tmp_path
+):
     customer = factories.create_customer(factories.create_company(slug="prodconsole"))
     with app.test_request_context():
         send_login_link(factories.create_contact(customer, email="c@prodconsole.example"))
@@ -212,6 +190,7 @@ def test_in_production_without_a_mail_server_no_link_reaches_the_output(app, com
         cwd=ROOT,
         env=_worker_env(
             app,
+            tmp_path,
             FIELDPORTAL_ENV="production",
             MAIL_FROM="no-reply@mail.prodconsole.example",
             SMTP_HOST="",
@@ -225,3 +204,61 @@ def test_in_production_without_a_mail_server_no_link_reaches_the_output(app, com
     assert "http" not in result.stdout + result.stderr
     [task] = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert task["outcome"] == "not_sent"
+
+
+def test_workers_on_several_machines_share_a_redis_queue_and_run_each_period_once(
+    app, committed_db, tmp_path
+):
+    """Two workers (as on two machines) on one Redis queue: each starts by catching up,
+    yet every periodic task runs once per period between them, and the email queued while
+    neither ran is delivered once."""
+    queue_url = os.environ.get("FIELDPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    storage = RedisStorage("fieldportal", url=queue_url)
+    try:
+        storage.conn.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"needs Redis at {queue_url}")
+    storage.flush_all()  # the queue and the claims of earlier runs
+    customer = factories.create_customer(factories.create_company(slug="twomachines"))
+    with app.test_request_context():
+        send_login_link(factories.create_contact(customer, email="once@twomachines.example"))
+    committed_db.session.commit()
+    committed_db.session.remove()
+
+    inbox = Inbox()
+    with running_smtp(inbox) as port:
+        env = _worker_env(
+            app, tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), TASK_QUEUE_URL=queue_url
+        )
+        workers = [
+            subprocess.Popen(
+                WORKER, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
+        outputs = []
+        try:
+            deadline = time.time() + 60
+            while not inbox.messages and time.time() < deadline:
+                time.sleep(0.1)
+            time.sleep(2)  # both have started and caught up by now
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            outputs = [worker.communicate(timeout=30) for worker in workers]
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.kill()
+                    worker.communicate()
+
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    lines = [json.loads(line) for out, _ in outputs for line in out.splitlines()]
+    assert [line["message"] for line in lines].count("task worker started") == 2
+    runs = [line for line in lines if line.get("task") in ("sweep_outbox", "expire_quotes")]
+    ran = [(line["task"], line["period"]) for line in runs if line["outcome"] == "ran"]
+    assert sorted(set(ran)) == sorted(ran), f"a period ran twice: {ran}"
+    assert {task for task, _ in ran} == {"sweep_outbox", "expire_quotes"}
+    assert any(line["outcome"] == "skipped" for line in runs), "the second worker did not skip"
+    assert [m.rcpt_tos for m in inbox.messages] == [["once@twomachines.example"]]
+    [row] = _rows(committed_db)
+    assert row.status == OutboxStatus.SENT and row.attempts == 1
