@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  // The page may show what needs JavaScript (app.css: .js-only, [data-copy]).
+  document.documentElement.classList.add("js");
+
   function showMessage(text, category) {
     var region = document.getElementById("flash");
     if (!region) return;

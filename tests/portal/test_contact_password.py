@@ -4,7 +4,7 @@ the contact signs in with them, and every session the contact had ends."""
 import pytest
 from sqlalchemy import func, select
 
-from fieldportal.models import AuditEvent, AuthSession, Contact, LoginMethod, StaffRole
+from fieldportal.models import AuditEvent, AuthSession, Contact, LoginMethod, Plan, StaffRole
 from fieldportal.services.auth.passwords import verify_secret
 from tests.helpers import sign_in, text_of
 
@@ -30,7 +30,6 @@ def test_the_page_offers_the_portal_address_to_copy_and_the_current_username(
     assert 'data-copy="#portal-url"' in html and "Copy portal address" in html
     assert 'value="frank@metro.example"' in html
     assert 'autocomplete="new-password"' in html
-    assert "Password sign-in is switched off" not in text_of(staff_client.get(access_url(contact)))
 
 
 def test_staff_set_username_and_password_and_the_contact_signs_in_with_them(
@@ -112,11 +111,33 @@ def test_refused_input_changes_nothing_and_says_why(
     assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
 
 
-def test_a_note_says_when_password_sign_in_is_switched_off(staff_client, contact, company, db):
-    company.login_methods = [LoginMethod.MAGIC_LINK.value]
+@pytest.mark.parametrize(
+    ("change", "note"),
+    [
+        ({"plan": Plan.FREE}, "The customer portal is part of the Pro plan."),
+        ({"portal_enabled": False}, "switched off in Settings (“Customer portal on”)"),
+        (
+            {"login_methods": [LoginMethod.MAGIC_LINK.value, LoginMethod.ACTIVATION.value]},
+            "Password sign-in is switched off in Settings (“Username and password”)",
+        ),
+    ],
+    ids=["free-plan", "portal-off", "password-off"],
+)
+def test_a_note_says_why_the_password_would_let_no_one_in(
+    staff_client, contact, company, db, change, note
+):
+    for name, value in change.items():
+        setattr(company, name, value)
     db.session.flush()
     page = text_of(staff_client.get(access_url(contact)))
-    assert "Password sign-in is switched off in Settings" in page
+    assert note in page and "lets no one in" in page
+    # ...and it is the only note: each state has its own reason.
+    assert page.count("lets no one in") == 1
+
+
+def test_no_note_while_a_password_lets_the_contact_in(staff_client, contact):
+    html = staff_client.get(access_url(contact)).get_data(as_text=True)
+    assert "data-password-closed" not in html and "lets no one in" not in html
 
 
 def test_without_the_csrf_token_nothing_changes(staff_client, contact, db):

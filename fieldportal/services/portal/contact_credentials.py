@@ -41,6 +41,23 @@ def set_username_and_password(contact: Contact, *, username: str, password: str,
     )
 
 
-def password_sign_in_allowed(company: Company) -> bool:
-    """Whether a password set here lets the contact in now (the company's switch)."""
-    return company.portal_enabled and company.allows_login(LoginMethod.PASSWORD)
+def why_password_lets_no_one_in(company: Company) -> str | None:
+    """Why a password set now would not let the contact in, in words for the staff member
+    setting it (the plan, the portal switch, the sign-in method switch); None when it would."""
+    if not company.plan.has_portal:
+        return (
+            "The customer portal is part of the Pro plan. On the Free plan every portal "
+            "address answers “unavailable”, so this password lets no one in until the "
+            "company moves to Pro."
+        )
+    if not company.portal_enabled:
+        return (
+            "The customer portal is switched off in Settings (“Customer portal on”), so this "
+            "password lets no one in until it is switched on."
+        )
+    if not company.allows_login(LoginMethod.PASSWORD):
+        return (
+            "Password sign-in is switched off in Settings (“Username and password”), so this "
+            "password lets no one in until it is switched on."
+        )
+    return None
