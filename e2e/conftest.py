@@ -106,9 +106,9 @@ class LiveServer:
             return result
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("e2e-instance")
+def _serve(instance: Path, *, demo_data: bool):
+    """A live server over a new SQLite database in ``instance``, migrated from empty and,
+    with ``demo_data``, holding the small demo data; yields its LiveServer."""
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.db'}",
@@ -123,7 +123,8 @@ def live_server(tmp_path_factory):
 
     with app.app_context():
         upgrade()
-        build_demo_data(scale="small", seed=1, echo=lambda *_: None)
+        if demo_data:
+            build_demo_data(scale="small", seed=1, echo=lambda *_: None)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     live = LiveServer(app, server)
     app.config["BASE_URL"] = live.url
@@ -131,6 +132,18 @@ def live_server(tmp_path_factory):
     thread.start()
     yield live
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    yield from _serve(tmp_path_factory.mktemp("e2e-instance"), demo_data=True)
+
+
+@pytest.fixture(scope="module")
+def fresh_server(tmp_path_factory):
+    """A live server of its own over an empty database (migrated, no company at all), as
+    a new installation is before its first sign-up."""
+    yield from _serve(tmp_path_factory.mktemp("e2e-fresh"), demo_data=False)
 
 
 @pytest.fixture(scope="session")
