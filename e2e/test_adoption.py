@@ -171,6 +171,10 @@ def test_a_new_company_signs_up_onboards_imports_and_sends_its_first_invoice(
         assert email.to_address == "quinn@quayside.example"
     text = live.outbox_text("quinn@quayside.example")
     assert f"{COMPANY} has sent you invoice #1 for £216.00." in text
+    # A new company is on the Free plan, without the portal: the email carries the invoice
+    # itself, not a portal address that would answer "unavailable".
+    assert "Van service and MOT preparation: £180.00" in text and "Total: £216.00" in text
+    assert "/portal/" not in text and "To pay it or ask about it," in text
 
     nav.get_by_role("link", name="Outbox").click()
     row = page.locator("#outbox-table tbody tr", has_text=f"Invoice #1 from {COMPANY}")

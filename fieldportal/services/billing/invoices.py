@@ -222,7 +222,9 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
     A customer with an email and no contact gets its first contact from that email. Where
     the recipient is a contact without portal access yet (and the company allows
     sign-in by emailed link), access is provisioned and the email carries a single-use
-    login link from the portal's sign-in service. No email on file → Invalid and nothing
+    login link from the portal's sign-in service. While the portal is not open (the Free
+    plan, switched off) the email carries the invoice's lines and how to pay instead of a
+    portal address that answers "unavailable". No email on file → Invalid and nothing
     changes; an invoice that is neither draft nor sent → Conflict.
     """
     from .payments import online_payments_enabled
@@ -264,7 +266,9 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
         secrets_expire_at=portal_auth.login_link_expiry(),
         portal_url=mailer.absolute_url(
             "portal.invoice_detail", company_slug=company.slug, invoice_id=invoice.id
-        ),
+        )
+        if company.portal_open
+        else None,
     )
     audit.record(invoice.company_id, "invoice.sent", actor=by, subject=invoice, to=address)
     db.session.flush()

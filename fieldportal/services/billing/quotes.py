@@ -114,7 +114,10 @@ def send_quote(quote: Quote, *, by: StaffUser | None = None) -> str:
     """Send a draft (or re-send after requested changes, as a new revision) by email.
 
     Returns the address used. Invalid when it has no lines, its validity date has passed
-    or no email is on file; Conflict when it was answered already (nothing is sent).
+    or no email is on file; Conflict when it was answered already (nothing is sent). While
+    the company's portal is not open (the Free plan, switched off) the email carries the
+    quote's lines and how to answer it instead of a portal address that answers
+    "unavailable".
     """
     from .invoices import invoice_recipient
 
@@ -144,7 +147,9 @@ def send_quote(quote: Quote, *, by: StaffUser | None = None) -> str:
         contact=contact,
         portal_url=mailer.absolute_url(
             "portal.quote_detail", company_slug=company.slug, quote_id=quote.id
-        ),
+        )
+        if company.portal_open
+        else None,
     )
     audit.record(quote.company_id, "quote.sent", actor=by, subject=quote, to=address)
     db.session.flush()
