@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi:app
 
-.PHONY: install run test test-unit test-e2e bench load lint clean
+.PHONY: install run test test-unit test-e2e bench load lint mutate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ bench: $(STAMP)
 # Needs the PostgreSQL on 127.0.0.1:5432 and the Redis on 127.0.0.1:6379; about three minutes.
 load: $(STAMP)
 	$(BIN)/python -m bench.load
+
+# Mutation testing of the rule modules (tools/mutate.py), on SQLite; not part of test or
+# CI. `make mutate MODULES="lockout money"` runs some of them; results in .mutmut/.
+mutate: $(STAMP)
+	$(BIN)/python tools/mutate.py $(MODULES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,445 @@
+"""Mutation testing of the rule modules: ``make mutate`` (not part of ``make test`` or CI).
+
+Each rule module is mutated by mutmut (pinned in pyproject's dev extras) and run against
+the tests that guard it, on SQLite, in a work folder of its own under ``.mutmut/`` (kept
+out of git): a copy of the project whose pyproject.toml says which file to mutate and
+which tests to select. mutmut only mutates code inside functions, so the figures a rule
+is made of at module level (a lockout of 15 minutes, 5 links an hour, the portal's
+30-minute idle timeout) are changed here, one at a time, as FIGURES, and the same tests
+run against each.
+
+    python tools/mutate.py                 every module
+    python tools/mutate.py lockout money   some of them
+    python tools/mutate.py --list          the modules, their tests and figures
+
+A mutant that no test kills is a rule tested from one side only: add a test that kills it,
+or, if it cannot change what anyone sees or what the database holds, list it in
+EQUIVALENT with the reason. The run exits 1 while any other mutant survives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutmut"
+COPIED = ("fieldportal", "tests", "static", "migrations")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A module-level figure of a rule, changed in place: ``old`` → ``new`` in ``path``."""
+
+    path: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Module:
+    path: str
+    tests: tuple[str, ...]
+    # mutmut mutant-name globs (functions of the file that hold the rule); () = all of it
+    functions: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = field(default=())
+
+    @property
+    def dotted(self) -> str:
+        return self.path.removesuffix(".py").replace("/", ".")
+
+
+SESSIONS_CONFIG = "fieldportal/config.py"
+
+MODULES: dict[str, Module] = {
+    "intervals": Module(
+        "fieldportal/services/fleet/intervals.py",
+        tests=(
+            "tests/operator/test_intervals.py",
+            "tests/operator/test_vehicle_status_everywhere.py",
+        ),
+    ),
+    "site_scope": Module(
+        "fieldportal/services/portal/site_scope.py",
+        tests=("tests/portal/test_site_scope.py",),
+        figures=(
+            Figure(
+                "fieldportal/services/portal/site_scope.py",
+                "JOB_DOCUMENTS = (Invoice, Report)",
+                "JOB_DOCUMENTS = (Invoice,)",
+            ),
+            Figure(
+                "fieldportal/services/portal/site_scope.py",
+                "JOB_DOCUMENTS = (Invoice, Report)",
+                "JOB_DOCUMENTS = (Report,)",
+            ),
+        ),
+    ),
+    "money": Module(
+        "fieldportal/services/billing/money.py",
+        tests=(
+            "tests/billing/test_money.py",
+            "tests/billing/test_amount_input.py",
+            "tests/billing/test_tax_rates.py",
+            "tests/billing/test_figures_agree.py",
+        ),
+        figures=(
+            Figure(
+                "fieldportal/services/billing/money.py",
+                "MAX_CENTS = 1_000_000_000",
+                "MAX_CENTS = 1_000_000_001",
+            ),
+            Figure(
+                "fieldportal/services/billing/money.py",
+                'MAX_QUANTITY = Decimal("100000")',
+                'MAX_QUANTITY = Decimal("100001")',
+            ),
+            Figure(
+                "fieldportal/services/billing/money.py",
+                "PERCENT_PLACES = 4",
+                "PERCENT_PLACES = 5",
+            ),
+            Figure(
+                "fieldportal/services/billing/money.py",
+                "BillingTerms.NET_15: 15,",
+                "BillingTerms.NET_15: 14,",
+            ),
+            Figure(
+                "fieldportal/services/billing/money.py",
+                "BillingTerms.NET_30: 30}",
+                "BillingTerms.NET_30: 31}",
+            ),
+        ),
+    ),
+    "invoices": Module(
+        "fieldportal/services/billing/invoices.py",
+        tests=(
+            "tests/billing/test_invoice_overdue.py",
+            "tests/billing/test_money.py",
+            "tests/billing/test_stripe.py",
+            "tests/billing/test_operator_invoices.py",
+        ),
+        functions=(
+            "*.x_is_overdue__*",
+            "*.x_overdue_clause__*",
+            "*.x_shown_status__*",
+            "*.x_with_shown_status__*",
+            "*.x_is_editable__*",
+            "*.x_apply_payment__*",
+            "*.x_reverse_payment__*",
+        ),
+    ),
+    "lockout": Module(
+        "fieldportal/services/auth/lockout.py",
+        tests=(
+            "tests/foundation/test_staff_auth.py",
+            "tests/portal/test_sign_in.py",
+            "tests/portal/test_phone_sign_in.py",
+        ),
+        figures=(
+            Figure(
+                "fieldportal/services/auth/lockout.py",
+                "MAX_FAILED_ATTEMPTS = 10",
+                "MAX_FAILED_ATTEMPTS = 11",
+            ),
+            Figure(
+                "fieldportal/services/auth/lockout.py",
+                "MAX_FAILED_ATTEMPTS = 10",
+                "MAX_FAILED_ATTEMPTS = 9",
+            ),
+            Figure(
+                "fieldportal/services/auth/lockout.py",
+                "LOCKOUT = timedelta(minutes=15)",
+                "LOCKOUT = timedelta(minutes=16)",
+            ),
+            Figure(
+                "fieldportal/services/auth/lockout.py",
+                "LOCKOUT = timedelta(minutes=15)",
+                "LOCKOUT = timedelta(minutes=14)",
+            ),
+        ),
+    ),
+    "tokens": Module(
+        "fieldportal/services/auth/tokens.py",
+        tests=("tests/portal/test_sign_in.py",),
+    ),
+    "throttle": Module(
+        "fieldportal/services/auth/throttle.py",
+        tests=(
+            "tests/email/test_throttle.py",
+            "tests/foundation/test_too_many_attempts.py",
+        ),
+        figures=(
+            Figure(
+                "fieldportal/services/auth/throttle.py",
+                'LINKS_PER_ADDRESS = parse("5 per hour")',
+                'LINKS_PER_ADDRESS = parse("6 per hour")',
+            ),
+            Figure(
+                "fieldportal/services/auth/throttle.py",
+                'LINKS_PER_ADDRESS = parse("5 per hour")',
+                'LINKS_PER_ADDRESS = parse("5 per minute")',
+            ),
+            Figure(
+                "fieldportal/services/auth/throttle.py",
+                'LINKS_PER_IP = parse("20 per hour")',
+                'LINKS_PER_IP = parse("21 per hour")',
+            ),
+            Figure(
+                "fieldportal/services/auth/throttle.py",
+                'LINKS_PER_IP = parse("20 per hour")',
+                'LINKS_PER_IP = parse("20 per minute")',
+            ),
+        ),
+    ),
+    "sessions": Module(
+        "fieldportal/services/auth/auth_sessions.py",
+        tests=(
+            "tests/portal/test_sign_in.py",
+            "tests/foundation/test_staff_auth.py",
+            "tests/portal/test_portal_switch.py",
+            "tests/portal/test_contact_password.py",
+            "tests/email/test_fleet_link.py",
+        ),
+        figures=(
+            Figure(
+                SESSIONS_CONFIG,
+                '"PORTAL_IDLE_TIMEOUT": timedelta(minutes=30)',
+                '"PORTAL_IDLE_TIMEOUT": timedelta(minutes=31)',
+            ),
+            Figure(
+                SESSIONS_CONFIG,
+                '"PORTAL_IDLE_TIMEOUT": timedelta(minutes=30)',
+                '"PORTAL_IDLE_TIMEOUT": timedelta(minutes=29)',
+            ),
+            Figure(
+                SESSIONS_CONFIG,
+                '"PORTAL_ABSOLUTE_TIMEOUT": timedelta(hours=12)',
+                '"PORTAL_ABSOLUTE_TIMEOUT": timedelta(hours=13)',
+            ),
+            Figure(
+                SESSIONS_CONFIG,
+                '"PORTAL_ABSOLUTE_TIMEOUT": timedelta(hours=12)',
+                '"PORTAL_ABSOLUTE_TIMEOUT": timedelta(hours=11)',
+            ),
+            Figure(
+                SESSIONS_CONFIG,
+                '"STAFF_IDLE_TIMEOUT": timedelta(hours=8)',
+                '"STAFF_IDLE_TIMEOUT": timedelta(hours=9)',
+            ),
+            Figure(
+                SESSIONS_CONFIG,
+                '"STAFF_IDLE_TIMEOUT": timedelta(hours=8)',
+                '"STAFF_IDLE_TIMEOUT": timedelta(hours=7)',
+            ),
+            Figure(
+                SESSIONS_CONFIG,
+                '"STAFF_ABSOLUTE_TIMEOUT": timedelta(days=7)',
+                '"STAFF_ABSOLUTE_TIMEOUT": timedelta(days=8)',
+            ),
+            Figure(
+                SESSIONS_CONFIG,
+                '"STAFF_ABSOLUTE_TIMEOUT": timedelta(days=7)',
+                '"STAFF_ABSOLUTE_TIMEOUT": timedelta(days=6)',
+            ),
+            Figure(
+                "fieldportal/services/auth/auth_sessions.py",
+                "{PortalPermission.JOBS, PortalPermission.HISTORY, PortalPermission.VEHICLES}",
+                "{PortalPermission.JOBS, PortalPermission.HISTORY, PortalPermission.VEHICLES,"
+                " PortalPermission.QUOTES}",
+            ),
+            Figure(
+                "fieldportal/services/auth/auth_sessions.py",
+                "{PortalPermission.JOBS, PortalPermission.HISTORY, PortalPermission.VEHICLES}",
+                "{PortalPermission.JOBS, PortalPermission.HISTORY, PortalPermission.VEHICLES,"
+                " PortalPermission.INVOICES}",
+            ),
+        ),
+    ),
+}
+
+# Surviving mutants that cannot change what anyone sees or what the database holds, with
+# the reason (mutant name as mutmut prints it, or "module:figure old -> new").
+EQUIVALENT: dict[str, str] = {
+    "fieldportal.services.auth.tokens.x_new_token__mutmut_1": (
+        "token_urlsafe(None) uses secrets.DEFAULT_ENTROPY, which is 32 bytes: the same token"
+    ),
+}
+
+
+def _toml_value(value) -> str:
+    return json.dumps(value)  # strings, lists of strings, numbers and booleans: valid TOML
+
+
+def _pyproject_for(module: Module) -> str:
+    """The project's pyproject.toml with its [tool.mutmut] table set for this module."""
+    text = (ROOT / "pyproject.toml").read_text()
+    settings = tomllib.loads(text).get("tool", {}).get("mutmut", {})
+    settings = settings | {
+        "only_mutate": [module.path],
+        "pytest_add_cli_args_test_selection": list(module.tests),
+        "use_git_change_detection": False,
+    }
+    table = "[tool.mutmut]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in settings.items())
+    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", text)
+    return text.rstrip() + "\n\n" + table
+
+
+def _fresh_copy(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in COPIED:
+        shutil.copytree(ROOT / name, folder / name, ignore=ignore)
+
+
+def _mutmut(folder: Path, *args: str, log=None) -> subprocess.CompletedProcess:
+    mutmut = Path(sys.executable).with_name("mutmut")
+    return subprocess.run(
+        ["nice", str(mutmut), *args],
+        cwd=folder,
+        stdout=log or subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+    )
+
+
+def run_mutmut(name: str, module: Module, max_children: int) -> dict[str, str]:
+    """{mutant name: status} for the module's functions, and its survivors' diffs on disk."""
+    from mutmut.stats import status_by_exit_code
+
+    folder = WORK / name
+    _fresh_copy(folder)
+    (folder / "pyproject.toml").write_text(_pyproject_for(module))
+    with open(folder / "mutmut.log", "w") as log:
+        done = _mutmut(
+            folder, "run", "--max-children", str(max_children), *module.functions, log=log
+        )
+    meta = folder / "mutants" / (module.path + ".meta")
+    if done.returncode != 0 or not meta.exists():
+        raise SystemExit(f"mutmut failed for {name}: see {folder / 'mutmut.log'}")
+    exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
+    chosen = [
+        m
+        for m in exit_codes
+        if not module.functions or any(_glob(m, pattern) for pattern in module.functions)
+    ]
+    statuses = {m: status_by_exit_code[exit_codes[m]] for m in sorted(chosen, key=_natural)}
+    with open(folder / "survivors.diff", "w") as out:
+        for mutant, status in statuses.items():
+            if status != "killed":
+                out.write(_mutmut(folder, "show", mutant).stdout + "\n")
+    return statuses
+
+
+def _glob(name: str, pattern: str) -> bool:
+    import fnmatch
+
+    return fnmatch.fnmatch(name, pattern)
+
+
+def _natural(name: str):
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def _pytest(folder: Path, tests: tuple[str, ...]) -> int:
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    env = os.environ | {"PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        ["nice", *command], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    return done.returncode
+
+
+def run_figures(name: str, module: Module) -> dict[str, str]:
+    """{figure: killed/survived}: each figure changed alone in a copy, the tests run."""
+    if not module.figures:
+        return {}
+    folder = WORK / f"{name}-figures"
+    _fresh_copy(folder)
+    (folder / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+    check = subprocess.run(
+        [sys.executable, "-c", "import fieldportal; print(fieldportal.__file__)"],
+        cwd=folder,
+        env=os.environ | {"PYTHONPATH": str(folder)},
+        capture_output=True,
+        text=True,
+    )
+    if not check.stdout.startswith(str(folder)):
+        raise SystemExit(f"the copy in {folder} does not import its own fieldportal")
+    if _pytest(folder, module.tests) != 0:
+        raise SystemExit(f"{name}: the tests fail without any change ({folder})")
+    results = {}
+    for figure in module.figures:
+        target = folder / figure.path
+        original = target.read_text()
+        if original.count(figure.old) != 1:
+            raise SystemExit(f"{name}: {figure.old!r} is not once in {figure.path}")
+        target.write_text(original.replace(figure.old, figure.new))
+        try:
+            code = _pytest(folder, module.tests)
+        finally:
+            target.write_text(original)
+        label = f"{name}:{figure.old} -> {figure.new}"
+        results[label] = "killed" if code == 1 else "survived" if code == 0 else f"error {code}"
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)}")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("--no-figures", action="store_true")
+    args = parser.parse_args(argv)
+    unknown = set(args.modules) - set(MODULES)
+    if unknown:
+        parser.error(f"unknown modules: {', '.join(sorted(unknown))}")
+    names = args.modules or list(MODULES)
+    if args.list:
+        for name in names:
+            module = MODULES[name]
+            print(f"{name}: {module.path} {' '.join(module.functions)}")
+            print(f"  tests: {' '.join(module.tests)}; figures: {len(module.figures)}")
+        return 0
+
+    WORK.mkdir(exist_ok=True)
+    lines, unexplained = [], []
+    for name in names:
+        module = MODULES[name]
+        started = time.monotonic()
+        results = run_mutmut(name, module, args.max_children)
+        if not args.no_figures:
+            results |= run_figures(name, module)
+        minutes = (time.monotonic() - started) / 60
+        killed = sum(status == "killed" for status in results.values())
+        equivalent = [m for m, s in results.items() if s != "killed" and m in EQUIVALENT]
+        alive = [m for m, s in results.items() if s != "killed" and m not in EQUIVALENT]
+        unexplained += [f"{m}: {results[m]}" for m in alive]
+        lines.append(
+            f"{name:<11} {killed:>4} killed / {len(results):>4}  "
+            f"({len(equivalent)} equivalent, {len(alive)} alive)  {minutes:5.1f} min"
+        )
+        print(lines[-1], flush=True)
+    report = "\n".join(lines) + "\n"
+    if unexplained:
+        report += "\nNot killed (tests/, or EQUIVALENT in tools/mutate.py):\n"
+        report += "".join(f"  {line}\n" for line in unexplained)
+        report += "Diffs: .mutmut/<module>/survivors.diff\n"
+    (WORK / "report.txt").write_text(report)
+    print("\n" + report, end="")
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
