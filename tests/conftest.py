@@ -20,12 +20,20 @@ from fieldportal.extensions import db as _db
 
 from . import factories
 from .helpers import sign_in
+from .redis_server import RedisDatabaseZero, redis_test_url
 
 TEST_DATABASE_URL = os.environ.get("FIELDPORTAL_TEST_DATABASE_URL")
 # Tasks wait in memory (tests run them by hand); every app built here, and every
 # subprocess it starts unless the test says otherwise, uses no task-queue file.
 os.environ.setdefault("TASK_QUEUE_URL", "memory://")
 CSRF_RAW_TOKEN = "test-csrf-raw-token"
+
+
+def pytest_configure(config):
+    try:
+        redis_test_url()
+    except RedisDatabaseZero as error:  # stop before any test can write to it
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,8 +15,6 @@ import time
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
-import redis
 from huey.storage import RedisStorage
 from sqlalchemy import select
 
@@ -24,6 +22,7 @@ from fieldportal.models import OutboxEmail, OutboxStatus
 from fieldportal.services.mail.outbox_delivery import deliver_pending
 from fieldportal.services.portal.portal_auth import send_login_link
 from tests import factories
+from tests.redis_server import redis_url_or_skip
 
 from .conftest import Inbox, running_smtp
 
@@ -212,12 +211,8 @@ def test_workers_on_several_machines_share_a_redis_queue_and_run_each_period_onc
     """Two workers (as on two machines) on one Redis queue: each starts by catching up,
     yet every periodic task runs once per period between them, and the email queued while
     neither ran is delivered once."""
-    queue_url = os.environ.get("FIELDPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    queue_url = redis_url_or_skip()
     storage = RedisStorage("fieldportal", url=queue_url)
-    try:
-        storage.conn.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"needs Redis at {queue_url}")
     storage.flush_all()  # the queue and the claims of earlier runs
     customer = factories.create_customer(factories.create_company(slug="twomachines"))
     with app.test_request_context():

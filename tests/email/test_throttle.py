@@ -1,4 +1,4 @@
-"""Link-request throttles on memory storage and on the Redis CI provides."""
+"""Link-request throttles on memory storage and on the test Redis (tests/redis_server.py)."""
 
 import subprocess
 import sys
@@ -16,18 +16,16 @@ from fieldportal.models import OutboxEmail
 from fieldportal.services.auth.throttle import link_request_allowed
 from tests import factories
 from tests.conftest import BrowserLikeClient
+from tests.redis_server import redis_url_or_skip
 
 
-def _redis_or_skip():
-    storage = RedisStorage("redis://127.0.0.1:6379/0")
-    if not storage.check():
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    return storage
+def _redis_storage() -> RedisStorage:
+    return RedisStorage(redis_url_or_skip())
 
 
 @pytest.mark.parametrize("storage_kind", ["memory", "redis"])
 def test_five_per_address_and_twenty_per_ip(storage_kind):
-    storage = MemoryStorage() if storage_kind == "memory" else _redis_or_skip()
+    storage = MemoryStorage() if storage_kind == "memory" else _redis_storage()
     strategy = FixedWindowRateLimiter(storage)
     run = uuid.uuid4().hex  # keys unique to this run, so Redis state never leaks between runs
     address = f"frank-{run}@metro.example"
@@ -52,14 +50,14 @@ with app.app_context():
 def test_with_redis_storage_every_app_process_shares_one_count():
     """RATELIMIT_STORAGE_URI reaches the app's limiter: two processes (two gunicorn workers)
     count one address together, so five link requests per hour hold across workers."""
-    _redis_or_skip()
+    url = redis_url_or_skip()
     run = uuid.uuid4().hex  # keys unique to this run: Redis keeps counts between test runs
     address, ip = f"shared-{run}@metro.example", f"198.51.100.{run}"
     root = Path(__file__).parents[2]
 
     def run_app_process() -> str:
         return subprocess.run(
-            [sys.executable, "-c", APP_PROCESS, "redis://127.0.0.1:6379/0", address, ip],
+            [sys.executable, "-c", APP_PROCESS, url, address, ip],
             cwd=root,
             capture_output=True,
             text=True,

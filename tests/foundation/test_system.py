@@ -5,17 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from fieldportal import create_app
 from fieldportal.log_config import json_formatter
 from fieldportal.services.portal.page_cache import PageCache
 from tests.helpers import sign_in
+from tests.redis_server import redis_url_or_skip
 
 from .gunicorn_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def json_lines(caplog, logger: str) -> list[dict]:
@@ -40,7 +38,7 @@ def test_healthz_is_503_when_the_database_is_down(tmp_path):
 
 
 def test_healthz_is_503_when_the_page_cache_redis_is_down(app, client, monkeypatch):
-    closed = PageCache(f"redis://127.0.0.1:{free_port()}/0")
+    closed = PageCache(f"redis://127.0.0.1:{free_port()}/15")
     monkeypatch.setitem(app.extensions, "page_cache", closed)
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -82,7 +80,7 @@ def _healthz_of_a_process_with(tmp_path, **env) -> tuple[int, dict]:
 
 def test_healthz_is_503_when_the_rate_limit_redis_is_down(tmp_path):
     status, body = _healthz_of_a_process_with(
-        tmp_path, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0"
+        tmp_path, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/15"
     )
     assert (status, body) == (
         503,
@@ -91,14 +89,9 @@ def test_healthz_is_503_when_the_rate_limit_redis_is_down(tmp_path):
 
 
 def test_healthz_lists_each_configured_redis_when_they_answer(tmp_path):
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip(f"needs Redis at {REDIS_URL}")
+    url = redis_url_or_skip()
     status, body = _healthz_of_a_process_with(
-        tmp_path, RATELIMIT_STORAGE_URI=REDIS_URL, PAGE_CACHE_URL=REDIS_URL
+        tmp_path, RATELIMIT_STORAGE_URI=url, PAGE_CACHE_URL=url
     )
     assert (status, body) == (
         200,

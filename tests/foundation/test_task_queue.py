@@ -3,12 +3,13 @@ enqueued only once its transaction commits, a request that succeeds although the
 down, and each periodic task once per period across every worker."""
 
 import logging
-import os
 import threading
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import redis
+from huey.constants import EmptyData
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from fieldportal import create_app, task_queue
@@ -16,8 +17,7 @@ from fieldportal.models import Quote, QuoteStatus
 from fieldportal.services.billing import quotes
 from fieldportal.services.mail import mailer, outbox_delivery
 from tests import factories
-
-REDIS_URL = os.environ.get("FIELDPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.redis_server import redis_url_or_skip
 
 
 def _pending_names() -> list[str]:
@@ -114,37 +114,38 @@ def test_the_request_succeeds_when_the_queue_is_down_and_the_sweep_catches_up(
     assert email.status.value == "queued"  # the minute's sweep will send it
 
 
-def _storages(tmp_path):
-    yield "memory", MemoryStorage("fieldportal")
-    yield "sqlite", SqliteStorage("fieldportal", filename=str(tmp_path / "claims.db"))
-    storage = RedisStorage("fieldportal-test-claims", url=REDIS_URL)
-    try:
-        storage.conn.ping()
-    except redis.exceptions.ConnectionError:
-        return
-    storage.flush_all()
-    yield "redis", storage
+def _claims_storage(kind: str, tmp_path):
+    if kind == "memory":
+        return MemoryStorage("fieldportal")
+    if kind == "sqlite":
+        return SqliteStorage("fieldportal", filename=str(tmp_path / "claims.db"))
+    # A name of this run's own: the test Redis is shared by every run.
+    return RedisStorage(f"fieldportal-test-claims-{uuid.uuid4().hex}", url=redis_url_or_skip())
 
 
-def test_each_period_is_claimed_once_on_every_storage(app, tmp_path, queue):
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
+def test_each_period_is_claimed_once_on_every_storage(kind, tmp_path, queue):
+    storage = _claims_storage(kind, tmp_path)
     working = queue.storage
+    queue.storage = storage
     period = timedelta(minutes=15)
     start = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
-    tried = []
     try:
-        for name, storage in _storages(tmp_path):
-            queue.storage = storage
-            tried.append(name)
-            assert task_queue.claim_period("job", start, period), name
-            assert not task_queue.claim_period("job", start, period), name
-            assert task_queue.claim_period("other", start, period), name
-            assert task_queue.claim_period("job", start + period, period), name
-            # two periods back is forgotten once a new one is claimed
-            assert task_queue.claim_period("job", start + 3 * period, period), name
-            assert storage.peek_data(f"ran:job:{start.isoformat()}") is not None or name
+        assert task_queue.claim_period("job", start, period)
+        assert not task_queue.claim_period("job", start, period)
+        assert task_queue.claim_period("other", start, period)
+        assert task_queue.claim_period("job", start + period, period)
+        # claiming a period forgets the one two periods before it, and only that one
+        assert task_queue.claim_period("job", start + 3 * period, period)
+        kept = [
+            storage.peek_data(f"ran:job:{(start + n * period).isoformat()}") is not EmptyData
+            for n in range(4)
+        ]
+        assert kept == [True, False, False, True]
     finally:
         queue.storage = working
-    assert tried[:2] == ["memory", "sqlite"]
+        if kind == "redis":
+            storage.flush_all()
 
 
 def test_two_workers_claiming_the_same_period_at_once_get_it_once(tmp_path, queue):

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -30,6 +32,7 @@ from fieldportal.services.billing.quotes import quote_fingerprint
 from fieldportal.services.portal.portal_auth import issue_login_link
 from tests import factories
 from tests.billing.stripe_standin import event_payload, sign
+from tests.redis_server import redis_url_or_skip
 
 pytestmark = pytest.mark.postgres_only
 
@@ -41,6 +44,9 @@ import sys
 from werkzeug.serving import make_server
 from fieldportal import create_app
 app = create_app({"RATELIMIT_ENABLED": False})
+if len(sys.argv) > 2:  # a page cache whose keys are this test run's own
+    from fieldportal.services.portal.page_cache import PageCache
+    app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_URL"], namespace=sys.argv[2])
 make_server("127.0.0.1", int(sys.argv[1]), app, threaded=True).serve_forever()
 """
 
@@ -53,41 +59,63 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def two_servers(app):
+@contextmanager
+def _two_servers(app, page_cache_url: str | None = None):
+    """Two app processes on free ports over the test database, once both answer /healthz;
+    with ``page_cache_url`` they share a page cache there (keys of their own)."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PAGE_CACHE_URL"},
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "SECRET_KEY": SECRET,
         "BASE_URL": "http://127.0.0.1",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "FIELDPORTAL_ENV": "development",
-        "PAGE_CACHE_URL": "redis://127.0.0.1:6379/0",
     }
+    cache_args = []
+    if page_cache_url:
+        env["PAGE_CACHE_URL"] = page_cache_url
+        cache_args = [f"test-{uuid.uuid4().hex}"]
     ports = [_free_port(), _free_port()]
     root = Path(__file__).resolve().parents[2]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(port)], env=env, cwd=root, stderr=subprocess.DEVNULL
+            [sys.executable, "-c", SERVER, str(port), *cache_args],
+            env=env,
+            cwd=root,
+            stderr=subprocess.DEVNULL,
         )
         for port in ports
     ]
-    deadline = time.time() + 30
-    for port in ports:
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            assert time.time() < deadline, "server did not start"
-            time.sleep(0.2)
-    yield ports
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
+    try:
+        deadline = time.time() + 120  # two imports of the app on a busy 2-core machine
+        for port in ports:
+            while True:
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    connection.request("GET", "/healthz")
+                    if connection.getresponse().status == 200:
+                        break
+                except OSError:
+                    pass
+                assert time.time() < deadline, "server did not start"
+                time.sleep(0.2)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def two_servers(app):
+    with _two_servers(app) as ports:
+        yield ports
+
+
+@pytest.fixture
+def two_servers_sharing_a_page_cache(app):
+    with _two_servers(app, page_cache_url=redis_url_or_skip()) as ports:
+        yield ports
 
 
 def _cookie(data: dict) -> str:
@@ -240,7 +268,7 @@ def test_single_use_and_exactly_once_hold_across_two_processes(app, committed_db
 
 
 def test_a_dashboard_copy_in_one_process_ends_with_a_commit_in_the_other(
-    app, committed_db, two_servers
+    app, committed_db, two_servers_sharing_a_page_cache
 ):
     db = committed_db
     company = factories.create_company(slug="twin")
@@ -252,7 +280,7 @@ def test_a_dashboard_copy_in_one_process_ends_with_a_commit_in_the_other(
     token = _portal_session(app, db, contact)
     job_id, quote_id = job.id, quote.id
     db.session.commit()
-    first, second = two_servers
+    first, second = two_servers_sharing_a_page_cache
     cookie = _cookie({"_user_id": token, "_fresh": True, "csrf_token": CSRF_RAW})
     for _ in range(3):  # learn the company, then render and keep a copy
         status, page, cookie = _get(first, "/portal/twin/", cookie)

@@ -1,11 +1,10 @@
 """The portal dashboard's stored copies (services/page_cache.py): served without a query
 while nothing of the company changed, never after a committed change, a minute, a new
-session or the end of one. Needs the Redis at 127.0.0.1:6379 (CI has it)."""
+session or the end of one. Needs the test Redis (tests/redis_server.py; CI has it)."""
 
 import uuid
 
 import pytest
-import redis
 from sqlalchemy import update
 
 from fieldportal.models import Job
@@ -13,18 +12,13 @@ from fieldportal.services.auth.auth_sessions import end_sessions
 from fieldportal.services.portal import page_cache
 from fieldportal.services.portal.page_cache import PageCache
 from tests.helpers import sign_in, text_of
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.redis_server import redis_url_or_skip
 
 
 @pytest.fixture
 def cache(app, monkeypatch):
     # Its own version keys: another test run sharing this Redis cannot touch them.
-    cache = PageCache(REDIS_URL, namespace=f"test-{uuid.uuid4().hex}")
-    try:
-        cache.redis.ping()
-    except redis.RedisError:
-        pytest.skip("needs Redis on 127.0.0.1:6379")
+    cache = PageCache(redis_url_or_skip(), namespace=f"test-{uuid.uuid4().hex}")
     monkeypatch.setitem(app.extensions, "page_cache", cache)
     yield cache
     for key in cache.redis.scan_iter(f"{cache.namespace}:*"):
