@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from fieldportal.models import InvoiceStatus, JobStatus, PaymentMethod, ReportKind, Vehicle
-from fieldportal.services.billing import documents, invoices, quotes
+from fieldportal.services.billing import ageing, documents, invoices, quotes
 from fieldportal.services.work import reports
 from tests.helpers import first_contact
 
@@ -186,18 +186,13 @@ def test_statement_ages_open_balances(db, customer, create, render_ctx, company)
     statement = documents.statement_of_account(customer, today, today - timedelta(days=365))
     assert statement.buckets == [1_000, 2_000, 3_000, 4_000, 5_000]
     assert statement.balance_cents == 15_000
+    # The same figures as the customer's line of the A/R ageing report.
+    [row] = db.session.execute(ageing.ageing_select(company, ageing.AgeingQuery(), today)).all()
+    assert list(ageing.AgeingRow.of(row).bucket_cents) == statement.buckets
     text = pdf_text(documents.statement_pdf(statement).content)
     assert "Statement of account" in text
     assert "$150.00" in text and "$50.00" in text
     assert "999.99" not in text and "888.88" not in text
-
-
-@pytest.mark.parametrize(
-    ("days", "bucket"), [(0, 0), (1, 1), (30, 1), (31, 2), (60, 2), (61, 3), (90, 3), (91, 4)]
-)
-def test_age_bucket_edges(days, bucket):
-    today = date(2026, 6, 30)
-    assert documents.age_bucket(today - timedelta(days=days), today) == bucket
 
 
 def test_vehicle_history_pdf(db, create, company, owner, render_ctx):

@@ -123,6 +123,7 @@ CAPABILITY_OF_SECTION = {
     "outbox": Capability.MANAGE_OUTBOX,
     "settings": Capability.MANAGE_SETTINGS,
     "import": Capability.IMPORT_DATA,
+    "payments": Capability.SEE_MONEY,
     "view-as": None,  # leaving a preview
 }
 _CONTACT = "/customers/<int:customer_id>/contacts/<int:contact_id>"
@@ -150,6 +151,7 @@ CAPABILITY_OF_RULE = {
     "/invoices/<int:invoice_id>/send": Capability.SEND_INVOICES,
     "/invoices/<int:invoice_id>/payments": Capability.RECORD_PAYMENTS,
     "/reports/<int:report_id>/approve": Capability.APPROVE_REPORTS,
+    "/reports/ageing": Capability.SEE_MONEY,
     "/settings/logo/<filename>": None,  # the logo every operator page shows
 }
 

@@ -33,6 +33,7 @@ from ...models import (
     Vehicle,
 )
 from ..portal.site_scope import limit_to_sites
+from . import ageing
 from .money import TERM_LABELS, format_percent
 
 # Bump when a PDF template or pdf.css changes, so cached files are not served stale.
@@ -224,30 +225,13 @@ def job_sheet_pdf(job: Job) -> RenderedPdf:
     return render_pdf("job_sheet.html", job.customer.company, job=job, customer=job.customer)
 
 
-AGE_BUCKETS = ("Current", "1–30 days", "31–60 days", "61–90 days", "90+ days")
-
-
-def age_bucket(due_on: date | None, today: date) -> int:
-    """0 = not yet due, then 1–30, 31–60, 61–90 and 90+ days past the due date."""
-    days = (today - due_on).days if due_on else 0
-    if days <= 0:
-        return 0
-    if days <= 30:
-        return 1
-    if days <= 60:
-        return 2
-    if days <= 90:
-        return 3
-    return 4
-
-
 @dataclass
 class Statement:
     customer: Customer
     today: date
     open_invoices: list
     payments: list
-    buckets: list = field(default_factory=lambda: [0] * len(AGE_BUCKETS))
+    buckets: list = field(default_factory=lambda: [0] * len(ageing.BUCKETS))
 
     @property
     def balance_cents(self) -> int:
@@ -255,14 +239,15 @@ class Statement:
 
     @property
     def aged(self):
-        return list(zip(AGE_BUCKETS, self.buckets, strict=True))
+        return list(zip((b.label for b in ageing.BUCKETS), self.buckets, strict=True))
 
 
 def statement_of_account(
     customer: Customer, today: date, payments_since: date, site_ids: set[int] | None = None
 ) -> Statement:
-    """Open invoices with their age, payments received since a date, and the balance
-    (for a site-scoped contact, only the invoices of its sites)."""
+    """Open invoices with their age (``ageing.bucket_of``, as the A/R ageing report), payments
+    received since a date, and the balance (for a site-scoped contact, only the invoices of
+    its sites)."""
     invoices = db.session.scalars(
         limit_to_sites(select(Invoice), Invoice, site_ids)
         .where(Invoice.customer_id == customer.id, Invoice.status == InvoiceStatus.SENT)
@@ -280,9 +265,10 @@ def statement_of_account(
     since = datetime.combine(payments_since, time.min, tzinfo=UTC)
     statement = Statement(customer, today, [], [p for p in payments if p.received_at >= since])
     for invoice in invoices:
-        bucket = age_bucket(invoice.due_on, today)
-        statement.buckets[bucket] += invoice.balance_cents
-        statement.open_invoices.append((invoice, AGE_BUCKETS[bucket]))
+        # The A/R ageing report's rule; a sent invoice of nothing owes nothing, shown current.
+        bucket = ageing.bucket_of(invoice, today) or ageing.BUCKETS[0]
+        statement.buckets[ageing.BUCKETS.index(bucket)] += invoice.balance_cents
+        statement.open_invoices.append((invoice, bucket.label))
     return statement
 
 

@@ -14,11 +14,11 @@ from ..portal.site_scope import site_condition
 
 
 def open_balance_expression():
-    """Per-invoice unpaid balance (counted only for sent invoices: see ``_is_open``)."""
+    """Per-invoice unpaid balance (counted only for sent invoices: see ``is_open_clause``)."""
     return Invoice.total_cents - Invoice.amount_paid_cents
 
 
-def _is_open():
+def is_open_clause():
     """Open A/R counts sent invoices only: drafts, paid and void invoices owe nothing."""
     return Invoice.status == InvoiceStatus.SENT
 
@@ -48,7 +48,7 @@ def open_ar_cents(
     the sites a contact may see."""
     return db.session.scalar(
         select(func.coalesce(func.sum(open_balance_expression()), 0)).where(
-            _is_open(), *_scope(company_id, customer_id, site_ids)
+            is_open_clause(), *_scope(company_id, customer_id, site_ids)
         )
     )
 
@@ -67,7 +67,7 @@ def open_ar_of_customer(customer_id_column):
     rule as ``open_ar_cents``), for lists that show A/R on every row in one query."""
     return (
         select(func.coalesce(func.sum(open_balance_expression()), 0))
-        .where(Invoice.customer_id == customer_id_column, _is_open())
+        .where(Invoice.customer_id == customer_id_column, is_open_clause())
         .scalar_subquery()
     )
 

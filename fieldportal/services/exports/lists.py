@@ -9,7 +9,7 @@ partially paid, expired). Money columns appear only where the list shows money.
 from ...csv_export import Column, Export, rows_of
 from ...models import Company, Customer
 from .. import customers
-from ..billing import invoices, quotes
+from ..billing import ageing, invoices, payment_list, quotes
 from ..clock import company_today
 from ..fleet import fleets
 from ..fleet.fleets import FleetQuery, FleetRow
@@ -146,6 +146,24 @@ def invoices_list(company: Company, query: invoices.InvoiceQuery) -> Export:
     return Export("invoices", columns, lambda: rows_of(statement))
 
 
+def payments_list(company: Company, query: payment_list.PaymentQuery) -> Export:
+    """The payments received (method filter), in the list's order, with the invoice and
+    customer each paid."""
+    columns = [
+        Column("ID", lambda p: p.id),
+        Column("Received", lambda p: p.received_at),
+        Column("Invoice", lambda p: p.invoice.number),
+        Column("Customer", lambda p: p.invoice.customer.name),
+        Column("Method", lambda p: p.method),
+        Column("Reference", lambda p: p.reference),
+        Column("Amount", lambda p: p.amount_cents, money=True),
+        Column("Refunded", lambda p: p.refunded_cents, money=True),
+        Column("Recorded by", lambda p: _name(p.recorded_by)),
+    ]
+    statement = payment_list.payment_select(company, query)
+    return Export("payments", columns, lambda: rows_of(statement))
+
+
 def requests_inbox(company: Company, **filters) -> Export:
     """The request inbox (``requests.inbox_select``'s filters), newest first."""
     columns = [
@@ -168,3 +186,26 @@ def requests_inbox(company: Company, **filters) -> Export:
     ]
     statement = requests.inbox_select(company.id, **filters).options(*requests.export_options())
     return Export("requests", columns, lambda: rows_of(statement))
+
+
+def ar_ageing(company: Company, query: ageing.AgeingQuery) -> Export:
+    """The A/R ageing report: each customer owing money with its balance by bucket, in
+    the report's order, then the company's totals on a last line with no customer ID."""
+    today = company_today(company)
+    columns = [
+        Column("Customer ID", lambda r: r.customer_id),
+        Column("Customer", lambda r: r.customer_name),
+        *(
+            Column(bucket.label, lambda r, i=index: r.bucket_cents[i], money=True)
+            for index, bucket in enumerate(ageing.BUCKETS)
+        ),
+        Column("Total", lambda r: r.total_cents, money=True),
+    ]
+    statement = ageing.ageing_select(company, query, today)
+    company_id = company.id  # the file is written after the view's session ended
+
+    def rows():
+        yield from (ageing.AgeingRow.of(row) for row in rows_of(statement))
+        yield ageing.totals(company_id, today)
+
+    return Export("ar-ageing", columns, rows)
