@@ -1,12 +1,13 @@
 """One email of every kind the app sends, each queued through the route or service that
 sends it in real life, for a realistic company (name, logo, phone, email, locale)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
-from fieldportal.models import LineItem, OutboxEmail, QuoteStatus
+from fieldportal.models import JobStatus, LineItem, OutboxEmail, QuoteStatus
+from fieldportal.services import reminders
 from fieldportal.services.portal import portal_auth
 from fieldportal.services.work import requests
 from fieldportal.services.work.requests import RequestInput
@@ -99,6 +100,14 @@ def queue_every_kind(app, db, create, company, staff, staff_client) -> list[Outb
     )
     _ok(visitor.post("/password/forgot", data={"email": staff.email}))
     _ok(visitor.post("/password/forgot", data={"email": "nobody@acme-mechanics.example"}))
+
+    # The reminders: a visit this evening, an invoice 4 days overdue, a quote unanswered.
+    soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=6)
+    create.job(fleet, status=JobStatus.SCHEDULED, title="Brake inspection", window_start=soon,
+               window_end=soon + timedelta(hours=2))  # fmt: skip
+    create.invoice(household, due_on=date.today() - timedelta(days=4))
+    create.quote(fleet, title="Tyres", sent_at=datetime.now(UTC) - timedelta(days=4))
+    reminders.send_due_reminders()
 
     return list(db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
 

@@ -3,7 +3,7 @@ the HTML and left plain in the text, links from BASE_URL only, and sign-in secre
 the delivered message: the stored bodies and the Outbox page's copy hold a placeholder."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -126,6 +126,17 @@ def _contexts(create, company) -> dict[str, dict]:
         "password_reset_no_account": {
             "email": "ann@home.example",
             "link": f"{BASE}/password/forgot",
+        },
+        "appointment_reminder": {"job": job, "contact": contact, "portal_url": portal},
+        "invoice_overdue_reminder": {
+            "invoice": create.invoice(fleet, due_on=date.today() - timedelta(days=4)),
+            "contact": contact,
+            "portal_url": portal,
+        },
+        "quote_follow_up_reminder": {
+            "quote": create.quote(fleet, title=f"Quote{HOSTILE}", sent_at=utcnow()),
+            "contact": contact,
+            "portal_url": portal,
         },
     }
 

@@ -1100,3 +1100,30 @@ class ImportForm(FlaskForm):
 class ConfirmImportForm(FlaskForm):
     # The preview's fingerprint: what was shown is what is written, or nothing is.
     digest = HiddenField()
+
+
+class ReminderSettingsForm(FlaskForm):
+    """On/off and timing of each reminder kind (services/reminders.py checks the timing)."""
+
+    appointment_enabled = BooleanField("Remind customers of each visit")
+    appointment_timing = StringField("Hours before the arrival window", validators=[Length(max=40)])
+    invoice_overdue_enabled = BooleanField("Remind customers of overdue invoices")
+    invoice_overdue_timing = StringField(
+        "Days after the due date (up to five, separated by commas)", validators=[Length(max=40)]
+    )
+    quote_follow_up_enabled = BooleanField("Follow up quotes not answered yet")
+    quote_follow_up_timing = StringField("Days after sending", validators=[Length(max=40)])
+
+    @classmethod
+    def showing(cls, choices: dict) -> "ReminderSettingsForm":
+        form = cls(formdata=None)
+        for kind, choice in choices.items():
+            form[f"{kind.value}_enabled"].data = choice.enabled
+            form[f"{kind.value}_timing"].data = choice.timing_text
+        return form
+
+    def values(self, kinds) -> dict:
+        return {
+            kind: (self[f"{kind.value}_enabled"].data, self[f"{kind.value}_timing"].data or "")
+            for kind in kinds
+        }

@@ -25,13 +25,14 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from huey import crontab
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ... import task_queue
 from ...extensions import db
-from ...models import Company, OutboxEmail, OutboxStatus, utcnow
+from ...models import Company, Job, OutboxEmail, OutboxStatus, utcnow
 from ...request_log import log_task
 from ...transaction import unit_of_work
+from ..work.calendar import job_event
 from . import outbox_secrets
 from .outbox_secrets import SecretUnavailable
 
@@ -138,7 +139,22 @@ def build_message(email: OutboxEmail, config) -> EmailMessage:
     message.set_content(text_body)
     if html_body:
         message.add_alternative(html_body, subtype="html")
+    attach = ATTACHMENTS.get(email.kind)
+    if attach is not None and company is not None:
+        filename, (maintype, subtype), data = attach(email, company)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
+
+
+def _visit_calendar(email: OutboxEmail, company: Company):
+    """The job's .ics as it is when the email goes out (a reschedule since it was queued
+    is a new reminder anyway)."""
+    job = db.session.get(Job, email.related_id, options=[joinedload(Job.site)])
+    return "visit.ics", ("text", "calendar"), job_event(company, job).encode()
+
+
+# Files made when an email is sent, from the record it is about (kept out of the outbox).
+ATTACHMENTS = {"appointment_reminder": _visit_calendar}
 
 
 def retry_delay(attempts: int) -> timedelta:

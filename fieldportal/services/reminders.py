@@ -1,0 +1,409 @@
+"""Reminders to customers: appointments, overdue invoices, unanswered quotes.
+
+Every few minutes ``send_due_reminders`` (a periodic task) finds, company by company, what
+is due now and writes each reminder's ``SentReminder`` row and its email in one
+transaction. The row's key — kind, object, due moment — is unique in the database, so two
+schedulers, a retry or a worker killed mid-run never send one twice, and a worker that was
+down catches up: what is still due when it comes back is sent then, once.
+
+The due moment that keys each kind:
+- appointment: the job's window start (rescheduling it is a new appointment), sent from
+  ``timing`` hours before it until the window starts;
+- overdue invoice: the due date plus the latest step passed (3, 7, 14 days by default), so a
+  worker back after ten days sends the 7-day reminder, not three at once; paid or void
+  invoices are not reminded;
+- quote follow-up: the moment it was sent (a new revision is a new quote to follow up),
+  ``timing`` days later, while it is still unanswered and valid.
+
+A reminder whose moment passed more than CATCH_UP ago is not sent any more.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from huey import crontab
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import task_queue
+from ..extensions import db
+from ..models import (
+    Company,
+    Contact,
+    Invoice,
+    InvoiceStatus,
+    Job,
+    JobStatus,
+    PortalPermission,
+    Quote,
+    QuoteStatus,
+    ReminderKind,
+    ReminderSetting,
+    SentReminder,
+    StaffUser,
+    utcnow,
+)
+from . import audit
+from .billing.invoices import invoice_recipient
+from .clock import company_today
+from .errors import Invalid
+from .mail import mailer
+from .portal.site_scope import scoped_site_ids, visible
+
+# Jobs still to happen: a reminder for a cancelled or finished one would mislead.
+UPCOMING_STATUSES = (JobStatus.SCHEDULED, JobStatus.ASSIGNED)
+# A reminder that could not go out in time (no worker ran) is still sent this long after it
+# fell due, and no later: switching reminders on does not remind of last year's invoices.
+CATCH_UP = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Timing:
+    default: str
+    least: int
+    most: int
+    unit: str  # "hours before" / "days after"
+    many: bool  # several steps (overdue invoices) or one
+
+
+TIMINGS = {
+    ReminderKind.APPOINTMENT: Timing("24", 1, 168, "hours before the window", many=False),
+    ReminderKind.INVOICE_OVERDUE: Timing("3, 7, 14", 1, 365, "days after the due date", True),
+    ReminderKind.QUOTE_FOLLOW_UP: Timing("3", 1, 60, "days after sending", many=False),
+}
+LABELS = {
+    ReminderKind.APPOINTMENT: "Appointment reminder",
+    ReminderKind.INVOICE_OVERDUE: "Overdue invoice reminders",
+    ReminderKind.QUOTE_FOLLOW_UP: "Quote follow-up",
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a company chose for one kind of reminder."""
+
+    kind: ReminderKind
+    enabled: bool
+    steps: tuple[int, ...]
+
+    @property
+    def timing_text(self) -> str:
+        return ", ".join(str(step) for step in self.steps)
+
+
+def parse_timing(kind: ReminderKind, text: str) -> tuple[int, ...]:
+    """The steps written in ``text`` ("3, 7, 14"), ascending; Invalid with a field message."""
+    timing = TIMINGS[kind]
+    parts = [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
+    if not parts or not all(part.isdigit() for part in parts):
+        raise Invalid(
+            errors={"timing": [f"Write whole numbers of {timing.unit}, such as {timing.default}."]}
+        )
+    steps = tuple(sorted({int(part) for part in parts}))
+    if not timing.many and len(steps) > 1:
+        raise Invalid(errors={"timing": [f"One number of {timing.unit}."]})
+    if len(steps) > 5:
+        raise Invalid(errors={"timing": ["At most five reminders."]})
+    if steps[0] < timing.least or steps[-1] > timing.most:
+        raise Invalid(
+            errors={"timing": [f"Between {timing.least} and {timing.most} {timing.unit}."]}
+        )
+    return steps
+
+
+def choices(company_id: int) -> dict[ReminderKind, Choice]:
+    """Every kind as the company set it, defaults for the ones it never changed."""
+    saved = {
+        setting.kind: setting
+        for setting in db.session.scalars(
+            select(ReminderSetting).where(ReminderSetting.company_id == company_id)
+        )
+    }
+    result = {}
+    for kind, timing in TIMINGS.items():
+        setting = saved.get(kind)
+        text = setting.timing if setting else timing.default
+        result[kind] = Choice(kind, setting.enabled if setting else True, parse_timing(kind, text))
+    return result
+
+
+def timing_field(kind: ReminderKind) -> str:
+    """The form field a kind's timing is typed in (its messages go there)."""
+    return f"{kind.value}_timing"
+
+
+def save_choices(company: Company, values: dict, *, by: StaffUser) -> None:
+    """``values``: {kind: (enabled, timing text)}; every kind is checked before any is
+    written, and every bad timing gets its message."""
+    parsed, errors = {}, {}
+    for kind, (enabled, text) in values.items():
+        try:
+            parsed[kind] = (enabled, parse_timing(kind, text))
+        except Invalid as error:
+            errors[timing_field(kind)] = error.errors["timing"]
+    if errors:
+        raise Invalid(errors=errors)
+    saved = {
+        setting.kind: setting
+        for setting in db.session.scalars(
+            select(ReminderSetting).where(ReminderSetting.company_id == company.id)
+        )
+    }
+    for kind, (enabled, steps) in parsed.items():
+        setting = saved.get(kind) or ReminderSetting(company_id=company.id, kind=kind)
+        setting.enabled = enabled
+        setting.timing = ", ".join(str(step) for step in steps)
+        db.session.add(setting)
+    audit.record(
+        company.id,
+        "reminders.updated",
+        actor=by,
+        **{
+            kind.value: f"{'on' if enabled else 'off'} ({', '.join(map(str, steps))})"
+            for kind, (enabled, steps) in parsed.items()
+        },
+    )
+
+
+# --- finding what is due ---------------------------------------------------------------
+
+
+def _already(kind: ReminderKind, model, due_column):
+    return exists().where(
+        SentReminder.kind == kind,
+        SentReminder.subject_id == model.id,
+        SentReminder.due_at == due_column,
+    )
+
+
+def due_appointments(company: Company, lead_hours: int, now: datetime) -> list[Job]:
+    return list(
+        db.session.scalars(
+            select(Job)
+            .where(
+                Job.company_id == company.id,
+                Job.status.in_(UPCOMING_STATUSES),
+                Job.window_start > now,
+                Job.window_start <= now + timedelta(hours=lead_hours),
+                ~_already(ReminderKind.APPOINTMENT, Job, Job.window_start),
+            )
+            .options(
+                joinedload(Job.customer),
+                joinedload(Job.site),
+                joinedload(Job.vehicle),
+                joinedload(Job.asset),
+            )
+            .order_by(Job.window_start, Job.id)
+        ).unique()
+    )
+
+
+def _step_start(due_on: date, step: int) -> datetime:
+    return datetime.combine(due_on + timedelta(days=step), time(0), tzinfo=UTC)
+
+
+def due_invoice_reminders(
+    company: Company, steps: tuple[int, ...], today: date
+) -> list[tuple[Invoice, int]]:
+    """Unpaid sent invoices whose latest passed step fell due within CATCH_UP and has not
+    been reminded, each with that step."""
+    candidates = []
+    for index, step in enumerate(steps):
+        window = timedelta(days=step) + CATCH_UP
+        if index + 1 < len(steps):
+            window = min(window, timedelta(days=steps[index + 1]))
+        candidates += [
+            (invoice, step)
+            for invoice in db.session.scalars(
+                select(Invoice)
+                .where(
+                    Invoice.company_id == company.id,
+                    Invoice.status == InvoiceStatus.SENT,
+                    Invoice.amount_paid_cents < Invoice.total_cents,
+                    Invoice.due_on <= today - timedelta(days=step),
+                    Invoice.due_on > today - window,
+                )
+                .options(joinedload(Invoice.customer))
+                .order_by(Invoice.id)
+            ).unique()
+        ]
+    sent = _sent_keys(ReminderKind.INVOICE_OVERDUE, [invoice.id for invoice, _ in candidates])
+    return [
+        (invoice, step)
+        for invoice, step in candidates
+        if (invoice.id, _step_start(invoice.due_on, step)) not in sent
+    ]
+
+
+def _sent_keys(kind: ReminderKind, subject_ids: list[int]) -> set[tuple[int, datetime]]:
+    if not subject_ids:
+        return set()
+    rows = db.session.execute(
+        select(SentReminder.subject_id, SentReminder.due_at).where(
+            SentReminder.kind == kind, SentReminder.subject_id.in_(subject_ids)
+        )
+    )
+    return {(subject_id, due_at) for subject_id, due_at in rows}
+
+
+def due_quote_follow_ups(company: Company, days: int, now: datetime, today: date) -> list[Quote]:
+    return list(
+        db.session.scalars(
+            select(Quote)
+            .where(
+                Quote.company_id == company.id,
+                Quote.status == QuoteStatus.SENT,
+                Quote.sent_at <= now - timedelta(days=days),
+                Quote.sent_at > now - timedelta(days=days) - CATCH_UP,
+                (Quote.valid_until.is_(None)) | (Quote.valid_until >= today),
+                ~_already(ReminderKind.QUOTE_FOLLOW_UP, Quote, Quote.sent_at),
+            )
+            .options(joinedload(Quote.customer))
+            .order_by(Quote.id)
+        ).unique()
+    )
+
+
+# --- sending each once -----------------------------------------------------------------
+
+
+def appointment_recipient(job: Job) -> tuple[str | None, Contact | None]:
+    """The first contact who may see jobs and sees this job's site, else the customer's
+    own email."""
+    contacts = db.session.scalars(
+        select(Contact)
+        .where(Contact.customer_id == job.customer_id, Contact.removed_at.is_(None))
+        .options(selectinload(Contact.sites))
+        .order_by(Contact.id)
+    )
+    for contact in contacts:
+        if (
+            contact.email
+            and contact.may(PortalPermission.JOBS)
+            and visible(job, scoped_site_ids(contact))
+        ):
+            return contact.email, contact
+    return (job.customer.email, None) if job.customer.email else (None, None)
+
+
+def _send_once(kind: ReminderKind, record, due_at: datetime, address: str, **email) -> bool:
+    """Write the reminder's key and its email together, or neither when another worker
+    wrote that key first. True when this call sent it."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                SentReminder(
+                    company_id=record.company_id,
+                    kind=kind,
+                    subject_id=record.id,
+                    due_at=due_at,
+                    to_address=address,
+                )
+            )
+            db.session.flush()
+            mailer.queue(to=address, kind=f"{kind.value}_reminder", related=record, **email)
+            db.session.flush()
+    except IntegrityError as error:
+        if "sent_reminders" not in str(error.orig):
+            raise
+        return False
+    return True
+
+
+def _remind_appointment(company: Company, job: Job) -> bool:
+    address, contact = appointment_recipient(job)
+    if address is None:
+        return False
+    return _send_once(
+        ReminderKind.APPOINTMENT,
+        job,
+        job.window_start,
+        address,
+        subject=f"Reminder: {company.name} visit {_short_day(job.window_start, company)}",
+        template="appointment_reminder",
+        company=company,
+        job=job,
+        contact=contact,
+        portal_url=mailer.absolute_url("portal.jobs", company_slug=company.slug),
+    )
+
+
+def _short_day(moment: datetime, company: Company) -> str:
+    from ..formatting import local_date
+
+    return local_date(moment, "medium", company)
+
+
+def _remind_invoice(company: Company, invoice: Invoice, step: int) -> bool:
+    address, contact = invoice_recipient(invoice.customer)
+    if address is None:
+        return False
+    return _send_once(
+        ReminderKind.INVOICE_OVERDUE,
+        invoice,
+        _step_start(invoice.due_on, step),
+        address,
+        subject=f"Reminder: invoice #{invoice.number} from {company.name} is overdue",
+        template="invoice_overdue_reminder",
+        company=company,
+        invoice=invoice,
+        contact=contact,
+        portal_url=mailer.absolute_url(
+            "portal.invoice_detail", company_slug=company.slug, invoice_id=invoice.id
+        ),
+    )
+
+
+def _remind_quote(company: Company, quote: Quote) -> bool:
+    address, contact = invoice_recipient(quote.customer)
+    if address is None:
+        return False
+    return _send_once(
+        ReminderKind.QUOTE_FOLLOW_UP,
+        quote,
+        quote.sent_at,
+        address,
+        subject=f"Quote #{quote.number} from {company.name} is waiting for your answer",
+        template="quote_follow_up_reminder",
+        company=company,
+        quote=quote,
+        contact=contact,
+        portal_url=mailer.absolute_url(
+            "portal.quote_detail", company_slug=company.slug, quote_id=quote.id
+        ),
+    )
+
+
+def send_company_reminders(company: Company, now: datetime) -> int:
+    """Every reminder of this company due at ``now``; how many were sent."""
+    chosen = choices(company.id)
+    today = company_today(company, now)
+    sent = 0
+    appointment = chosen[ReminderKind.APPOINTMENT]
+    if appointment.enabled:
+        for job in due_appointments(company, appointment.steps[0], now):
+            sent += _remind_appointment(company, job)
+    overdue = chosen[ReminderKind.INVOICE_OVERDUE]
+    if overdue.enabled:
+        for invoice, step in due_invoice_reminders(company, overdue.steps, today):
+            sent += _remind_invoice(company, invoice, step)
+    follow_up = chosen[ReminderKind.QUOTE_FOLLOW_UP]
+    if follow_up.enabled:
+        for quote in due_quote_follow_ups(company, follow_up.steps[0], now, today):
+            sent += _remind_quote(company, quote)
+    return sent
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """Every company's due reminders (suspended companies send none)."""
+    now = now or utcnow()
+    companies = db.session.scalars(
+        select(Company).where(Company.suspended_at.is_(None)).order_by(Company.id)
+    )
+    return sum(send_company_reminders(company, now) for company in list(companies))
+
+
+@task_queue.periodic(crontab(minute="*/5"), period=timedelta(minutes=5))
+def remind_customers() -> None:
+    send_due_reminders()
