@@ -1,4 +1,5 @@
-"""Blueprints by audience: auth (staff sign-in), operator (back office), portal, webhooks."""
+"""Blueprints by audience: auth (staff sign-in), operator (back office), portal, signup,
+unsubscribe (reminder emails), webhooks."""
 
 from flask import Flask
 
@@ -10,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from .portal.fleet_token import token_bp
     from .signup import bp as signup_bp
     from .system import bp as system_bp
+    from .unsubscribe import bp as unsubscribe_bp
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
@@ -18,4 +20,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(token_bp)
     app.register_blueprint(system_bp)
     app.register_blueprint(signup_bp)
+    app.register_blueprint(unsubscribe_bp)
     app.register_blueprint(webhooks_bp)

@@ -38,7 +38,7 @@ from .fleet import OdometerReading, Vehicle
 from .job import ACTIVE_JOB_STATUSES, CUSTOMER_STATUS_LABELS, Job, JobStatus, JobStatusChange
 from .outbox import OutboxEmail, OutboxStatus, SecretKind
 from .portal_access import AuthSession, LoginLink, LoginLinkPurpose, SignInMethod
-from .reminder import ReminderKind, ReminderSetting, SentReminder
+from .reminder import EmailOptOut, ReminderKind, ReminderSetting, SentReminder
 from .request import MAX_REQUEST_PHOTOS, RequestPhoto, RequestStatus, ServiceRequest, Urgency
 from .setup import SetupLink, SetupPurpose
 

@@ -44,3 +44,16 @@ class SentReminder(TenantMixin, CreatedAtMixin, db.Model):
     to_address: Mapped[str] = mapped_column(String(254))
 
     __table_args__ = (UniqueConstraint("kind", "subject_id", "due_at"),)
+
+
+class EmailOptOut(TenantMixin, CreatedAtMixin, db.Model):
+    """An address that asked for no more emails of one reminder kind from this company
+    (its unsubscribe link, the portal's Account tab, or staff on the contact's page)."""
+
+    __tablename__ = "email_opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(254))  # lower case
+    kind: Mapped[ReminderKind] = mapped_column(enum_type(ReminderKind, "kind"))
+
+    __table_args__ = (UniqueConstraint("company_id", "address", "kind"),)

@@ -48,7 +48,7 @@ from . import audit
 from .billing.invoices import invoice_recipient
 from .clock import company_today
 from .errors import Invalid
-from .mail import mailer
+from .mail import mailer, unsubscribe
 from .portal.site_scope import scoped_site_ids, visible
 
 # Jobs still to happen: a reminder for a cancelled or finished one would mislead.
@@ -289,7 +289,11 @@ def appointment_recipient(job: Job) -> tuple[str | None, Contact | None]:
 
 def _send_once(kind: ReminderKind, record, due_at: datetime, address: str, **email) -> bool:
     """Write the reminder's key and its email together, or neither when another worker
-    wrote that key first. True when this call sent it."""
+    wrote that key first, or the address asked for no more of this kind. True when this
+    call sent it."""
+    if unsubscribe.is_opted_out(record.company_id, address, kind):
+        return False
+    email["unsubscribe_url"] = unsubscribe.unsubscribe_url(record.company_id, address, kind)
     try:
         with db.session.begin_nested():
             db.session.add(

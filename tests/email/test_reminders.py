@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from fieldportal.models import (
     AuditEvent,
     Company,
+    EmailOptOut,
     InvoiceStatus,
     JobStatus,
     OutboxEmail,
@@ -25,7 +26,7 @@ from fieldportal.services import reminders
 from fieldportal.services.clock import company_today
 from fieldportal.services.mail.outbox_delivery import deliver_pending
 from tests import factories
-from tests.helpers import sign_in
+from tests.helpers import sign_in, text_of
 
 NOW = datetime(2030, 3, 4, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in New York
 
@@ -328,3 +329,119 @@ def test_two_schedulers_at_once_send_each_reminder_once(app, committed_db):
     assert committed_db.session.scalar(select(func.count()).select_from(SentReminder)) == 3
     emails = _emails(committed_db, "appointment_reminder")
     assert len(emails) == 3 and len({e.related_id for e in emails}) == 3
+
+
+def _delivered(db, smtp_server):
+    db.session.flush()
+    deliver_pending(worker="test")
+    return [message_from_bytes(m.content, policy=policy.default) for m in smtp_server.messages]
+
+
+def test_a_reminder_can_be_stopped_in_one_click_and_only_that_kind_stops(
+    app, client, db, customer, smtp_server
+):
+    factories.create_contact(customer, email="pat@harbour.example")
+    _job(customer, 20)
+    with app.test_request_context():
+        reminders.send_due_reminders(NOW)
+    [message] = _delivered(db, smtp_server)
+    link = message["List-Unsubscribe"].strip("<>")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link.startswith("https://portal.example.test/unsubscribe/")
+    assert link in message.get_body(("plain",)).get_content()
+    path = link.removeprefix("https://portal.example.test")
+
+    page = client.get(path)
+    assert page.status_code == 200 and "Stop appointment reminder emails" in text_of(page)
+    # what a mail app sends (RFC 8058): a POST with no cookie and no CSRF token
+    clicked = app.test_client().post(path, data={"List-Unsubscribe": "One-Click"}, csrf=False)
+    assert clicked.status_code == 200
+    assert "pat@harbour.example will get no more appointment reminder emails" in text_of(clicked)
+    assert app.test_client().post(path, csrf=False).status_code == 200  # twice: no error
+    assert db.session.scalar(select(func.count()).select_from(EmailOptOut)) == 1
+
+    _job(customer, 22)
+    factories.create_invoice(
+        customer, due_on=company_today(_company(db, customer), NOW) - timedelta(days=4)
+    )
+    with app.test_request_context():
+        assert reminders.send_due_reminders(NOW) == 1  # the invoice, not the second visit
+    assert [e.kind for e in _emails(db, "appointment_reminder")] == ["appointment_reminder"]
+
+
+def test_a_forged_or_altered_unsubscribe_link_is_not_found(client, customer):
+    assert client.get("/unsubscribe/not-a-token").status_code == 404
+    assert (
+        client.post(
+            "/unsubscribe/WzEsImFAYi5jIiwiYXBwb2ludG1lbnQiXQ.forged", csrf=False
+        ).status_code
+        == 404
+    )
+
+
+def test_sign_in_links_cannot_be_unsubscribed_from(app, db, customer, smtp_server):
+    contact = factories.create_contact(customer, email="pat@harbour.example")
+    from fieldportal.services.portal.portal_auth import send_login_link
+
+    with app.test_request_context():
+        send_login_link(contact)
+    [message] = _delivered(db, smtp_server)
+    assert message["List-Unsubscribe"] is None
+    assert "unsubscribe" not in message.get_body(("plain",)).get_content().lower()
+
+
+def test_a_contact_chooses_reminder_emails_in_the_account_tab(app, client, db, customer, company):
+    contact = factories.create_contact(customer, email="pat@harbour.example")
+    sign_in(client, contact)
+    page = client.get(f"/portal/{company.slug}/account")
+    assert page.status_code == 200
+    assert text_of(page).count("Reminders of") == 3
+    assert page.get_data(as_text=True).count("checked") == 3
+    saved = client.post(
+        f"/portal/{company.slug}/account/reminders",
+        data={"appointment": "y", "quote_follow_up": "y"},
+    )
+    assert saved.status_code == 303
+    from fieldportal.services.mail import unsubscribe
+
+    wanted = unsubscribe.wanted_kinds(company.id, "PAT@harbour.example")
+    assert wanted == {
+        ReminderKind.APPOINTMENT: True,
+        ReminderKind.INVOICE_OVERDUE: False,
+        ReminderKind.QUOTE_FOLLOW_UP: True,
+    }
+    factories.create_invoice(customer, due_on=company_today(company, NOW) - timedelta(days=4))
+    with app.test_request_context():
+        assert reminders.send_due_reminders(NOW) == 0
+    # and back on
+    client.post(
+        f"/portal/{company.slug}/account/reminders",
+        data={"appointment": "y", "invoice_overdue": "y", "quote_follow_up": "y"},
+    )
+    with app.test_request_context():
+        assert reminders.send_due_reminders(NOW) == 1
+
+
+def test_staff_set_a_contacts_reminder_emails_on_the_access_page(client, db, customer, company):
+    contact = factories.create_contact(customer, email="pat@harbour.example")
+    other = factories.create_customer(factories.create_company(slug="elsewhere"))
+    stranger = factories.create_contact(other, email="x@elsewhere.example")
+    sign_in(client, factories.create_staff(company, email="owner@acme.example"))
+    page = f"/customers/{customer.id}/contacts/{contact.id}/access"
+    shown = client.get(page)
+    assert shown.status_code == 200 and "Reminders of overdue invoices" in text_of(shown)
+    saved = client.post(f"{page}/reminders", data={"invoice_overdue": "y"})
+    assert saved.status_code == 303
+    from fieldportal.services.mail import unsubscribe
+
+    assert unsubscribe.wanted_kinds(company.id, contact.email) == {
+        ReminderKind.APPOINTMENT: False,
+        ReminderKind.INVOICE_OVERDUE: True,
+        ReminderKind.QUOTE_FOLLOW_UP: False,
+    }
+    [event] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "contact.reminders_updated")
+    ).all()
+    assert event.object_id == contact.id
+    refused = client.post(f"/customers/{other.id}/contacts/{stranger.id}/access/reminders", data={})
+    assert refused.status_code == 404  # another company's contact

@@ -60,6 +60,7 @@ def _contexts(create, company) -> dict[str, dict]:
     )
     job = create.job(fleet, status=JobStatus.SCHEDULED, title=f"Job{HOSTILE}")
     portal = f"{BASE}/portal/acme/"
+    unsubscribe = f"{BASE}/unsubscribe/signed-token"
     message = f"Staff note{HOSTILE}"
     login = {"contact": contact, "link": SECRETS["link"], "link_lifetime": timedelta(minutes=30)}
     sign_in = f"{BASE}/portal/acme/sign-in"
@@ -127,16 +128,23 @@ def _contexts(create, company) -> dict[str, dict]:
             "email": "ann@home.example",
             "link": f"{BASE}/password/forgot",
         },
-        "appointment_reminder": {"job": job, "contact": contact, "portal_url": portal},
+        "appointment_reminder": {
+            "job": job,
+            "contact": contact,
+            "portal_url": portal,
+            "unsubscribe_url": unsubscribe,
+        },
         "invoice_overdue_reminder": {
             "invoice": create.invoice(fleet, due_on=date.today() - timedelta(days=4)),
             "contact": contact,
             "portal_url": portal,
+            "unsubscribe_url": unsubscribe,
         },
         "quote_follow_up_reminder": {
             "quote": create.quote(fleet, title=f"Quote{HOSTILE}", sent_at=utcnow()),
             "contact": contact,
             "portal_url": portal,
+            "unsubscribe_url": unsubscribe,
         },
     }
 

@@ -6,9 +6,11 @@ from flask import abort, flash, g, redirect, session, url_for
 from ...htmx import redirect_after_post, render
 from ...models import Capability, Contact
 from ...services.errors import RuleError
+from ...services.mail import unsubscribe
 from ...services.portal import contact_credentials
 from ...services.portal import portal_access_admin as access_admin
 from ...services.tenancy import company_record
+from ..portal.forms import ReminderEmailsForm
 from ..view_as import VIEW_AS_KEY
 from . import bp
 from .access import get_for_company_or_404, require
@@ -34,8 +36,15 @@ def _page(contact: Contact, pin_form=None, password_form=None, status=200, fragm
         password_form=password_form or ContactPasswordForm(formdata=None, email=contact.email),
         portal_url=contact_credentials.portal_sign_in_url(g.company),
         password_closed=contact_credentials.why_password_lets_no_one_in(g.company),
+        reminders_form=_reminders_form(contact),
         status=status,
     )
+
+
+def _reminders_form(contact: Contact) -> ReminderEmailsForm | None:
+    if not contact.email:
+        return None
+    return ReminderEmailsForm.showing(unsubscribe.wanted_kinds(g.company.id, contact.email))
 
 
 def _refused(contact: Contact, error: RuleError):
@@ -114,6 +123,19 @@ def set_contact_password(customer_id, contact_id):
     return _back(
         contact, f"Username and password saved. {contact.name} signs in as {contact.email}."
     )
+
+
+@bp.post(f"{CONTACT_ACCESS}/reminders")
+@require(Capability.MANAGE_PORTAL_ACCESS)
+def set_contact_reminders(customer_id, contact_id):
+    contact = _contact(customer_id, contact_id)
+    form = ReminderEmailsForm()
+    if not contact.email or not form.validate():
+        abort(404 if not contact.email else 400)
+    unsubscribe.set_wanted_kinds(
+        g.company.id, contact.email, form.wanted(), by=g.staff, contact=contact
+    )
+    return _back(contact, f"Reminder emails for {contact.name} saved.")
 
 
 @bp.post(f"{CONTACT_ACCESS}/end")

@@ -1,8 +1,10 @@
 """Portal sign-in forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from ...models import ReminderKind
 
 
 class LinkRequestForm(FlaskForm):
@@ -27,3 +29,22 @@ class ChoosePasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
     )
+
+
+class ReminderEmailsForm(FlaskForm):
+    """Which reminder emails a contact's address gets (one box per ReminderKind); the
+    contact sets it in the Account tab, staff on the contact's portal access page."""
+
+    appointment = BooleanField("Reminders of upcoming visits")
+    invoice_overdue = BooleanField("Reminders of overdue invoices")
+    quote_follow_up = BooleanField("Reminders of quotes waiting for an answer")
+
+    @classmethod
+    def showing(cls, wanted: dict) -> "ReminderEmailsForm":
+        form = cls(formdata=None)
+        for kind, on in wanted.items():
+            form[kind.value].data = on
+        return form
+
+    def wanted(self) -> dict:
+        return {kind: bool(self[kind.value].data) for kind in ReminderKind}

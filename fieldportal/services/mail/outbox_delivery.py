@@ -33,7 +33,7 @@ from ...models import Company, Job, OutboxEmail, OutboxStatus, utcnow
 from ...request_log import log_task
 from ...transaction import unit_of_work
 from ..work.calendar import job_event
-from . import outbox_secrets
+from . import outbox_secrets, unsubscribe
 from .outbox_secrets import SecretUnavailable
 
 MAX_ATTEMPTS = 8
@@ -139,6 +139,12 @@ def build_message(email: OutboxEmail, config) -> EmailMessage:
     message.set_content(text_body)
     if html_body:
         message.add_alternative(html_body, subtype="html")
+    reminder = unsubscribe.UNSUBSCRIBABLE.get(email.kind)
+    if reminder is not None and company is not None:
+        # RFC 8058: mail apps show an Unsubscribe button that POSTs to this URL.
+        link = unsubscribe.unsubscribe_url(company.id, email.to_address, reminder)
+        message["List-Unsubscribe"] = f"<{link}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     attach = ATTACHMENTS.get(email.kind)
     if attach is not None and company is not None:
         filename, (maintype, subtype), data = attach(email, company)
