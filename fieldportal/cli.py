@@ -102,17 +102,27 @@ def tasks_group() -> None:
 
 
 @tasks_group.command("work")
-@click.option("--workers", type=int, default=2, show_default=True, help="Worker threads.")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Worker threads [default: 2; 1 on SQLite, which lets one writer in at a time].",
+)
 @click.option(
     "--scheduler/--no-scheduler",
     default=True,
     show_default=True,
     help="Also enqueue periodic work (each period runs once across every worker anyway).",
 )
-def tasks_work_command(workers: int, scheduler: bool) -> None:
+def tasks_work_command(workers: int | None, scheduler: bool) -> None:
     """Run tasks until SIGTERM or Ctrl-C (any number, on any number of machines)."""
+    from flask import current_app
+
     from . import task_queue
 
+    if workers is None:
+        on_sqlite = current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+        workers = 1 if on_sqlite else 2
     task_queue.work(workers=workers, scheduler=scheduler)
 
 

@@ -44,6 +44,7 @@ from ..models import (
     StaffUser,
     utcnow,
 )
+from ..transaction import unit_of_work
 from . import audit
 from .billing.invoices import invoice_recipient
 from .clock import company_today
@@ -399,15 +400,26 @@ def send_company_reminders(company: Company, now: datetime) -> int:
     return sent
 
 
-def send_due_reminders(now: datetime | None = None) -> int:
-    """Every company's due reminders (suspended companies send none)."""
-    now = now or utcnow()
-    companies = db.session.scalars(
-        select(Company).where(Company.suspended_at.is_(None)).order_by(Company.id)
+def reminding_companies() -> list[Company]:
+    """The companies that send reminders: every one not suspended."""
+    return list(
+        db.session.scalars(
+            select(Company).where(Company.suspended_at.is_(None)).order_by(Company.id)
+        )
     )
-    return sum(send_company_reminders(company, now) for company in list(companies))
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """Every company's due reminders, in the caller's transaction."""
+    now = now or utcnow()
+    return sum(send_company_reminders(company, now) for company in reminding_companies())
 
 
 @task_queue.periodic(crontab(minute="*/5"), period=timedelta(minutes=5))
 def remind_customers() -> None:
-    send_due_reminders()
+    # One transaction per company: a company's reminders are committed as soon as they
+    # are written (a short write on SQLite), and one company's failure leaves the others'.
+    now = utcnow()
+    for company_id in [company.id for company in reminding_companies()]:
+        with unit_of_work():
+            send_company_reminders(db.session.get(Company, company_id), now)
