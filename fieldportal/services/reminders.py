@@ -340,43 +340,46 @@ def _short_day(moment: datetime, company: Company) -> str:
     return local_date(moment, "medium", company)
 
 
-def _remind_invoice(company: Company, invoice: Invoice, step: int) -> bool:
-    address, contact = invoice_recipient(invoice.customer)
+def _remind_about_document(company: Company, kind: ReminderKind, document, due_at, subject):
+    """An invoice or quote reminder, to whom the document itself went (invoice_recipient),
+    leading to the document in the portal."""
+    address, contact = invoice_recipient(document.customer)
     if address is None:
         return False
+    noun = "invoice" if isinstance(document, Invoice) else "quote"
     return _send_once(
+        kind,
+        document,
+        due_at,
+        address,
+        subject=subject,
+        template=f"{kind.value}_reminder",
+        company=company,
+        contact=contact,
+        portal_url=mailer.absolute_url(
+            f"portal.{noun}_detail", company_slug=company.slug, **{f"{noun}_id": document.id}
+        ),
+        **{noun: document},
+    )
+
+
+def _remind_invoice(company: Company, invoice: Invoice, step: int) -> bool:
+    return _remind_about_document(
+        company,
         ReminderKind.INVOICE_OVERDUE,
         invoice,
         _step_start(invoice.due_on, step),
-        address,
-        subject=f"Reminder: invoice #{invoice.number} from {company.name} is overdue",
-        template="invoice_overdue_reminder",
-        company=company,
-        invoice=invoice,
-        contact=contact,
-        portal_url=mailer.absolute_url(
-            "portal.invoice_detail", company_slug=company.slug, invoice_id=invoice.id
-        ),
+        f"Reminder: invoice #{invoice.number} from {company.name} is overdue",
     )
 
 
 def _remind_quote(company: Company, quote: Quote) -> bool:
-    address, contact = invoice_recipient(quote.customer)
-    if address is None:
-        return False
-    return _send_once(
+    return _remind_about_document(
+        company,
         ReminderKind.QUOTE_FOLLOW_UP,
         quote,
         quote.sent_at,
-        address,
-        subject=f"Quote #{quote.number} from {company.name} is waiting for your answer",
-        template="quote_follow_up_reminder",
-        company=company,
-        quote=quote,
-        contact=contact,
-        portal_url=mailer.absolute_url(
-            "portal.quote_detail", company_slug=company.slug, quote_id=quote.id
-        ),
+        f"Quote #{quote.number} from {company.name} is waiting for your answer",
     )
 
 
