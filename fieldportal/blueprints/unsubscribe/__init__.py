@@ -8,8 +8,7 @@ company's portal and plan, since it is about email, not the portal.
 
 from flask import Blueprint, abort, render_template
 
-from ...extensions import csrf, db
-from ...models import Company
+from ...extensions import csrf
 from ...services.mail import unsubscribe as opt_outs
 from ...services.reminders import LABELS
 
@@ -18,10 +17,9 @@ bp = Blueprint("unsubscribe", __name__)
 
 def _read(token: str):
     read = opt_outs.read_token(token)
-    company = db.session.get(Company, read[0]) if read else None
-    if company is None:
+    if read is None:
         abort(404)
-    return company, read[1], read[2]
+    return read
 
 
 @bp.get("/unsubscribe/<token>")

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import EmailOptOut, ReminderKind
+from ...models import Company, EmailOptOut, ReminderKind
 from .. import audit
 
 _SALT = "fieldportal.unsubscribe"
@@ -37,13 +37,15 @@ def unsubscribe_url(company_id: int, address: str, kind: ReminderKind) -> str:
     return current_app.config["BASE_URL"] + unsubscribe_path(company_id, address, kind)
 
 
-def read_token(token: str) -> tuple[int, str, ReminderKind] | None:
-    """(company id, address, kind) of a link we signed; None for anything else."""
+def read_token(token: str) -> tuple[Company, str, ReminderKind] | None:
+    """(company, address, kind) of a link we signed; None for anything else."""
     try:
         company_id, address, kind = _serializer().loads(token)
-        return int(company_id), str(address), ReminderKind(kind)
+        read = int(company_id), str(address), ReminderKind(kind)
     except (BadData, TypeError, ValueError):
         return None
+    company = db.session.get(Company, read[0])
+    return (company, read[1], read[2]) if company is not None else None
 
 
 def is_opted_out(company_id: int, address: str, kind: ReminderKind) -> bool:
