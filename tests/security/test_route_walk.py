@@ -48,7 +48,10 @@ from .walk import (
     snapshot,
 )
 
-CSRF_EXEMPT_ENDPOINTS = {"webhooks.stripe_webhook"}  # verifies Stripe's signature instead
+CSRF_EXEMPT_ENDPOINTS = {
+    "webhooks.stripe_webhook",  # verifies Stripe's signature instead
+    "unsubscribe.confirm_unsubscribe",  # a mail app's one-click POST; the link is signed
+}
 
 # What a signed-out visitor gets from the routes that are not behind a sign-in.
 SIGNED_OUT = {
@@ -70,6 +73,8 @@ SIGNED_OUT = {
     "portal.open_link": {"GET": 404},  # unknown token
     "portal.use_link": {"POST": 404},
     "portal.fresh_link": {"POST": 200},  # the same neutral answer for unknown links
+    "unsubscribe.unsubscribe": {"GET": 404},  # unknown token
+    "unsubscribe.confirm_unsubscribe": {"POST": 404},
     "signup.signup_page": {"GET": 200},
     "signup.propose": {"POST": 200},  # proposals for an empty form
     "signup.sign_up": {"POST": 422},  # nothing filled in
@@ -99,6 +104,7 @@ PERMISSION_OF_SECTION = {
 PERMISSION_FREE = {
     "portal.dashboard",
     "portal.account",
+    "portal.save_reminder_emails",
     "portal.choose_password",
     "portal.sign_out",
 }
@@ -442,7 +448,7 @@ def test_gets_as_staff_and_contact_never_fail_and_change_nothing(app, client, de
 # assets and choosing a password are refused. Written out, not derived from the code.
 FLEET_TOKEN_SECTIONS = {"jobs": True, "history": True, "vehicles": True}
 FLEET_TOKEN_FREE = {"portal.dashboard": True, "portal.account": True, "portal.sign_out": True}
-FLEET_TOKEN_REFUSED_FREE = {"portal.choose_password"}
+FLEET_TOKEN_REFUSED_FREE = {"portal.choose_password", "portal.save_reminder_emails"}
 
 
 def test_fleet_token_viewer_is_refused_every_money_tab_and_route(app, client, demo, db):
