@@ -113,14 +113,18 @@ def parse_timing(kind: ReminderKind, text: str) -> tuple[int, ...]:
     return steps
 
 
-def choices(company_id: int) -> dict[ReminderKind, Choice]:
-    """Every kind as the company set it, defaults for the ones it never changed."""
-    saved = {
+def _saved_settings(company_id: int) -> dict[ReminderKind, ReminderSetting]:
+    return {
         setting.kind: setting
         for setting in db.session.scalars(
             select(ReminderSetting).where(ReminderSetting.company_id == company_id)
         )
     }
+
+
+def choices(company_id: int) -> dict[ReminderKind, Choice]:
+    """Every kind as the company set it, defaults for the ones it never changed."""
+    saved = _saved_settings(company_id)
     result = {}
     for kind, timing in TIMINGS.items():
         setting = saved.get(kind)
@@ -145,12 +149,7 @@ def save_choices(company: Company, values: dict, *, by: StaffUser) -> None:
             errors[timing_field(kind)] = error.errors["timing"]
     if errors:
         raise Invalid(errors=errors)
-    saved = {
-        setting.kind: setting
-        for setting in db.session.scalars(
-            select(ReminderSetting).where(ReminderSetting.company_id == company.id)
-        )
-    }
+    saved = _saved_settings(company.id)
     for kind, (enabled, steps) in parsed.items():
         setting = saved.get(kind) or ReminderSetting(company_id=company.id, kind=kind)
         setting.enabled = enabled
