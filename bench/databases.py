@@ -1,7 +1,8 @@
 """The databases the page benchmark runs on, each built once and reused.
 
 SQLite large is a cached file named after its marker; PostgreSQL large and xl are
-databases of their own (fp_bench_large, fp_bench_xl) whose comment is their marker: the
+databases of their own (fp_bench_large, fp_bench_xl; another prefix than fp_bench with
+BENCH_PG_PREFIX, so two people on one server do not share them) whose comment is their marker: the
 scale, the seed and a version of the demo-data builder. A database whose marker says the
 same is reused and migrated to the newest schema (a new index is built on the data there,
 as in production); any other, or one that cannot be migrated, is dropped and built again
@@ -9,6 +10,7 @@ as in production); any other, or one that cannot be migrated, is dropped and bui
 """
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,7 +121,7 @@ def sqlite_database(scale: str, rebuild: bool) -> str:
 
 
 def postgres_database(scale: str, rebuild: bool, server: str = POSTGRES_SERVER) -> str:
-    name = f"fp_bench_{scale}"
+    name = f"{os.environ.get('BENCH_PG_PREFIX', 'fp_bench')}_{scale}"
     marker = f"fieldportal bench: scale={scale} seed={SEED} version={data_version()}"
     admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -135,7 +137,7 @@ def postgres_database(scale: str, rebuild: bool, server: str = POSTGRES_SERVER) 
         admin.dispose()
         return f"{server}/{name}"
     with admin.connect() as connection:
-        # The name is ours (fp_bench_ + a scale of SCALES), never input.
+        # The name is ours (a prefix from our environment + a scale of SCALES), never input.
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     _build(f"{server}/{name}", scale)
