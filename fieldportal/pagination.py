@@ -5,6 +5,8 @@ from the query string once) and pages a ``select()`` with one of two functions:
 
 - ``paginate``: page N by offset, with the total count ("Page 3 of 12") or, with
   ``count=False``, only whether another page follows (one row read past the page);
+  ``count_limit`` bounds the count ("10,000+": a page costs the same for a tenant with a
+  million rows as for one with ten thousand);
 - ``paginate_after``: the rows after a cursor on an ordered key whose last column is unique
   (keyset): a page costs the same however deep into the list it is.
 
@@ -24,7 +26,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import Select, and_, false, func, nulls_last, or_, select
+from sqlalchemy import Select, and_, bindparam, false, func, nulls_last, or_, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from .extensions import db
@@ -35,6 +37,9 @@ U = TypeVar("U")
 
 # Far past any list a person pages through; a caller asking for more has a bug.
 MAX_PER_PAGE = 500
+# A big list counts this far and then says "10,000+" (count_rows of more costs more
+# than the page: the whole tenant's rows).
+COUNT_LIMIT = 10_000
 _CURSOR_SALT = "fieldportal.pagination.cursor"
 
 
@@ -154,8 +159,10 @@ class Page(Generic[T]):
     """One page of a list and where it sits in the whole.
 
     ``total`` is None when the list was not counted (``count=False`` or keyset); then
-    ``pages`` is None too and only ``has_next`` / ``has_prev`` say where it sits. ``number``
-    is None for a keyset page (it has a cursor, ``next_after``, instead).
+    ``pages`` is None too and only ``has_next`` / ``has_prev`` say where it sits. With
+    ``more`` the count stopped at its bound: the list holds more than ``total`` rows (and
+    ``pages`` is None). ``number`` is None for a keyset page (it has a cursor,
+    ``next_after``, instead).
     """
 
     items: list[T]
@@ -166,6 +173,7 @@ class Page(Generic[T]):
     has_prev: bool
     query: ListQuery = field(default_factory=ListQuery)
     next_after: str | None = None
+    more: bool = False
 
     def __iter__(self):
         return iter(self.items)
@@ -174,8 +182,13 @@ class Page(Generic[T]):
         return len(self.items)
 
     @property
+    def counted(self) -> Count | None:
+        """The total as the page says it ("31", "10,000+"); None when not counted."""
+        return None if self.total is None else Count(self.total, self.more)
+
+    @property
     def pages(self) -> int | None:
-        if self.total is None:
+        if self.total is None or self.more:
             return None
         return max(1, -(-self.total // self.per_page))
 
@@ -218,9 +231,35 @@ def _results(statement: Select, extra_columns: int = 0) -> list:
     return list(result)
 
 
-def count(statement: Select) -> int:
-    """How many rows the statement selects (its ORDER BY dropped)."""
-    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+@dataclass(frozen=True)
+class Count:
+    """How many rows a list holds, counted up to a bound: ``more`` when it holds more
+    than ``value`` (the bound). ``str()`` is how a page says it: "31", "10,000+"."""
+
+    value: int
+    more: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.value:,}{'+' if self.more else ''}"
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+def count(statement: Select, *, limit: int | None = None) -> int:
+    """How many rows the statement selects (its ORDER BY dropped); with ``limit``, at most
+    ``limit + 1`` (one more than the bound says the list holds more), so the database
+    reads no more than that many index entries."""
+    statement = statement.order_by(None)
+    if limit is not None:
+        statement = statement.limit(limit + 1)
+    return db.session.scalar(select(func.count()).select_from(statement.subquery()))
+
+
+def bounded_count(statement: Select, limit: int = COUNT_LIMIT) -> Count:
+    """The statement's rows counted up to ``limit``: ``Count(limit, more=True)`` beyond."""
+    value = count(statement, limit=limit)
+    return Count(limit, more=True) if value > limit else Count(value)
 
 
 def limit_to_page(statement: Select, number: int, per_page: int, *, extra: int = 0) -> Select:
@@ -234,57 +273,96 @@ def limit_to_page(statement: Select, number: int, per_page: int, *, extra: int =
 
 
 def paginate(
-    statement: Select, query: ListQuery, *, per_page: int, count_rows: bool = True
+    statement: Select,
+    query: ListQuery,
+    *,
+    per_page: int,
+    count_rows: bool = True,
+    count_limit: int | None = None,
 ) -> Page:
     """Page ``query.page`` of the statement (which must be ordered on a unique key).
 
-    Counting: the total is read and a page past the end shows the last page. Without
-    counting (``count_rows=False``, for lists whose count costs more than a page): one row
-    past the page says whether another follows, and a page past the end is empty.
+    Counting: the total is read and a page past the end shows the last page. With
+    ``count_limit`` the count stops there: a list with more rows says so (``more``), and
+    a page past its bound is read as if the list were not counted. Without counting
+    (``count_rows=False``, for lists whose count costs more than a page): one row past the
+    page says whether another follows, and a page past the end is empty.
     """
     _check_per_page(per_page)
     number = query.page
-    if count_rows:
-        total = count(statement)
+    total = count(statement, limit=count_limit) if count_rows else None
+    more = count_limit is not None and total is not None and total > count_limit
+    if total is not None and not more:
         number = max(1, min(number, -(-total // per_page)))
         items = _results(limit_to_page(statement, number, per_page))
         has_next = number * per_page < total
     else:
-        total = None
         rows = _results(limit_to_page(statement, number, per_page, extra=1))
         items, has_next = rows[:per_page], len(rows) > per_page
-    return Page(items, number, per_page, total, has_next, number > 1, query)
+        total = count_limit if more else None
+    return Page(items, number, per_page, total, has_next, number > 1, query, more=more)
 
 
 @dataclass(frozen=True)
 class Key:
-    """One column of a keyset order. NULLs sort last in either direction."""
+    """One column of a keyset order. NULLs sort last in either direction.
+
+    ``nullable`` is read from the column (an expression counts as nullable unless told):
+    a NOT NULL column is ordered without NULLS LAST, so that a plain index on it serves
+    the order both ways (PostgreSQL matches an index to an order by its NULLS placement
+    too, whatever the constraints say).
+    """
 
     column: ColumnElement
     descending: bool = False
+    nullable: bool | None = None
+
+    @property
+    def may_be_null(self) -> bool:
+        if self.nullable is not None:
+            return self.nullable
+        return getattr(getattr(self.column, "expression", self.column), "nullable", True)
 
     @property
     def ordering(self):
-        return nulls_last(self.column.desc() if self.descending else self.column.asc())
+        ordering = self.column.desc() if self.descending else self.column.asc()
+        return nulls_last(ordering) if self.may_be_null else ordering
 
     def after(self, value) -> ColumnElement:
         """Rows strictly after ``value`` in this key's order (NULLs come after every value)."""
         if value is None:
             return false()
         beyond = self.column < value if self.descending else self.column > value
-        return or_(beyond, self.column.is_(None))
+        return or_(beyond, self.column.is_(None)) if self.may_be_null else beyond
 
     def equal(self, value) -> ColumnElement:
         return self.column.is_(None) if value is None else self.column == value
 
 
 def _after_cursor(keys: Sequence[Key], values: Sequence) -> ColumnElement:
-    """(k1 after v1) or (k1 = v1 and k2 after v2) or …: the rows following the cursor row."""
-    alternatives = []
-    for index, key in enumerate(keys):
-        equal_before = [k.equal(v) for k, v in zip(keys[:index], values[:index], strict=True)]
-        alternatives.append(and_(*equal_before, key.after(values[index])))
-    return or_(*alternatives)
+    """The rows following the cursor row. When every key is NOT NULL and goes one way this
+    is a row comparison, (k1, k2) < (v1, v2), which an index on the keys reads as a range
+    (the page starts where the cursor left off). Otherwise (k1 after v1) or (k1 = v1 and
+    k2 after v2) or …, with the first key's bound beside it when that narrows the scan."""
+    first, value = keys[0], values[0]
+    bound = None
+    if not first.may_be_null and value is not None:
+        # Redundant, but a plain range on the first key: it narrows the index scan even
+        # when the rest is an OR or spans two tables.
+        bound = first.column <= value if first.descending else first.column >= value
+    if len({key.descending for key in keys}) == 1 and not any(key.may_be_null for key in keys):
+        row = tuple_(*(key.column for key in keys))
+        cursor = tuple_(
+            *(bindparam(None, v, type_=k.column.type) for k, v in zip(keys, values, strict=True))
+        )
+        following = row < cursor if first.descending else row > cursor
+    else:
+        alternatives = []
+        for index, key in enumerate(keys):
+            equal_before = [k.equal(v) for k, v in zip(keys[:index], values[:index], strict=True)]
+            alternatives.append(and_(*equal_before, key.after(values[index])))
+        following = or_(*alternatives)
+    return following if bound is None or len(keys) == 1 else and_(bound, following)
 
 
 def _fingerprint(keys: Sequence[Key]) -> list[str]:

@@ -1,14 +1,25 @@
 """Column types and helpers shared by every model."""
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.schema import CreateIndex
 from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@compiles(CreateIndex, "sqlite")
+def _sqlite_index(create, compiler, **kw):
+    # SQLite has no NULLS FIRST / LAST in an index. Its NULLs sort first, so DESC NULLS
+    # LAST is its plain DESC (an ASC NULLS LAST order is sorted there: SQLite is the
+    # development database; the budgets are PostgreSQL's).
+    return re.sub(r" NULLS (FIRST|LAST)", "", compiler.visit_create_index(create, **kw))
 
 
 class UTCDateTime(TypeDecorator):

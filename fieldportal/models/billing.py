@@ -126,6 +126,9 @@ class Quote(TenantMixin, CreatedAtMixin, db.Model):
         CheckConstraint("tax_rate_ppm >= 0 AND tax_rate_ppm <= 1000000", name="tax_rate_range"),
         CheckConstraint("revision >= 1", name="revision_positive"),
         Index("ix_quotes_customer_status", "customer_id", "status"),
+        # The quotes list by a status, by number both ways (without one: the unique
+        # constraint).
+        Index("ix_quotes_company_status_number", "company_id", "status", "number"),
     )
 
 
@@ -206,6 +209,9 @@ class Invoice(TenantMixin, CreatedAtMixin, db.Model):
         Index("ix_invoices_customer_status", "customer_id", "status"),
         Index("ix_invoices_job", "job_id"),
         Index("ix_invoices_company_status_issued", "company_id", "status", "issued_on"),
+        # The invoices list by a status, by number both ways (without one: the unique
+        # constraint).
+        Index("ix_invoices_company_status_number", "company_id", "status", "number"),
     )
 
     @property

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -85,12 +86,23 @@ class Customer(TenantMixin, CreatedAtMixin, db.Model):
         CheckConstraint(
             "interval_days IS NULL OR interval_days > 0", name="interval_days_positive"
         ),
-        Index("ix_customers_company_kind_name", "company_id", "kind", "name"),
         UniqueConstraint("company_id", "external_ref"),
     )
 
     def __repr__(self) -> str:
         return f"<Customer {self.name}>"
+
+
+# Customers by case-folded name: the customers list, the fleet index by name, the jobs
+# list by customer (each customer's jobs then by number from the jobs' customer index).
+Index("ix_customers_company_name", Customer.company_id, func.lower(Customer.name), Customer.id)
+Index(
+    "ix_customers_company_kind_name",
+    Customer.company_id,
+    Customer.kind,
+    func.lower(Customer.name),
+    Customer.id,
+)
 
 
 class Site(TenantMixin, db.Model):

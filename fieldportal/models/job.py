@@ -103,7 +103,6 @@ class Job(TenantMixin, CreatedAtMixin, db.Model):
             "odometer_at_service IS NULL OR odometer_at_service >= 0", name="odometer_non_negative"
         ),
         Index("ix_jobs_customer_status_window", "customer_id", "status", "window_start"),
-        Index("ix_jobs_company_status_window", "company_id", "status", "window_start"),
         Index("ix_jobs_vehicle_completed", "vehicle_id", "completed_at"),
         Index("ix_jobs_asset", "asset_id"),
         Index("ix_jobs_technician_window", "technician_id", "window_start"),
@@ -130,5 +129,28 @@ class JobStatusChange(TenantMixin, db.Model):
     changed_by: Mapped[StaffUser | None] = relationship(lazy="raise_on_sql")
 
 
-# The jobs list sorts a company's jobs by their window.
-Index("ix_jobs_company_window", Job.company_id, Job.window_start)
+# The jobs list reads each of its orders from an index, so a page reads its 25 rows and
+# no more (services/work/jobs.py _job_keys): by time both ways (jobs without a time last,
+# newest number first among ties), by status (the number the same way; also the status
+# filter by number), the status filter by time; by number is the unique constraint.
+# On SQLite an index has no NULLS LAST (database.py drops it: DESC is already so there).
+Index(
+    "ix_jobs_company_when_desc",
+    Job.company_id,
+    Job.window_start.desc().nulls_last(),
+    Job.number.desc(),
+)
+Index(
+    "ix_jobs_company_when_asc",
+    Job.company_id,
+    Job.window_start.asc().nulls_last(),
+    Job.number.desc(),
+)
+Index(
+    "ix_jobs_company_status_when",
+    Job.company_id,
+    Job.status,
+    Job.window_start.desc().nulls_last(),
+    Job.number.desc(),
+)
+Index("ix_jobs_company_status_number", Job.company_id, Job.status, Job.number)

@@ -75,7 +75,11 @@ class ServiceRequest(TenantMixin, CreatedAtMixin, db.Model):
             "(status = 'declined') = (decline_reason IS NOT NULL)", name="declined_has_reason"
         ),
         CheckConstraint("status = 'pending' OR decided_at IS NOT NULL", name="decided_has_time"),
-        Index("ix_service_requests_company_status_created", "company_id", "status", "created_at"),
+        Index(
+            "ix_service_requests_company_status_created", "company_id", "status", "created_at", "id"
+        ),
+        # The inbox with every status, newest first.
+        Index("ix_service_requests_company_created", "company_id", "created_at", "id"),
     )
 
 

@@ -30,7 +30,7 @@ from ..models import (
     Vehicle,
     utcnow,
 )
-from ..pagination import ListQuery, Page, paginate
+from ..pagination import COUNT_LIMIT, ListQuery, Page, paginate
 from . import audit, phones
 from .auth.auth_sessions import end_sessions
 from .errors import Conflict, Invalid
@@ -391,7 +391,12 @@ def customer_select(company_id: int, query: CustomerQuery) -> Select:
 
 def customer_list(company_id: int, query: CustomerQuery) -> Page[Customer]:
     """One page of the company's customers not archived, by name, searched and filtered."""
-    return paginate(customer_select(company_id, query), query, per_page=CUSTOMERS_PER_PAGE)
+    return paginate(
+        customer_select(company_id, query),
+        query,
+        per_page=CUSTOMERS_PER_PAGE,
+        count_limit=COUNT_LIMIT,
+    )
 
 
 def has_contacts(customer: Customer) -> bool:

@@ -263,3 +263,17 @@ def test_list_pages_and_sorts_keeping_the_filter(staff_client, create, customer)
     numbers = re.findall(r">#(\d+)</a>", oldest_first.text)
     assert numbers == sorted(numbers, key=int) and len(numbers) == 50
     assert 'aria-sort="ascending"' in oldest_first.text
+
+
+def test_a_long_list_is_counted_up_to_its_bound(staff_client, create, customer, monkeypatch):
+    """Past COUNT_LIMIT the list says "N+" (the count stops there) and still pages on."""
+    from fieldportal.services.billing import invoices
+
+    for _ in range(4):
+        create.invoice(customer)
+    monkeypatch.setattr(invoices, "COUNT_LIMIT", 3)
+    page = staff_client.get("/invoices", headers={"HX-Request": "true"})
+    assert page.status_code == 200 and "3+ invoices" in text_of(page)
+    assert "Page 1 of" not in text_of(page)
+    monkeypatch.setattr(invoices, "COUNT_LIMIT", 4)
+    assert "4 invoices" in text_of(staff_client.get("/invoices", headers={"HX-Request": "true"}))

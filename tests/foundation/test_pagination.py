@@ -11,8 +11,10 @@ from werkzeug.datastructures import MultiDict
 from fieldportal.models import Customer, Job, JobStatus
 from fieldportal.pagination import (
     MAX_PER_PAGE,
+    Count,
     Key,
     ListQuery,
+    bounded_count,
     make_cursor,
     paginate,
     paginate_after,
@@ -83,6 +85,59 @@ def test_uncounted_pages_read_one_row_past_the_page(db, company, create, count_q
     assert [c.name for c in last] == ["C", "D"] and not last.has_next and last.has_prev
     beyond = paginate(_by_name(company), ListQuery(page=7), per_page=2, count_rows=False)
     assert beyond.items == [] and not beyond.has_next and beyond.has_prev
+
+
+def test_a_bounded_count_says_more_past_its_bound(db, company, create, count_queries):
+    _customers(create, company, [f"C{n:02}" for n in range(7)])
+    assert bounded_count(_by_name(company), limit=5) == Count(5, more=True)
+    assert bounded_count(_by_name(company), limit=7) == Count(7)
+    assert (str(Count(10_000, more=True)), str(Count(31)), bool(Count(0))) == (
+        "10,000+",
+        "31",
+        False,
+    )
+    with count_queries() as queries:
+        first = paginate(_by_name(company), ListQuery(), per_page=3, count_limit=5)
+    assert len(queries) == 2  # the bounded count, the page
+    assert "LIMIT" in queries[0].upper()
+    assert [c.name for c in first] == ["C00", "C01", "C02"]
+    assert (first.total, first.more, str(first.counted), first.pages) == (5, True, "5+", None)
+    assert first.has_next and not first.has_prev
+    # Past the bound the pages are read as uncounted: one row past the page says what follows.
+    pages = [
+        paginate(_by_name(company), ListQuery(page=n), per_page=3, count_limit=5) for n in (2, 3, 4)
+    ]
+    assert [[c.name for c in page] for page in pages] == [["C03", "C04", "C05"], ["C06"], []]
+    assert [page.has_next for page in pages] == [True, False, False]
+    exact = paginate(_by_name(company), ListQuery(page=9), per_page=3, count_limit=7)
+    assert (exact.number, exact.total, exact.more, exact.pages, str(exact.counted)) == (
+        3,
+        7,
+        False,
+        3,
+        "7",
+    )
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_keyset_on_not_null_keys_one_way_walks_by_a_row_comparison(
+    db, company, create, count_queries, descending
+):
+    """Keys NOT NULL and in one direction: the rows after the cursor are one comparison,
+    (name, id) > (v, i), and the order has no NULLS LAST, so an index on (name, id) is read
+    from the cursor on; ties on the name still continue exactly."""
+    _customers(create, company, ["b", "a", "b", "c", "a", "b"])
+    statement = select(Customer.id, Customer.name).where(Customer.company_id == company.id)
+    keys = [Key(Customer.name, descending=descending), Key(Customer.id, descending=descending)]
+    seen, pages = _walk(statement, keys, 2)
+    assert seen == sorted(seen, key=lambda row: (row[1], row[0]), reverse=descending)
+    assert len(seen) == 6 and pages == 3
+    first = paginate_after(statement, ListQuery(), keys=keys, per_page=2)
+    with count_queries() as queries:
+        paginate_after(statement, ListQuery(after=first.next_after), keys=keys, per_page=2)
+    (sql,) = [" ".join(q.split()).upper() for q in queries]
+    assert "(CUSTOMERS.NAME, CUSTOMERS.ID) " + ("<" if descending else ">") in sql
+    assert " OR " not in sql and "NULLS" not in sql
 
 
 @pytest.mark.parametrize("per_page", [0, -1, MAX_PER_PAGE + 1])

@@ -17,6 +17,7 @@ from fieldportal.models import (
 )
 from fieldportal.services.clock import company_today
 from fieldportal.services.fleet.intervals import ServiceState, vehicle_service_status
+from fieldportal.services.work import jobs
 
 from ..helpers import next_page_href, text_of
 from .conftest import HX
@@ -39,7 +40,9 @@ def fleet(company, create):
     return create.fleet(company, vehicles=0, name="Golf Vans")
 
 
-def test_list_filters_sorts_and_pages(staff_client, company, create, fleet, technician):
+def test_list_filters_sorts_and_pages(
+    staff_client, company, create, fleet, technician, monkeypatch
+):
     base = datetime(2030, 3, 10, 15, tzinfo=UTC)
     for n in range(30):
         create.job(
@@ -52,6 +55,9 @@ def test_list_filters_sorts_and_pages(staff_client, company, create, fleet, tech
     create.job(fleet, JobStatus.UNSCHEDULED, title="Someday")
     first = staff_client.get("/jobs")
     assert "Showing 1–25 of 31 jobs" in text_of(first)
+    with monkeypatch.context() as patch:  # a longer list than the count's bound
+        patch.setattr(jobs, "COUNT_LIMIT", 30)
+        assert "Showing 1–25 of 30+ jobs" in text_of(staff_client.get("/jobs"))
     assert job_titles(first)[:2] == ["Job 29", "Job 28"]
     assert job_titles(staff_client.get("/jobs?sort=when&dir=asc"))[:2] == ["Job 00", "Job 01"]
     next_page = next_page_href(first)

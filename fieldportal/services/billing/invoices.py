@@ -32,7 +32,7 @@ from ...models import (
     utcnow,
 )
 from ...models.base import UTCDateTime
-from ...pagination import Page, StatusListQuery, paginate
+from ...pagination import COUNT_LIMIT, Page, StatusListQuery, paginate
 from .. import audit, customers
 from ..clock import company_today
 from ..errors import Conflict, Invalid
@@ -452,7 +452,12 @@ def invoice_select(company: Company, query: InvoiceQuery, today: date) -> Select
 def invoice_list(company: Company, query: InvoiceQuery) -> Page[tuple[Invoice, ShownStatus]]:
     """One page of the company's invoices, filtered, each with the badge it shows."""
     today = company_today(company)
-    page = paginate(invoice_select(company, query, today), query, per_page=INVOICES_PER_PAGE)
+    page = paginate(
+        invoice_select(company, query, today),
+        query,
+        per_page=INVOICES_PER_PAGE,
+        count_limit=COUNT_LIMIT,
+    )
     return page.map(lambda invoice: (invoice, shown_status(invoice, today)))
 
 

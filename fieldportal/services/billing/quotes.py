@@ -33,7 +33,7 @@ from ...models import (
     StaffUser,
     utcnow,
 )
-from ...pagination import Page, StatusListQuery, paginate
+from ...pagination import COUNT_LIMIT, Page, StatusListQuery, paginate
 from .. import audit
 from ..clock import company_today
 from ..errors import Conflict, Invalid
@@ -408,5 +408,10 @@ def quote_select(company: Company, query: QuoteQuery, today: date) -> Select:
 def quote_list(company: Company, query: QuoteQuery) -> Page[tuple[Quote, QuoteStatus]]:
     """One page of the company's quotes, filtered, each with the status it shows."""
     today = company_today(company)
-    page = paginate(quote_select(company, query, today), query, per_page=QUOTES_PER_PAGE)
+    page = paginate(
+        quote_select(company, query, today),
+        query,
+        per_page=QUOTES_PER_PAGE,
+        count_limit=COUNT_LIMIT,
+    )
     return page.map(lambda quote: (quote, effective_status(quote, today)))

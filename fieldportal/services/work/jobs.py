@@ -26,7 +26,7 @@ from ...models import (
     Vehicle,
     utcnow,
 )
-from ...pagination import Key, ListQuery, Page, paginate_after
+from ...pagination import COUNT_LIMIT, Count, Key, ListQuery, Page, bounded_count, paginate_after
 from ...query_args import database_id
 from .. import audit
 from ..billing.numbering import next_number
@@ -399,23 +399,32 @@ def _job_conditions(company: Company, query: JobQuery) -> list:
 
 
 def _job_keys(query: JobQuery) -> list[Key]:
-    """The keyset order of the list: the sort column, then the job number (newest first),
-    which is unique within the company and so settles ties."""
+    """The keyset order of the list: the sort column, then what settles its ties. Each
+    order is one index read in order (migration 9c41d2e7a5b8), so a page reads its rows and
+    no more: by time, newest number first among jobs at the same time (and those without a
+    time, last); by status, the number the same way; by customer (case-folded name, then
+    the customer, as the customers index has them), the number the same way."""
+    direction = query.descending
     if query.sort == "number":
-        return [Key(Job.number, descending=query.descending)]
-    column = {
-        "when": Job.window_start,
-        "status": Job.status,
-        "customer": func.lower(Customer.name),
-    }[query.sort]
-    return [Key(column, descending=query.descending), Key(Job.number, descending=True)]
+        return [Key(Job.number, descending=direction)]
+    if query.sort == "when":
+        return [Key(Job.window_start, descending=direction), Key(Job.number, descending=True)]
+    if query.sort == "status":
+        return [Key(Job.status, descending=direction), Key(Job.number, descending=direction)]
+    return [
+        Key(func.lower(Customer.name), descending=direction, nullable=False),
+        Key(Customer.id, descending=direction),
+        Key(Job.number, descending=direction),
+    ]
 
 
 def _jobs_shown(company: Company, query: JobQuery) -> Select:
     """The filtered jobs with what a row shows, not yet ordered."""
     return (
         select(Job)
-        .join(Customer, Customer.id == Job.customer_id)
+        # The company on both sides, so the by-customer order can walk the customers'
+        # (company, name) index and each one's jobs in turn.
+        .join(Customer, (Customer.id == Job.customer_id) & (Customer.company_id == company.id))
         .where(*_job_conditions(company, query))
         .options(
             contains_eager(Job.customer),
@@ -439,9 +448,11 @@ def job_select(company: Company, query: JobQuery) -> Select:
     return _jobs_shown(company, query).order_by(*ordering)
 
 
-def job_count(company: Company, query: JobQuery) -> int:
-    """How many jobs the query's filters match, on every page together."""
-    return db.session.scalar(select(func.count(Job.id)).where(*_job_conditions(company, query)))
+def job_count(company: Company, query: JobQuery) -> Count:
+    """How many jobs the query's filters match, on every page together, counted up to
+    COUNT_LIMIT ("10,000+"): a company with millions of jobs costs what one with ten
+    thousand does."""
+    return bounded_count(select(Job.id).where(*_job_conditions(company, query)), COUNT_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -450,7 +461,7 @@ class JobListView:
     the customer filtered on (None for a fragment, which shows only the table)."""
 
     result: Page[Job]
-    total: int
+    total: Count
     technicians: list[StaffUser]
     filter_customer: Customer | None
 

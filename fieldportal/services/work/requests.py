@@ -35,7 +35,7 @@ from ...models import (
     Vehicle,
     utcnow,
 )
-from ...pagination import ListQuery, Page, paginate
+from ...pagination import COUNT_LIMIT, ListQuery, Page, paginate
 from .. import audit
 from ..billing.numbering import next_number
 from ..clock import company_today
@@ -505,7 +505,7 @@ def inbox(company_id: int, *, page: int = 1, per_page: int = 25, **filters) -> P
     """One page of the company's requests (``inbox_select``'s filters), newest first; rows
     eager-loaded (constant queries)."""
     statement = inbox_select(company_id, **filters).options(*_row_options())
-    return paginate(statement, ListQuery(page=page), per_page=per_page)
+    return paginate(statement, ListQuery(page=page), per_page=per_page, count_limit=COUNT_LIMIT)
 
 
 def inbox_select(
