@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.pdf
 	$(BIN)/python -m bench.links
+	$(BIN)/python -m bench.polls
 	$(BIN)/python -m bench.load --ratio-only
 
 # Needs the PostgreSQL on 127.0.0.1:5432 and the Redis on 127.0.0.1:6379; about three minutes.

@@ -99,3 +99,44 @@ def test_fleet_token_url_opens_read_only_portal(phone: Page, live_server):
     assert token not in phone.url
     expect(phone.get_by_role("link", name="Invoices")).to_have_count(0)
     assert_accessible(phone)
+
+
+def test_active_jobs_show_a_change_within_ten_seconds(phone: Page, live_server):
+    """The Active jobs tab polls: 304 with no body while nothing changed, and a status set
+    in the office shows on the phone within 10 s of being saved."""
+    from fieldportal.models import Contact, Job, JobStatus
+    from fieldportal.services.portal.portal_records import ACTIVE_ORDER
+
+    _request_link(phone, "fleet@acme.example")
+    phone.goto(live_server.outbox_link("fleet@acme.example", "/link/"))
+    phone.get_by_role("button", name="Continue to Acme Mobile Mechanics").click()
+    expect(phone.get_by_role("heading", name="Hello, Frank")).to_be_visible()
+    phone.goto("/portal/acme/jobs")
+
+    def a_job_not_in_progress():
+        contact = db.session.scalar(select(Contact).where(Contact.email == "fleet@acme.example"))
+        return db.session.scalar(
+            select(Job.id)
+            .where(Job.customer_id == contact.customer_id, Job.status.in_(ACTIVE_ORDER[1:]))
+            .order_by(Job.id)
+            .limit(1)
+        )
+
+    job_id = live_server.run(a_job_not_in_progress)
+    card = phone.locator(f'[data-job="{job_id}"] [data-status]')
+    expect(card).not_to_have_text("In progress")
+
+    def poll_now():
+        phone.wait_for_timeout(100)  # the swapped-in fragment is processed by htmx
+        with phone.expect_response(lambda response: response.url.endswith("/jobs")) as polled:
+            phone.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        return polled.value.status
+
+    assert poll_now() == 200  # learns the tag of what it shows
+    assert poll_now() == 304  # nothing changed: no body
+
+    def start_the_job():
+        db.session.get(Job, job_id).status = JobStatus.IN_PROGRESS
+
+    live_server.run(start_the_job)
+    expect(card).to_have_text("In progress", timeout=11_000)

@@ -4,6 +4,7 @@ that sends CSRF tokens like a browser, factories, and a query counter."""
 
 import contextvars
 import os
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -17,10 +18,11 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fieldportal import create_app
 from fieldportal.extensions import db as _db
+from fieldportal.services.portal.page_cache import PageCache
 
 from . import factories
 from .helpers import sign_in
-from .redis_server import RedisDatabaseZero, redis_test_url
+from .redis_server import RedisDatabaseZero, redis_test_url, redis_url_or_skip
 
 TEST_DATABASE_URL = os.environ.get("FIELDPORTAL_TEST_DATABASE_URL")
 # Tasks wait in memory (tests run them by hand); every app built here, and every
@@ -223,6 +225,18 @@ def staff_client(client, owner):
     """A client signed in as the company's owner."""
     sign_in(client, owner)
     return client
+
+
+@pytest.fixture
+def shared_page_cache(app, monkeypatch):
+    """The page cache and data versions on the test Redis, as production runs them
+    (``PAGE_CACHE_URL``); its own key namespace, so another run sharing this Redis cannot
+    touch its versions."""
+    cache = PageCache(redis_url_or_skip(), namespace=f"test-{uuid.uuid4().hex}")
+    monkeypatch.setitem(app.extensions, "page_cache", cache)
+    yield cache
+    for key in cache.redis.scan_iter(f"{cache.namespace}:*"):
+        cache.redis.delete(key)
 
 
 @pytest.fixture

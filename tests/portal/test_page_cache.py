@@ -2,27 +2,18 @@
 while nothing of the company changed, never after a committed change, a minute, a new
 session or the end of one. Needs the test Redis (tests/redis_server.py; CI has it)."""
 
-import uuid
-
 import pytest
 from sqlalchemy import update
 
 from fieldportal.models import Job
 from fieldportal.services.auth.auth_sessions import end_sessions
 from fieldportal.services.portal import page_cache
-from fieldportal.services.portal.page_cache import PageCache
 from tests.helpers import sign_in, text_of
-from tests.redis_server import redis_url_or_skip
 
 
 @pytest.fixture
-def cache(app, monkeypatch):
-    # Its own version keys: another test run sharing this Redis cannot touch them.
-    cache = PageCache(redis_url_or_skip(), namespace=f"test-{uuid.uuid4().hex}")
-    monkeypatch.setitem(app.extensions, "page_cache", cache)
-    yield cache
-    for key in cache.redis.scan_iter(f"{cache.namespace}:*"):
-        cache.redis.delete(key)
+def cache(shared_page_cache):
+    return shared_page_cache
 
 
 @pytest.fixture

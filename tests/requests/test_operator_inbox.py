@@ -307,7 +307,7 @@ def test_panel_and_badge_fragments(office, setup):
     assert 'hx-trigger="requests-changed from:body"' in response.get_data(as_text=True)
     badge = office.get("/requests/pending-count", headers=HX)
     assert text_of(badge) == "2 pending"
-    assert 'hx-trigger="requests-changed from:body"' in badge.get_data(as_text=True)
+    assert 'hx-trigger="poll, requests-changed from:body"' in badge.get_data(as_text=True)
 
 
 def test_panel_included_bare_loads_itself(app, setup):

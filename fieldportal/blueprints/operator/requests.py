@@ -13,6 +13,7 @@ from flask import abort, flash, g, request, send_from_directory, url_for
 
 from ... import csv_export
 from ...htmx import add_trigger, is_fragment_request, redirect_after_post, render
+from ...live_updates import polled
 from ...models import Capability, RequestPhoto, RequestStatus, ServiceRequest, Urgency
 from ...services.clock import company_zone
 from ...services.errors import Invalid
@@ -151,8 +152,10 @@ def request_photo(request_id: int, photo_id: int, variant: str):
 
 @bp.get("/requests/pending-count")
 @require(Capability.APPROVE_REQUESTS)
+@polled
 def requests_pending_count():
-    """The pending-count badge alone; badges re-fetch it on ``requests-changed``."""
+    """The pending-count badge alone; badges re-fetch it on ``requests-changed`` and every
+    few seconds (304 while unchanged)."""
     return render(
         "partials/operator/_pending_count.html",
         pending_count=requests.pending_count(g.company.id),

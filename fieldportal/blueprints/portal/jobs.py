@@ -1,9 +1,11 @@
-"""Active jobs: what is scheduled or under way, refreshing itself while the tab is visible."""
+"""Active jobs: what is scheduled or under way, refreshing itself while the tab is visible
+(an unchanged list answers 304: fieldportal/live_updates.py)."""
 
 from flask import Response, abort, g
 from sqlalchemy.orm import joinedload
 
 from ...htmx import render
+from ...live_updates import polled
 from ...models import Job, PortalPermission
 from ...services.portal import portal_records
 from . import bp
@@ -12,6 +14,7 @@ from .access import get_for_customer_or_404, require_permission
 
 @bp.get("/jobs")
 @require_permission(PortalPermission.JOBS)
+@polled
 def jobs():
     return render(
         "portal/jobs.html",

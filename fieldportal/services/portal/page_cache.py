@@ -139,6 +139,13 @@ def try_cached(endpoint: str, slug: str) -> Response | None:
     return None
 
 
+def data_versions(company_id: int) -> tuple | None:
+    """The company's and the global data version, changed by every commit that wrote one of
+    its rows; None without a shared Redis (then no one can tell what changed)."""
+    cache = _cache()
+    return cache.versions(company_id) if cache is not None else None
+
+
 def learn_company(slug: str, company_id: int) -> None:
     cache = _cache()
     if cache is not None:
