@@ -5,7 +5,16 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -91,6 +100,10 @@ class Company(CreatedAtMixin, db.Model):
         JSON, default=lambda: list(ASSET_PORTAL_FIELDS)
     )
     default_job_status: Mapped[str] = mapped_column(String(24), default="unscheduled")
+    # My day (/my-day) lists a technician's own jobs; with this on, every job of the day.
+    technicians_see_all_jobs: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     due_soon_percent: Mapped[int] = mapped_column(Integer, default=10)
     default_interval_miles: Mapped[int | None] = mapped_column(Integer)
     default_interval_days: Mapped[int | None] = mapped_column(Integer)

@@ -24,6 +24,8 @@ from fieldportal.models import (
     ImportKind,
     Invoice,
     InvoiceStatus,
+    Job,
+    JobStatus,
     LoginLink,
     OutboxEmail,
     OutboxStatus,
@@ -33,6 +35,7 @@ from fieldportal.models import (
     ReportStatus,
     SetupLink,
 )
+from fieldportal.services.clock import company_today, day_bounds_utc
 from fieldportal.services.data_import import uploads
 from fieldportal.services.portal.portal_auth import issue_login_link, send_login_link
 from tests.billing.stripe_standin import StripeStandIn
@@ -100,6 +103,7 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
 )
+S = JobStatus
 NOT_REACHED = {302, 401, 403, 404, 405}  # sent to sign in, refused, or not found
 
 
@@ -122,6 +126,7 @@ def _state_pages(db, company) -> list[str]:
         data=b"name\nA new customer\n",
     )
     return [
+        _my_day_with_both_forms(db, company),
         f"/customers/{first(Customer, Customer.kind == CustomerKind.CONSUMER)}",
         f"/jobs/new?customer_id={contact.customer_id}",
         f"/invoices/{first(Invoice, Invoice.status == InvoiceStatus.DRAFT)}/edit",
@@ -133,6 +138,20 @@ def _state_pages(db, company) -> list[str]:
         f"/customers/{contact.customer_id}/contacts/{contact.id}/access",
         f"/import/uploads/{upload.id}",
     ]
+
+
+def _my_day_with_both_forms(db, company) -> str:
+    """My day with two of today's jobs given to the owner: one offering On my way, one in
+    progress offering the completion form."""
+    owner = owner_of(db, company)
+    start = day_bounds_utc(company, company_today(company))[0] + timedelta(hours=9)
+    query = select(Job).where(Job.company_id == company.id, Job.status == JobStatus.SCHEDULED)
+    two = db.session.scalars(query.limit(2)).all()
+    for job, status in zip(two, (S.ASSIGNED, S.IN_PROGRESS), strict=True):
+        job.technician_id, job.status = owner.id, status
+        job.window_start, job.window_end = start, start + timedelta(hours=1)
+    db.session.flush()
+    return "/my-day"
 
 
 def _link_pages(db, company, contact: Contact) -> list[str]:

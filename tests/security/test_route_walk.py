@@ -122,6 +122,7 @@ CAPABILITY_OF_SECTION = {
     "vehicles": Capability.MANAGE_CUSTOMERS,
     "assets": Capability.MANAGE_CUSTOMERS,
     "jobs": Capability.WORK_JOBS,
+    "my-day": Capability.WORK_JOBS,
     "requests": Capability.APPROVE_REQUESTS,
     "quotes": Capability.MANAGE_QUOTES,
     "invoices": Capability.MANAGE_INVOICES,

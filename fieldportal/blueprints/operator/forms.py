@@ -620,6 +620,16 @@ class CompleteForm(FlaskForm):
     )
 
 
+class StepForm(FlaskForm):
+    """A My day button: the step it takes (on my way, arrived, start work)."""
+
+    step = HiddenField(
+        validators=[
+            AnyOf(("en_route", "arrived", "in_progress"), message="That is not a step of a job.")
+        ]
+    )
+
+
 # ---------------------------------------------------------------- fleet accounts
 
 
@@ -969,6 +979,7 @@ class CompanySettingsForm(FlaskForm):
         choices=options((m.value, LOGIN_LABELS[m]) for m in LoginMethod),
     )
     requests_enabled = BooleanField("Customers may request service")
+    technicians_see_all_jobs = BooleanField("Technicians see every job of the day in My day")
     show_quotes = BooleanField("Show quotes in the portal")
     show_invoices = BooleanField("Show invoices in the portal")
     show_reports = BooleanField("Show reports in the portal")
@@ -1020,6 +1031,7 @@ class CompanySettingsForm(FlaskForm):
         "default_billing_terms",
         "default_tax_percent",
         "due_soon_percent",
+        "technicians_see_all_jobs",
     )
 
     @classmethod

@@ -7,6 +7,7 @@ from .access import may_open
 # (endpoint, label)
 NAV_ITEMS = [
     ("operator.home", "Home"),
+    ("operator.my_day_page", "My day"),
     ("operator.fleet_list", "Fleet accounts"),
     ("operator.customer_list", "Customers"),
     ("operator.job_list", "Jobs"),

@@ -217,7 +217,16 @@ def change_status(job: Job, to_status: JobStatus, *, by: StaffUser) -> Job:
         summary=f"Job #{job.number}: {STATUS_LABELS[previous]} → {STATUS_LABELS[to_status]}",
     )
     db.session.flush()
+    if to_status == S.EN_ROUTE:
+        technician_on_the_way(job, by=by)
     return job
+
+
+def technician_on_the_way(job: Job, *, by: StaffUser) -> None:
+    """Called once each time a job becomes On the way (from My day or the job page), in
+    the same transaction, after the move is stamped. The customer's "on the way" message
+    (issue 17, through the outbox and services/reminders.py) belongs here; until then
+    nothing else happens on this move."""
 
 
 def complete_job(
