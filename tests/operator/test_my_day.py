@@ -337,3 +337,18 @@ def test_htmx_reloads_the_list_alone(client_as, create, fleet, technician, today
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.startswith('<div id="day-list">')
     assert "<html" not in html and "Oil" in html
+
+
+def test_the_owner_lets_technicians_see_all_jobs_in_settings(staff_client, company):
+    from .test_settings import VALID
+
+    assert "Technicians see every job of the day in My day" in text_of(
+        staff_client.get("/settings")
+    )
+    response = staff_client.post("/settings", data={**VALID, "technicians_see_all_jobs": "y"})
+    assert response.status_code == 303
+    db.session.refresh(company)
+    assert company.technicians_see_all_jobs
+    assert staff_client.post("/settings", data=VALID).status_code == 303
+    db.session.refresh(company)
+    assert not company.technicians_see_all_jobs
