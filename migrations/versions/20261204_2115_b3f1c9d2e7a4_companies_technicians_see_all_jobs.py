@@ -4,7 +4,7 @@ Off (their own jobs of the day) for every existing company; the database default
 so a row written without the column (an older script) is off too.
 
 Revision ID: b3f1c9d2e7a4
-Revises: ed75162a656f
+Revises: 9c41d2e7a5b8
 Create Date: 2026-12-04 21:15:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3f1c9d2e7a4'
-down_revision = 'ed75162a656f'
+down_revision = '9c41d2e7a5b8'
 branch_labels = None
 depends_on = None
 
