@@ -1,5 +1,8 @@
-"""Browser tests: a live server on an ephemeral port over its own SQLite database with the
-small demo data, driven by pytest-playwright in Chromium.
+"""Browser tests: a live server on an ephemeral port over a database of its own with the
+small demo data, driven by pytest-playwright in Chromium. The database is a SQLite file,
+or, when FIELDPORTAL_TEST_DATABASE_URL names a PostgreSQL database, a fresh schema in it
+(made by the migrations, dropped after the run; tests/ keep the default schema to
+themselves, so `pytest tests e2e` runs both against one database).
 
 Chromium comes from FIELDPORTAL_CHROMIUM, else /usr/bin/chromium, else Playwright's own.
 Without any, the tests skip with a reason — unless E2E_REQUIRED is set, when they fail.
@@ -8,9 +11,14 @@ Without any, the tests skip with a reason — unless E2E_REQUIRED is set, when t
 import os
 import shutil
 import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, make_url
 from werkzeug.serving import make_server
 
 from fieldportal import create_app
@@ -29,6 +37,10 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).parent / "artifacts"
+TEST_DATABASE_URL = os.environ.get("FIELDPORTAL_TEST_DATABASE_URL", "")
+# expect() polls until it holds, so a longer limit costs a passing test nothing; 5 s (the
+# default) was too short for resizing four photos in the page on a loaded 2-core machine.
+expect.set_options(timeout=15_000)
 
 
 def chromium_path() -> str | None:
@@ -106,32 +118,57 @@ class LiveServer:
             return result
 
 
+@contextmanager
+def _database_of_its_own(instance: Path) -> Iterator[str]:
+    """A live server's database URL: on PostgreSQL a new schema in the test database,
+    first on the search path of every connection, dropped with all it holds afterwards;
+    otherwise a SQLite file in ``instance``."""
+    if not TEST_DATABASE_URL.startswith("postgresql"):
+        yield f"sqlite:///{instance / 'e2e.db'}"
+        return
+    schema = f"e2e_{uuid.uuid4().hex[:12]}"  # [0-9a-f] only: safe to quote into DDL
+    admin = create_engine(TEST_DATABASE_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
 def _serve(instance: Path, *, demo_data: bool):
-    """A live server over a new SQLite database in ``instance``, migrated from empty and,
-    with ``demo_data``, holding the small demo data; yields its LiveServer."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.db'}",
-            "SECRET_KEY": "e2e-secret-key-not-for-production",
-            "UPLOAD_FOLDER": str(instance / "uploads"),
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
+    """A live server over a new database of its own (see _database_of_its_own), migrated
+    from empty and, with ``demo_data``, holding the small demo data; yields its LiveServer."""
     from flask_migrate import upgrade
 
     from fieldportal.demo_data import build_demo_data
+    from fieldportal.extensions import db
 
-    with app.app_context():
-        upgrade()
-        if demo_data:
-            build_demo_data(scale="small", seed=1, echo=lambda *_: None)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    live = LiveServer(app, server)
-    app.config["BASE_URL"] = live.url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield live
-    server.shutdown()
+    with _database_of_its_own(instance) as database_url:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SECRET_KEY": "e2e-secret-key-not-for-production",
+                "UPLOAD_FOLDER": str(instance / "uploads"),
+                "RATELIMIT_STORAGE_URI": "memory://",
+            }
+        )
+        with app.app_context():
+            upgrade()
+            if demo_data:
+                build_demo_data(scale="small", seed=1, echo=lambda *_: None)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        live = LiveServer(app, server)
+        app.config["BASE_URL"] = live.url
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield live
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()  # no connection left to hold a lock on the schema
 
 
 @pytest.fixture(scope="session")
