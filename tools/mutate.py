@@ -270,6 +270,8 @@ MODULES: dict[str, Module] = {
 # Surviving mutants that cannot change what anyone sees or what the database holds, with
 # the reason (mutant name as mutmut prints it, or "module:figure old -> new").
 _INTERVALS = "fieldportal.services.fleet.intervals."
+_THROTTLE = "fieldportal.services.auth.throttle."
+_KEY_NAME = "a renamed counter key: it counts the same, apart from the other kinds' keys"
 _SCOPE = "fieldportal.services.portal.site_scope."
 _ALL_SITES = "every portal principal (Contact, FleetTokenViewer) has all_sites: no default used"
 _SQL_NULL = "a NULL interval or date makes the comparison NULL, which flags no row either way"
@@ -280,6 +282,13 @@ EQUIVALENT: dict[str, str] = {
     "fieldportal.services.auth.tokens.x_new_token__mutmut_1": (
         "token_urlsafe(None) uses secrets.DEFAULT_ENTROPY, which is 32 bytes: the same token"
     ),
+    _THROTTLE + "x_link_request_allowed__mutmut_1": _KEY_NAME,
+    _THROTTLE + "x_link_request_allowed__mutmut_2": _KEY_NAME,
+    _THROTTLE + "x_link_request_allowed__mutmut_21": (
+        "upper() instead of lower(): the same spellings of an address count together"
+    ),
+    _THROTTLE + "x_link_request_allowed__mutmut_30": _KEY_NAME,
+    _THROTTLE + "x_link_request_allowed__mutmut_31": _KEY_NAME,
     _INTERVALS + "x__soon_margin__mutmut_1": (
         "// -> /: miles and days left are whole numbers, so left <= m / 100 exactly when "
         "left <= m // 100"
@@ -437,6 +446,7 @@ def run_figures(name: str, module: Module) -> dict[str, str]:
             target.write_text(original)
         label = f"{name}:{figure.old} -> {figure.new}"
         results[label] = "killed" if code == 1 else "survived" if code == 0 else f"error {code}"
+    (folder / "results.txt").write_text("".join(f"{s}: {f}\n" for f, s in results.items()))
     return results
 
 
@@ -486,6 +496,8 @@ def main(argv=None) -> int:
             f"  {minutes:5.1f} min"
         )
         print(lines[-1], flush=True)
+        with open(WORK / "progress.txt", "a") as progress:
+            progress.write(lines[-1] + "\n" + "".join(f"  {m}: {results[m]}\n" for m in alive))
     report = "\n".join(lines) + "\n"
     if unexplained:
         report += "\nNot killed (add a test, or say why in EQUIVALENT in tools/mutate.py):\n"

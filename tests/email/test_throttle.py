@@ -109,3 +109,87 @@ def test_link_requests_work_with_rate_limits_switched_off(unthrottled_app):
             )
         )
     assert sent == 7
+
+
+def test_an_address_is_counted_whatever_its_case_and_spaces():
+    strategy = FixedWindowRateLimiter(MemoryStorage())
+    spellings = [
+        "frank@metro.example",
+        "Frank@Metro.example",
+        " frank@metro.example",
+        "FRANK@METRO.EXAMPLE ",
+        "frank@metro.example\t",
+        "Frank@metro.EXAMPLE",
+    ]
+    results = [
+        link_request_allowed(address, f"10.0.1.{n}", strategy)
+        for n, address in enumerate(spellings)
+    ]
+    assert results == [True] * 5 + [False]
+
+
+def test_each_kind_of_link_has_its_own_count():
+    """Five sign-in links use up the address's sign-in count, not its password resets."""
+    strategy = FixedWindowRateLimiter(MemoryStorage())
+    address = "frank@metro.example"
+    signins = [link_request_allowed(address, f"10.0.2.{n}", strategy) for n in range(6)]
+    assert signins == [True] * 5 + [False]
+    resets = [
+        link_request_allowed(address, f"10.0.3.{n}", strategy, scope="password-reset")
+        for n in range(6)
+    ]
+    assert resets == [True] * 5 + [False]
+
+
+def test_each_kind_of_link_counts_an_ip_on_its_own():
+    strategy = FixedWindowRateLimiter(MemoryStorage())
+    ip = "198.51.100.7"
+    signins = [link_request_allowed(f"s{n}@x.example", ip, strategy) for n in range(21)]
+    assert signins == [True] * 20 + [False]
+    resets = [
+        link_request_allowed(f"r{n}@x.example", ip, strategy, scope="password-reset")
+        for n in range(21)
+    ]
+    assert resets == [True] * 20 + [False]
+
+
+class _Clock:
+    """time for limits' memory storage, moved by hand."""
+
+    def __init__(self):
+        self.now = 1_800_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_the_counts_last_an_hour(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr("limits.storage.memory.time", clock)
+    strategy = FixedWindowRateLimiter(MemoryStorage())
+    address, ip = "frank@metro.example", "198.51.100.8"
+    by_address = [link_request_allowed(address, f"10.0.5.{n}", strategy) for n in range(6)]
+    by_ip = [link_request_allowed(f"q{n}@x.example", ip, strategy) for n in range(21)]
+    assert by_address == [True] * 5 + [False] and by_ip == [True] * 20 + [False]
+    clock.now += 59 * 60
+    assert not link_request_allowed(address, "10.0.5.99", strategy)
+    assert not link_request_allowed("late@x.example", ip, strategy)
+    clock.now += 2 * 60
+    assert link_request_allowed(address, "10.0.5.98", strategy)
+    assert link_request_allowed("later@x.example", ip, strategy)
+
+
+def test_without_a_strategy_the_apps_limiter_counts(app):
+    """What the sign-in and reset pages call: the app's own limiter storage."""
+    run = uuid.uuid4().hex
+    with app.app_context():
+        results = [
+            link_request_allowed(f"own-{run}@metro.example", f"10.{n}.{run[:6]}") for n in range(6)
+        ]
+    assert results == [True] * 5 + [False]
+
+
+def test_requests_without_an_ip_share_one_count():
+    strategy = FixedWindowRateLimiter(MemoryStorage())
+    results = [link_request_allowed(f"p{n}@x.example", None, strategy) for n in range(21)]
+    assert results == [True] * 20 + [False]

@@ -9,6 +9,7 @@ from fieldportal.models import Company, Customer, Vehicle
 from fieldportal.services.clock import company_today
 from fieldportal.services.fleet.intervals import (
     ServiceState,
+    ServiceStatus,
     overdue_clause,
     vehicle_service_status,
 )
@@ -96,6 +97,57 @@ def test_whichever_fires_first_wins():
     assert result.state == ServiceState.OVERDUE and result.miles_left == 4_900
 
 
+def test_due_soon_by_days_starts_exactly_at_the_margin():
+    # 10 % of 180 days is 18: due soon with 18 days left, not with 19.
+    assert status(last_on=TODAY - timedelta(days=162), f_days=180).state == ServiceState.DUE_SOON
+    assert status(last_on=TODAY - timedelta(days=161), f_days=180).state == ServiceState.OK
+
+
+def test_miles_overdue_stays_overdue_when_the_date_is_far_off():
+    result = status(
+        odometer=15_001,
+        last_odo=10_000,
+        last_on=TODAY - timedelta(days=10),
+        f_miles=5_000,
+        f_days=180,
+    )
+    assert result.state == ServiceState.OVERDUE
+
+
+def test_miles_due_soon_stays_due_soon_when_the_date_is_far_off():
+    result = status(
+        odometer=14_600,
+        last_odo=10_000,
+        last_on=TODAY - timedelta(days=10),
+        f_miles=5_000,
+        f_days=180,
+    )
+    assert result.state == ServiceState.DUE_SOON
+
+
+def test_the_status_carries_what_the_pages_show():
+    """Interval, next odometer, next date and what is left, as the fleet, vehicle and
+    portal pages and the CSV export show them; None where a rule does not apply."""
+    both = status(
+        odometer=14_500,
+        last_odo=10_000,
+        last_on=TODAY - timedelta(days=170),
+        f_miles=5_000,
+        f_days=180,
+    )
+    assert both == ServiceStatus(
+        ServiceState.DUE_SOON, 5_000, 180, 15_000, TODAY + timedelta(days=10), 500, 10
+    )
+    days_only = status(
+        odometer=14_500, last_odo=10_000, last_on=TODAY - timedelta(days=100), f_days=180
+    )
+    assert days_only == ServiceStatus(
+        ServiceState.OK, None, 180, None, TODAY + timedelta(days=80), None, 80
+    )
+    miles_only = status(odometer=11_000, last_odo=10_000, last_on=TODAY, v_miles=5_000)
+    assert miles_only == ServiceStatus(ServiceState.OK, 5_000, None, 15_000, None, 4_000, None)
+
+
 def test_vehicle_override_wins_over_fleet_default():
     assert status(odometer=12_001, last_odo=10_000, v_miles=2_000, f_miles=5_000).state == (
         ServiceState.OVERDUE
@@ -167,3 +219,57 @@ def test_sql_overdue_clause_agrees_with_the_python_rule(
         is not None
     )
     assert (python_overdue, sql_overdue) == (overdue, overdue)
+
+
+@pytest.mark.parametrize(
+    ("odometer", "days_ago", "fleet_intervals", "vehicle_intervals", "percent", "flagged"),
+    [
+        # 10 % of 5,000 miles: due soon from 500 miles before the due odometer (15,000).
+        (14_500, 1, (5_000, None), (None, None), 10, True),
+        (14_499, 1, (5_000, None), (None, None), 10, False),
+        (15_001, 1, (5_000, None), (None, None), 10, True),
+        (14_000, 1, (5_000, None), (None, None), 20, True),
+        (13_999, 1, (5_000, None), (None, None), 20, False),
+        # 10 % of 180 days: due soon from 18 days before the due date.
+        (10_000, 162, (None, 180), (None, None), 10, True),
+        (10_000, 161, (None, 180), (None, None), 10, False),
+        (10_000, 200, (None, 180), (None, None), 10, True),
+        # The vehicle's own interval and its own margin, not the fleet's.
+        (11_800, 1, (5_000, None), (2_000, None), 10, True),
+        (11_799, 1, (5_000, None), (2_000, None), 10, False),
+        (18_099, 1, (2_000, None), (9_000, None), 10, False),
+        (18_100, 1, (2_000, None), (9_000, None), 10, True),
+        (10_000, 27, (None, 180), (None, 30), 10, True),
+        (10_000, 26, (None, 180), (None, 30), 10, False),
+        (10_000, 300, (None, None), (None, None), 10, False),
+    ],
+)
+def test_sql_due_soon_clause_agrees_with_the_python_rule(
+    db, company, create, odometer, days_ago, fleet_intervals, vehicle_intervals, percent, flagged
+):
+    """overdue_clause(..., due_soon_percent) is "overdue or due soon", the same margin as
+    vehicle_service_status: each boundary from both sides (last service at 10,000 miles)."""
+    fleet_miles, fleet_days = fleet_intervals
+    fleet = create.fleet(company, vehicles=0, interval_miles=fleet_miles, interval_days=fleet_days)
+    today = date(2026, 6, 15)
+    vehicle_miles, vehicle_days = vehicle_intervals
+    vehicle = create.vehicle(
+        fleet,
+        odometer=odometer,
+        last_service_odometer=10_000,
+        last_service_on=today - timedelta(days=days_ago),
+        interval_miles=vehicle_miles,
+        interval_days=vehicle_days,
+    )
+    state = vehicle_service_status(vehicle, today, fleet=fleet, due_soon_percent=percent).state
+    clause = overdue_clause(today, db.session.get_bind().dialect.name, due_soon_percent=percent)
+    sql_flagged = (
+        db.session.scalar(
+            select(Vehicle.id)
+            .join(Customer, Customer.id == Vehicle.customer_id)
+            .where(Vehicle.id == vehicle.id, clause)
+        )
+        is not None
+    )
+    python_flagged = state in (ServiceState.OVERDUE, ServiceState.DUE_SOON)
+    assert (python_flagged, sql_flagged) == (flagged, flagged)

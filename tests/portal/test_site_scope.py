@@ -27,7 +27,7 @@ from fieldportal.services.work import reports
 from tests.helpers import sign_in, text_of
 
 PLACES = ("north", "south", "nosite")
-CENTS = {"north": 1_111, "south": 2_222, "nosite": 3_333}
+CENTS = {"north": 1_111, "south": 2_222, "nosite": 3_333, "other": 4_444}
 
 
 @dataclass
@@ -228,6 +228,47 @@ def test_statement_covers_only_the_sites_the_contact_sees(client, books, who):
     text = pdf_text(client.get(_url("/statement.pdf")).data)
     for name in PLACES:
         assert (f"${CENTS[name] / 100:,.2f}" in text) == (name in books.seen_by(who)), name
+
+
+# ---------------------------------------------------------------- another customer
+
+
+@pytest.fixture
+def hillside(db, create, company, owner, books) -> Place:
+    """Another customer of the same company, with one of each record at its own site."""
+    customer = create.fleet(company, vehicles=0, name="Hillside Homes")
+    site = create.site(customer, name="Hillside block")
+    place = _place(create, company, customer, owner, "other", site, books.job_type)
+    db.session.flush()
+    return place
+
+
+@pytest.mark.parametrize(("path", "marker"), TABS)
+def test_no_tab_lists_another_customers_records(client, books, who, hillside, path, marker):
+    response = client.get(_url(path))
+    assert response.status_code == 200
+    text = text_of(response)
+    assert marker(books.places["north"], "north") in text
+    assert marker(hillside, "other") not in text
+
+
+@pytest.mark.parametrize("path", RECORD_PATHS, ids=RECORD_PATH_IDS)
+def test_another_customers_record_is_404(client, books, who, hillside, path):
+    assert client.get(_url(path(books.places["north"]))).status_code == 200
+    assert client.get(_url(path(hillside))).status_code == 404
+
+
+@pytest.mark.parametrize("path", RECORD_PATHS, ids=RECORD_PATH_IDS)
+def test_an_id_that_does_not_exist_is_404(client, books, who, path):
+    missing = Place(
+        site=None,
+        vehicle=Vehicle(id=999_999),
+        upcoming=Job(id=999_999),
+        quote=Quote(id=999_999),
+        invoice=Invoice(id=999_999),
+        report=Report(id=999_999),
+    )
+    assert client.get(_url(path(missing))).status_code == 404
 
 
 # ---------------------------------------------------------------- no site left: nothing
