@@ -1,15 +1,24 @@
 """Operator back office in Chromium: fleet index sort/filter with back/forward, portal
-token regeneration, a new customer's vehicle status, completing a job clears "Overdue"."""
+token regeneration, a new customer's vehicle status, completing a job clears "Overdue", an
+htmx upload over the body limit."""
 
 import re
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fieldportal.demo_data import STAFF_PASSWORD
 from fieldportal.extensions import db
-from fieldportal.models import Company, Customer, CustomerKind, Job, JobStatus, Vehicle
+from fieldportal.models import (
+    Company,
+    Customer,
+    CustomerKind,
+    ImportUpload,
+    Job,
+    JobStatus,
+    Vehicle,
+)
 from fieldportal.services.auth.tokens import token_hash
 from fieldportal.services.billing.numbering import next_number
 
@@ -182,3 +191,43 @@ def test_completing_a_job_takes_the_vehicle_out_of_overdue(page: Page, live_serv
     expect(page.locator("tr[data-vehicle]", has_text="E2E-OD1").locator(".badge")).to_have_text(
         "OK"
     )
+
+
+MEGABYTE = 1024 * 1024
+
+
+def upload_count(live_server) -> int:
+    with live_server.app.app_context():
+        return db.session.scalar(select(func.count(ImportUpload.id)))
+
+
+def test_an_htmx_upload_over_the_limit_shows_the_message_above_the_form(
+    page: Page, live_server, tmp_path
+):
+    """The import form posts through htmx; an 11 MB file gets the 413's message in the
+    flash area and the form stays as it was, its file still chosen. (A file input, not
+    11 MB typed into a textarea: laying that text out took Chromium 5 s idle and more than
+    the click's 30 s at load 15-30, so the click timed out before anything was sent.)"""
+    big = tmp_path / "customers.csv"
+    row = "Hillside Homes,office@hillside.example,+1 312 555 0199\n"
+    big.write_text("name,email,phone\n" + row * (11 * MEGABYTE // len(row) + 1))
+    assert big.stat().st_size > 11 * MEGABYTE
+    problems = PageProblems(page)
+    problems.allow(413, "/import")
+    sign_in(page)
+    page.goto("/import")
+    before = upload_count(live_server)
+    file_field = page.get_by_label("File (CSV or .xlsx, up to 10 MB)")
+    file_field.set_input_files(big)
+    page.get_by_role("button", name="Upload and preview").click()
+
+    expect(page.locator("#flash")).to_contain_text(
+        "What you sent is larger than 10 MB, the most we accept at once."
+    )
+    expect(page).to_have_url(re.compile(r"/import$"))  # no preview page: nothing was taken
+    assert file_field.evaluate("(field) => [...field.files].map((file) => file.name)") == [
+        "customers.csv"
+    ]
+    assert upload_count(live_server) == before
+    assert_accessible(page)
+    problems.assert_none()

@@ -256,23 +256,3 @@ def test_without_javascript_a_too_large_upload_gets_the_company_page_saying_the_
     assert request_count(live_server) == before
     problems.assert_none()
     context.close()
-
-
-def test_htmx_form_over_the_limit_shows_the_message_above_the_form(page: Page, live_server):
-    problems = PageProblems(page)
-    problems.allow(413, "/decline")
-    staff_sign_in(page)
-    page.goto("/requests")
-    row_id = page.locator(".request-row.request-pending").first.get_attribute("id")
-    row = page.locator(f"#{row_id}")
-    reason = row.get_by_label("Reason (the customer reads it)")
-    reason.evaluate("(field) => { field.value = 'x'.repeat(11 * 1024 * 1024); }")
-    row.get_by_role("button", name="Decline").click()
-
-    expect(page.locator("#flash")).to_contain_text(
-        "What you sent is larger than 10 MB, the most we accept at once."
-    )
-    expect(row.locator(".request-status")).to_have_text("Pending")  # the row is still there
-    assert reason.evaluate("(field) => field.value.length") == 11 * 1024 * 1024
-    assert_accessible(page)
-    problems.assert_none()
