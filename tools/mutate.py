@@ -272,6 +272,10 @@ MODULES: dict[str, Module] = {
 _INTERVALS = "fieldportal.services.fleet.intervals."
 _THROTTLE = "fieldportal.services.auth.throttle."
 _KEY_NAME = "a renamed counter key: it counts the same, apart from the other kinds' keys"
+_LIMITER_SETS_IT = (
+    "another default for config.get('RATELIMIT_ENABLED'): Flask-Limiter's init_app puts the "
+    "key in every app's config (config.setdefault), so the default is never read"
+)
 _SCOPE = "fieldportal.services.portal.site_scope."
 _ALL_SITES = "every portal principal (Contact, FleetTokenViewer) has all_sites: no default used"
 _SQL_NULL = "a NULL interval or date makes the comparison NULL, which flags no row either way"
@@ -284,6 +288,9 @@ EQUIVALENT: dict[str, str] = {
     ),
     _THROTTLE + "x_link_request_allowed__mutmut_1": _KEY_NAME,
     _THROTTLE + "x_link_request_allowed__mutmut_2": _KEY_NAME,
+    _THROTTLE + "x_link_request_allowed__mutmut_6": _LIMITER_SETS_IT,
+    _THROTTLE + "x_link_request_allowed__mutmut_8": _LIMITER_SETS_IT,
+    _THROTTLE + "x_link_request_allowed__mutmut_11": _LIMITER_SETS_IT,
     _THROTTLE + "x_link_request_allowed__mutmut_21": (
         "upper() instead of lower(): the same spellings of an address count together"
     ),
