@@ -1,4 +1,6 @@
-"""Reminders a company sends its customers, and the record of each one sent."""
+"""Reminders and notifications a company sends its customers, and the record of each one
+sent. Reminders go out on a schedule (services/reminders.py); notifications when something
+happens (services/notifications.py)."""
 
 import enum
 from datetime import datetime
@@ -14,6 +16,24 @@ class ReminderKind(enum.StrEnum):
     APPOINTMENT = "appointment"  # before a job's window
     INVOICE_OVERDUE = "invoice_overdue"  # days after an unpaid invoice's due date
     QUOTE_FOLLOW_UP = "quote_follow_up"  # days after sending a quote still unanswered
+    REQUEST_RECEIVED = "request_received"  # a service request was submitted
+    ON_MY_WAY = "on_my_way"  # the technician set off for the job
+    JOB_COMPLETED = "job_completed"  # the job was completed
+
+    @property
+    def on_event(self) -> bool:
+        """Sent when something happens (no timing), not on a schedule."""
+        return self in NOTIFICATION_KINDS
+
+    @property
+    def email_kind(self) -> str:
+        """The outbox kind (and template name) of its emails."""
+        return self.value if self.on_event else f"{self.value}_reminder"
+
+
+NOTIFICATION_KINDS = frozenset(
+    {ReminderKind.REQUEST_RECEIVED, ReminderKind.ON_MY_WAY, ReminderKind.JOB_COMPLETED}
+)
 
 
 class ReminderSetting(TenantMixin, db.Model):

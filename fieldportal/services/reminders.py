@@ -46,7 +46,7 @@ from ..models import (
 )
 from ..transaction import unit_of_work
 from . import audit
-from .billing.invoices import invoice_recipient
+from .billing import invoices  # a module: billing imports these services back
 from .clock import company_today
 from .errors import Invalid
 from .mail import mailer, unsubscribe
@@ -77,6 +77,10 @@ LABELS = {
     ReminderKind.APPOINTMENT: "Appointment reminder",
     ReminderKind.INVOICE_OVERDUE: "Overdue invoice reminders",
     ReminderKind.QUOTE_FOLLOW_UP: "Quote follow-up",
+    # notifications (services/notifications.py): on or off, no timing
+    ReminderKind.REQUEST_RECEIVED: "Service request received",
+    ReminderKind.ON_MY_WAY: "Technician on the way",
+    ReminderKind.JOB_COMPLETED: "Job completed",
 }
 
 
@@ -86,7 +90,7 @@ class Choice:
 
     kind: ReminderKind
     enabled: bool
-    steps: tuple[int, ...]
+    steps: tuple[int, ...]  # empty for a notification (sent when its event happens)
 
     @property
     def timing_text(self) -> str:
@@ -126,11 +130,19 @@ def choices(company_id: int) -> dict[ReminderKind, Choice]:
     """Every kind as the company set it, defaults for the ones it never changed."""
     saved = _saved_settings(company_id)
     result = {}
-    for kind, timing in TIMINGS.items():
+    for kind in LABELS:
         setting = saved.get(kind)
-        text = setting.timing if setting else timing.default
-        result[kind] = Choice(kind, setting.enabled if setting else True, parse_timing(kind, text))
+        steps = ()
+        if kind in TIMINGS:
+            steps = parse_timing(kind, setting.timing if setting else TIMINGS[kind].default)
+        result[kind] = Choice(kind, setting.enabled if setting else True, steps)
     return result
+
+
+def sends(company_id: int, kind: ReminderKind) -> bool:
+    """Does the company send this kind (on unless it switched it off)?"""
+    setting = _saved_settings(company_id).get(kind)
+    return setting is None or setting.enabled
 
 
 def timing_field(kind: ReminderKind) -> str:
@@ -140,11 +152,11 @@ def timing_field(kind: ReminderKind) -> str:
 
 def save_choices(company: Company, values: dict, *, by: StaffUser) -> None:
     """``values``: {kind: (enabled, timing text)}; every kind is checked before any is
-    written, and every bad timing gets its message."""
+    written, and every bad timing gets its message. A notification's text is ignored."""
     parsed, errors = {}, {}
     for kind, (enabled, text) in values.items():
         try:
-            parsed[kind] = (enabled, parse_timing(kind, text))
+            parsed[kind] = (enabled, parse_timing(kind, text) if kind in TIMINGS else ())
         except Invalid as error:
             errors[timing_field(kind)] = error.errors["timing"]
     if errors:
@@ -160,7 +172,8 @@ def save_choices(company: Company, values: dict, *, by: StaffUser) -> None:
         "reminders.updated",
         actor=by,
         **{
-            kind.value: f"{'on' if enabled else 'off'} ({', '.join(map(str, steps))})"
+            kind.value: ("on" if enabled else "off")
+            + (f" ({', '.join(map(str, steps))})" if steps else "")
             for kind, (enabled, steps) in parsed.items()
         },
     )
@@ -287,7 +300,7 @@ def appointment_recipient(job: Job) -> tuple[str | None, Contact | None]:
     return (job.customer.email, None) if job.customer.email else (None, None)
 
 
-def _send_once(kind: ReminderKind, record, due_at: datetime, address: str, **email) -> bool:
+def send_once(kind: ReminderKind, record, due_at: datetime, address: str, **email) -> bool:
     """Write the reminder's key and its email together, or neither when another worker
     wrote that key first, or the address asked for no more of this kind. True when this
     call sent it."""
@@ -306,7 +319,7 @@ def _send_once(kind: ReminderKind, record, due_at: datetime, address: str, **ema
                 )
             )
             db.session.flush()
-            mailer.queue(to=address, kind=f"{kind.value}_reminder", related=record, **email)
+            mailer.queue(to=address, kind=kind.email_kind, related=record, **email)
             db.session.flush()
     except IntegrityError as error:
         if "sent_reminders" not in str(error.orig):
@@ -319,7 +332,7 @@ def _remind_appointment(company: Company, job: Job) -> bool:
     address, contact = appointment_recipient(job)
     if address is None:
         return False
-    return _send_once(
+    return send_once(
         ReminderKind.APPOINTMENT,
         job,
         job.window_start,
@@ -342,11 +355,11 @@ def _short_day(moment: datetime, company: Company) -> str:
 def _remind_about_document(company: Company, kind: ReminderKind, document, due_at, subject):
     """An invoice or quote reminder, to whom the document itself went (invoice_recipient),
     leading to the document in the portal."""
-    address, contact = invoice_recipient(document.customer)
+    address, contact = invoices.invoice_recipient(document.customer)
     if address is None:
         return False
     noun = "invoice" if isinstance(document, Invoice) else "quote"
-    return _send_once(
+    return send_once(
         kind,
         document,
         due_at,

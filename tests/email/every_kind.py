@@ -9,7 +9,7 @@ from sqlalchemy import select
 from fieldportal.models import JobStatus, LineItem, OutboxEmail, QuoteStatus
 from fieldportal.services import reminders
 from fieldportal.services.portal import portal_auth
-from fieldportal.services.work import requests
+from fieldportal.services.work import jobs, requests
 from fieldportal.services.work.requests import RequestInput
 
 TEMPLATES = Path(__file__).parents[2] / "fieldportal" / "templates" / "emails"
@@ -108,6 +108,14 @@ def queue_every_kind(app, db, create, company, staff, staff_client) -> list[Outb
     create.invoice(household, due_on=date.today() - timedelta(days=4))
     create.quote(fleet, title="Tyres", sent_at=datetime.now(UTC) - timedelta(days=4))
     reminders.send_due_reminders()
+
+    # The notifications of a visit: the technician sets off, then completes it.
+    visit = create.job(fleet, status=JobStatus.ASSIGNED, title="Brake pads", technician=staff)
+    with app.test_request_context():
+        jobs.change_status(visit, JobStatus.EN_ROUTE, by=staff)
+        jobs.complete_job(
+            visit, odometer=None, services_performed="Front pads.", by=staff, company=company
+        )
 
     return list(db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
 

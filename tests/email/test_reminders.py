@@ -396,10 +396,11 @@ def test_a_contact_chooses_reminder_emails_in_the_account_tab(app, client, db, c
     page = client.get(f"/portal/{company.slug}/account")
     assert page.status_code == 200
     assert text_of(page).count("Reminders of") == 3
-    assert page.get_data(as_text=True).count("checked") == 3
+    assert "A summary when a job is completed" in text_of(page)
+    assert page.get_data(as_text=True).count("checked") == len(ReminderKind)
     saved = client.post(
         f"/portal/{company.slug}/account/reminders",
-        data={"appointment": "y", "quote_follow_up": "y"},
+        data={"appointment": "y", "quote_follow_up": "y", "job_completed": "y"},
     )
     assert saved.status_code == 303
     from fieldportal.services.mail import unsubscribe
@@ -409,6 +410,9 @@ def test_a_contact_chooses_reminder_emails_in_the_account_tab(app, client, db, c
         ReminderKind.APPOINTMENT: True,
         ReminderKind.INVOICE_OVERDUE: False,
         ReminderKind.QUOTE_FOLLOW_UP: True,
+        ReminderKind.REQUEST_RECEIVED: False,
+        ReminderKind.ON_MY_WAY: False,
+        ReminderKind.JOB_COMPLETED: True,
     }
     factories.create_invoice(customer, due_on=company_today(company, NOW) - timedelta(days=4))
     with app.test_request_context():
@@ -438,6 +442,9 @@ def test_staff_set_a_contacts_reminder_emails_on_the_access_page(client, db, cus
         ReminderKind.APPOINTMENT: False,
         ReminderKind.INVOICE_OVERDUE: True,
         ReminderKind.QUOTE_FOLLOW_UP: False,
+        ReminderKind.REQUEST_RECEIVED: False,
+        ReminderKind.ON_MY_WAY: False,
+        ReminderKind.JOB_COMPLETED: False,
     }
     [event] = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "contact.reminders_updated")

@@ -100,7 +100,11 @@ def _contexts(create, company) -> dict[str, dict]:
             "contact": contact,
             "portal_url": portal,
         },
-        "request_received": {"service_request": service_request, "requests_url": portal},
+        "request_received": {
+            "service_request": service_request,
+            "requests_url": portal,
+            "unsubscribe_url": unsubscribe,
+        },
         "request_approved": {
             "service_request": service_request,
             "job": job,
@@ -138,6 +142,20 @@ def _contexts(create, company) -> dict[str, dict]:
             "invoice": create.invoice(fleet, due_on=date.today() - timedelta(days=4)),
             "contact": contact,
             "portal_url": portal,
+            "unsubscribe_url": unsubscribe,
+        },
+        "on_my_way": {
+            "job": job,
+            "contact": contact,
+            "portal_url": portal,
+            "history_url": portal,
+            "unsubscribe_url": unsubscribe,
+        },
+        "job_completed": {
+            "job": job,
+            "contact": contact,
+            "portal_url": portal,
+            "history_url": portal,
             "unsubscribe_url": unsubscribe,
         },
         "quote_follow_up_reminder": {

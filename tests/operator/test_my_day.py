@@ -16,6 +16,7 @@ from fieldportal.models import (
     OdometerReading,
     StaffRole,
 )
+from fieldportal.services import notifications
 from fieldportal.services.clock import company_today, day_bounds_utc
 from fieldportal.services.errors import Invalid
 from fieldportal.services.work import jobs, my_day
@@ -81,12 +82,12 @@ def test_steps_go_in_order_and_a_repeated_step_changes_nothing(
     create, fleet, technician, today_at, monkeypatch
 ):
     on_the_way = []
-    monkeypatch.setattr(jobs, "technician_on_the_way", lambda job, by: on_the_way.append(job))
+    monkeypatch.setattr(notifications, "technician_on_the_way", on_the_way.append)
     job = create.job(fleet, S.ASSIGNED, technician_id=technician.id, **today_at(9))
     assert my_day.next_step(job) == S.EN_ROUTE
     assert my_day.take_step(job, S.EN_ROUTE, by=technician) is True
     assert my_day.take_step(job, S.EN_ROUTE, by=technician) is False
-    assert on_the_way == [job]  # the hook of issue 17's notification, once
+    assert on_the_way == [job]  # the customer is told once (services/notifications.py)
     assert my_day.next_step(job) == S.ARRIVED
     assert my_day.take_step(job, S.ARRIVED, by=technician) is True
     # A late retry of an earlier step does not move the job back.

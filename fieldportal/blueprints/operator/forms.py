@@ -1115,7 +1115,8 @@ class ConfirmImportForm(FlaskForm):
 
 
 class ReminderSettingsForm(FlaskForm):
-    """On/off and timing of each reminder kind (services/reminders.py checks the timing)."""
+    """On/off of each reminder and notification kind, and each reminder's timing
+    (services/reminders.py checks it)."""
 
     appointment_enabled = BooleanField("Remind customers of each visit")
     appointment_timing = StringField("Hours before the arrival window", validators=[Length(max=40)])
@@ -1125,17 +1126,24 @@ class ReminderSettingsForm(FlaskForm):
     )
     quote_follow_up_enabled = BooleanField("Follow up quotes not answered yet")
     quote_follow_up_timing = StringField("Days after sending", validators=[Length(max=40)])
+    request_received_enabled = BooleanField("Confirm each service request as it arrives")
+    on_my_way_enabled = BooleanField("Tell the customer when the technician sets off")
+    job_completed_enabled = BooleanField("Send a summary when a job is completed")
 
     @classmethod
     def showing(cls, choices: dict) -> "ReminderSettingsForm":
         form = cls(formdata=None)
         for kind, choice in choices.items():
             form[f"{kind.value}_enabled"].data = choice.enabled
-            form[f"{kind.value}_timing"].data = choice.timing_text
+            if not kind.on_event:
+                form[f"{kind.value}_timing"].data = choice.timing_text
         return form
 
     def values(self, kinds) -> dict:
         return {
-            kind: (self[f"{kind.value}_enabled"].data, self[f"{kind.value}_timing"].data or "")
+            kind: (
+                self[f"{kind.value}_enabled"].data,
+                "" if kind.on_event else self[f"{kind.value}_timing"].data or "",
+            )
             for kind in kinds
         }

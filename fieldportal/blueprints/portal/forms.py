@@ -32,12 +32,15 @@ class ChoosePasswordForm(FlaskForm):
 
 
 class ReminderEmailsForm(FlaskForm):
-    """Which reminder emails a contact's address gets (one box per ReminderKind); the
+    """Which reminder and notification emails a contact's address gets (one box per ReminderKind); the
     contact sets it in the Account tab, staff on the contact's portal access page."""
 
     appointment = BooleanField("Reminders of upcoming visits")
     invoice_overdue = BooleanField("Reminders of overdue invoices")
     quote_follow_up = BooleanField("Reminders of quotes waiting for an answer")
+    request_received = BooleanField("Confirmation that a service request was received")
+    on_my_way = BooleanField("A message when the technician is on the way")
+    job_completed = BooleanField("A summary when a job is completed")
 
     @classmethod
     def showing(cls, wanted: dict) -> "ReminderEmailsForm":
@@ -48,3 +51,8 @@ class ReminderEmailsForm(FlaskForm):
 
     def wanted(self) -> dict:
         return {kind: bool(self[kind.value].data) for kind in ReminderKind}
+
+    @property
+    def boxes(self) -> list:
+        """One checkbox per kind, reminders first."""
+        return [self[kind.value] for kind in ReminderKind]

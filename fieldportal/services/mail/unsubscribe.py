@@ -1,4 +1,4 @@
-"""Unsubscribing from reminder emails: the signed link, its one-click POST (RFC 8058) and
+"""Unsubscribing from reminder and notification emails: the signed link, its one-click POST (RFC 8058) and
 the opt-outs it records. Sign-in links, credentials, invoices and quotes themselves are
 not reminders and cannot be unsubscribed from.
 
@@ -19,7 +19,7 @@ from .. import audit
 
 _SALT = "fieldportal.unsubscribe"
 # The email kinds one can unsubscribe from, and the reminder kind each belongs to.
-UNSUBSCRIBABLE = {f"{kind.value}_reminder": kind for kind in ReminderKind}
+UNSUBSCRIBABLE = {kind.email_kind: kind for kind in ReminderKind}
 
 
 def _serializer() -> URLSafeSerializer:

@@ -28,7 +28,7 @@ from ...models import (
 )
 from ...pagination import COUNT_LIMIT, Count, Key, ListQuery, Page, bounded_count, paginate_after
 from ...query_args import database_id
-from .. import audit
+from .. import audit, notifications
 from ..billing.numbering import next_number
 from ..clock import company_today, day_bounds_utc
 from ..errors import Invalid
@@ -218,15 +218,8 @@ def change_status(job: Job, to_status: JobStatus, *, by: StaffUser) -> Job:
     )
     db.session.flush()
     if to_status == S.EN_ROUTE:
-        technician_on_the_way(job, by=by)
+        notifications.technician_on_the_way(job)
     return job
-
-
-def technician_on_the_way(job: Job, *, by: StaffUser) -> None:
-    """Called once each time a job becomes On the way (from My day or the job page), in
-    the same transaction, after the move is stamped. The customer's "on the way" message
-    (issue 17, through the outbox and services/reminders.py) belongs here; until then
-    nothing else happens on this move."""
 
 
 def complete_job(
@@ -274,6 +267,7 @@ def complete_job(
         odometer=odometer,
     )
     db.session.flush()
+    notifications.job_completed(job)
     return job
 
 

@@ -25,6 +25,7 @@ from ...models import (
     JobStatus,
     JobStatusChange,
     JobType,
+    ReminderKind,
     RequestPhoto,
     RequestStatus,
     ServiceRequest,
@@ -36,7 +37,7 @@ from ...models import (
     utcnow,
 )
 from ...pagination import COUNT_LIMIT, ListQuery, Page, paginate
-from .. import audit
+from .. import audit, notifications
 from ..billing.numbering import next_number
 from ..clock import company_today
 from ..errors import Conflict, Invalid
@@ -225,7 +226,11 @@ def submit_request(principal, company: Company, data: RequestInput) -> ServiceRe
         photos=len(prepared),
     )
     _email_requester(
-        service_request, company, "request_received", "We received your service request"
+        service_request,
+        company,
+        "request_received",
+        "We received your service request",
+        notification=ReminderKind.REQUEST_RECEIVED,
     )
     return service_request
 
@@ -240,21 +245,34 @@ def _recipient(service_request: ServiceRequest) -> str | None:
 
 
 def _email_requester(
-    service_request: ServiceRequest, company: Company, kind: str, subject: str, **context
+    service_request: ServiceRequest,
+    company: Company,
+    kind: str,
+    subject: str,
+    notification: ReminderKind | None = None,
+    **context,
 ) -> None:
-    """Queue the ``kind`` email (also its template's name) to whoever made the request."""
+    """Queue the ``kind`` email (also its template's name) to whoever made the request;
+    a ``notification`` kind only when the company and the address want it, and once."""
     recipient = _recipient(service_request)
-    if recipient:
+    email = dict(
+        subject=f"{subject} — {company.name}",
+        service_request=service_request,
+        requests_url=_portal_requests_url(company),
+        **context,
+    )
+    if notification is not None:
+        notifications.notify(
+            company, notification, service_request, service_request.created_at, recipient, **email
+        )
+    elif recipient:
         mailer.queue(
             to=recipient,
             kind=kind,
-            subject=f"{subject} — {company.name}",
             template=kind,
             company=company,
             related=service_request,
-            service_request=service_request,
-            requests_url=_portal_requests_url(company),
-            **context,
+            **email,
         )
 
 
