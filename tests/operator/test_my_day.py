@@ -19,7 +19,7 @@ from fieldportal.models import (
 from fieldportal.services import notifications
 from fieldportal.services.clock import company_today, day_bounds_utc
 from fieldportal.services.errors import Invalid
-from fieldportal.services.work import jobs, my_day
+from fieldportal.services.work import my_day
 
 from ..helpers import text_of
 from .conftest import HX
