@@ -10,11 +10,11 @@ once.
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import Company, Job, ReminderKind
+from ..models import Asset, Company, Customer, Job, ReminderKind, Site, StaffUser, Vehicle
 from . import reminders
 from .mail import mailer
 
@@ -32,19 +32,19 @@ def notify(
 
 
 def _with_what_the_email_shows(job: Job) -> Job:
-    """The job (already flushed) with its customer, site, vehicle, asset and technician."""
-    return db.session.scalars(
-        select(Job)
-        .where(Job.id == job.id)
-        .options(
-            joinedload(Job.customer),
-            joinedload(Job.site),
-            joinedload(Job.vehicle),
-            joinedload(Job.asset),
-            joinedload(Job.technician),
-        )
-        .execution_options(populate_existing=True)
-    ).one()
+    """The job with its customer, site, vehicle, asset and technician, each loaded where the
+    caller had not (what the caller loaded stays as it was: its page still shows it)."""
+    unloaded = inspect(job).unloaded
+    for name, model, key in (
+        ("customer", Customer, job.customer_id),
+        ("site", Site, job.site_id),
+        ("vehicle", Vehicle, job.vehicle_id),
+        ("asset", Asset, job.asset_id),
+        ("technician", StaffUser, job.technician_id),
+    ):
+        if name in unloaded:
+            set_committed_value(job, name, db.session.get(model, key) if key else None)
+    return job
 
 
 def _about_job(kind: ReminderKind, job: Job, moment: datetime, subject) -> bool:
