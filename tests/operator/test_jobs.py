@@ -447,3 +447,87 @@ def test_an_htmx_action_answers_the_changed_panel_without_reading_the_job_again(
     assert "Technician saved." in text
     reads_of_the_job = [q for q in queries if q.lstrip().startswith("SELECT jobs.")]
     assert len(reads_of_the_job) == 1, queries
+
+
+# ---------------------------------------------------------------- status follows facts
+
+WINDOW = {"window_start": "2030-06-01T08:00", "window_end": "2030-06-01T09:00"}
+
+
+def portal_label(job) -> str:
+    db.session.refresh(job)
+    return job.customer_status_label
+
+
+def test_assigning_a_technician_makes_the_job_technician_assigned(
+    staff_client, fleet, create, technician
+):
+    """From the assign form, the edit form or on creation: a technician means "Technician
+    assigned" in the portal, with or without a window; taking them away goes back."""
+    scheduled = create.job(fleet, JobStatus.SCHEDULED)
+    staff_client.post(f"/jobs/{scheduled.id}/assign", data={"technician_id": technician.id})
+    assert portal_label(scheduled) == "Technician assigned"
+    staff_client.post(f"/jobs/{scheduled.id}/assign", data={"technician_id": ""})
+    assert portal_label(scheduled) == "Scheduled"
+
+    waiting = create.job(fleet, JobStatus.UNSCHEDULED)
+    staff_client.post(f"/jobs/{waiting.id}/assign", data={"technician_id": technician.id})
+    assert portal_label(waiting) == "Technician assigned"
+    staff_client.post(f"/jobs/{waiting.id}/schedule", data=WINDOW)  # stays assigned
+    assert portal_label(waiting) == "Technician assigned"
+
+    edited = create.job(fleet, JobStatus.SCHEDULED, title="Edited")
+    staff_client.post(
+        f"/jobs/{edited.id}/edit",
+        data={"title": "Edited", "technician_id": technician.id, **WINDOW},
+    )
+    assert portal_label(edited) == "Technician assigned"
+    staff_client.post(f"/jobs/{edited.id}/edit", data={"title": "Edited", **WINDOW})
+    assert portal_label(edited) == "Scheduled"
+
+    staff_client.post(
+        f"/jobs/new?customer_id={fleet.id}",
+        data={"title": "Fresh", "technician_id": technician.id},
+    )
+    fresh = db.session.scalar(select(Job).where(Job.title == "Fresh"))
+    assert fresh.status == JobStatus.ASSIGNED and statuses(fresh) == [JobStatus.ASSIGNED]
+    assert statuses(edited) == [JobStatus.ASSIGNED, JobStatus.SCHEDULED]
+
+
+def test_a_job_on_the_way_that_changes_hands_is_assigned_again(
+    staff_client, company, fleet, create, technician
+):
+    other = create.staff(company, StaffRole.TECHNICIAN, name="Tess Other")
+    job = create.job(fleet, JobStatus.EN_ROUTE, technician_id=technician.id)
+    staff_client.post(f"/jobs/{job.id}/assign", data={"technician_id": other.id})
+    assert portal_label(job) == "Technician assigned" and job.technician_id == other.id
+    staff_client.post(f"/jobs/{job.id}/status", data={"status": "en_route"})
+    staff_client.post(f"/jobs/{job.id}/assign", data={"technician_id": ""})
+    assert portal_label(job) == "Scheduled"
+    assert statuses(job) == [JobStatus.ASSIGNED, JobStatus.EN_ROUTE, JobStatus.SCHEDULED]
+
+
+@pytest.mark.parametrize(
+    ("status", "assigned", "window", "offered", "refused"),
+    [
+        (JobStatus.ASSIGNED, True, True, {"en_route", "arrived"}, {"scheduled"}),
+        (JobStatus.SCHEDULED, False, True, {"in_progress"}, {"unscheduled", "assigned"}),
+        (JobStatus.CANCELLED, True, True, {"assigned"}, {"unscheduled", "scheduled"}),
+        (JobStatus.CANCELLED, False, False, {"unscheduled"}, {"scheduled", "assigned"}),
+    ],
+)
+def test_a_status_the_facts_contradict_is_neither_offered_nor_taken(
+    staff_client, fleet, create, technician, status, assigned, window, offered, refused
+):
+    fields = {"technician_id": technician.id if assigned else None}
+    if not window:
+        fields["window_start"] = fields["window_end"] = None
+    job = create.job(fleet, status, **fields)
+    page = staff_client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    shown = set(re.findall(r'<option value="([a-z_]+)"', page.split('name="status"')[1]))
+    assert offered <= shown and not (refused & shown), shown
+    for target in refused:
+        response = staff_client.post(f"/jobs/{job.id}/status", data={"status": target})
+        assert response.status_code == 422, target
+    db.session.refresh(job)
+    assert job.status == status and statuses(job) == []

@@ -44,8 +44,9 @@ TRANSITIONS: dict[JobStatus, tuple[JobStatus, ...]] = {
     S.ARRIVED: (S.IN_PROGRESS, S.CANCELLED),
     S.IN_PROGRESS: (S.ARRIVED, S.CANCELLED),
     S.COMPLETED: (),
-    S.CANCELLED: (S.UNSCHEDULED,),
+    S.CANCELLED: (S.UNSCHEDULED, S.SCHEDULED, S.ASSIGNED),  # reopened as its facts say
 }
+PLANNING = (S.UNSCHEDULED, S.SCHEDULED, S.ASSIGNED)
 COMPLETABLE = (S.SCHEDULED, S.ASSIGNED, S.EN_ROUTE, S.ARRIVED, S.IN_PROGRESS)
 STATUS_LABELS = {
     S.UNSCHEDULED: "Unscheduled",
@@ -59,18 +60,36 @@ STATUS_LABELS = {
 }
 
 
+def planned_status(window_start: datetime | None, technician_id: int | None) -> JobStatus:
+    """What a job not yet under way is, from its facts: technician assigned once it has a
+    technician, scheduled once it has a window, else unscheduled."""
+    if technician_id is not None:
+        return S.ASSIGNED
+    return S.SCHEDULED if window_start is not None else S.UNSCHEDULED
+
+
+def _fits_facts(status: JobStatus, job: Job) -> bool:
+    """Whether ``job`` may have ``status`` with its window and technician: a planning
+    status is the planned one; on the way and arrived need a window and a technician,
+    in progress a window."""
+    if status in PLANNING:
+        return status == planned_status(job.window_start, job.technician_id)
+    if status in (S.EN_ROUTE, S.ARRIVED, S.IN_PROGRESS) and job.window_start is None:
+        return False
+    return status not in (S.EN_ROUTE, S.ARRIVED) or job.technician_id is not None
+
+
 def allowed_moves(job: Job) -> tuple[JobStatus, ...]:
     """The statuses this job may move to now (its window and technician permitting)."""
-    moves = []
-    for target in TRANSITIONS[job.status]:
-        if target in (S.SCHEDULED, S.ASSIGNED, S.EN_ROUTE, S.ARRIVED, S.IN_PROGRESS) and (
-            job.window_start is None
-        ):
-            continue
-        if target in (S.ASSIGNED, S.EN_ROUTE, S.ARRIVED) and job.technician_id is None:
-            continue
-        moves.append(target)
-    return tuple(moves)
+    return tuple(target for target in TRANSITIONS[job.status] if _fits_facts(target, job))
+
+
+def _follow_facts(job: Job, by: StaffUser) -> None:
+    """After a job's window or technician changed: a status the facts no longer allow
+    (scheduled with a technician, on the way with none…) becomes the planned one."""
+    if job.status in (S.COMPLETED, S.CANCELLED) or _fits_facts(job.status, job):
+        return
+    _stamp(job, planned_status(job.window_start, job.technician_id), by)
 
 
 def _stamp(job: Job, to_status: JobStatus, by: StaffUser | None) -> None:
@@ -100,15 +119,13 @@ def check_window(start: datetime | None, end: datetime | None) -> None:
 
 
 def create_job(company: Company, *, by: StaffUser, **fields) -> Job:
-    """A new job numbered for the company: scheduled if a window is given (assigned if a
-    technician is too), else unscheduled. Raises Invalid for an impossible window."""
+    """A new job numbered for the company, with its planned status (planned_status:
+    assigned with a technician, else scheduled with a window, else unscheduled). Raises
+    Invalid for an impossible window."""
     check_window(fields.get("window_start"), fields.get("window_end"))
     job = Job(company_id=company.id, number=next_number(company.id, "job"), **fields)
-    status = S.UNSCHEDULED
-    if job.window_start is not None:
-        status = S.ASSIGNED if job.technician_id else S.SCHEDULED
     job.status = None
-    _stamp(job, status, by)
+    _stamp(job, planned_status(job.window_start, job.technician_id), by)
     db.session.add(job)
     db.session.flush()
     audit.record(
@@ -122,17 +139,15 @@ def create_job(company: Company, *, by: StaffUser, **fields) -> Job:
 
 
 def update_job(job: Job, *, by: StaffUser, **fields) -> Job:
-    """Edit a job's details (not its status); the window rule still applies."""
+    """Edit a job's details; its status follows a changed window or technician
+    (_follow_facts). The window rule still applies."""
     check_window(
         fields.get("window_start", job.window_start), fields.get("window_end", job.window_end)
     )
     changed = sorted(name for name, value in fields.items() if getattr(job, name) != value)
     for name, value in fields.items():
         setattr(job, name, value)
-    if job.window_start is None and job.status not in (S.UNSCHEDULED, S.CANCELLED, S.COMPLETED):
-        _stamp(job, S.UNSCHEDULED, by)
-    elif job.window_start is not None and job.status == S.UNSCHEDULED:
-        _stamp(job, S.ASSIGNED if job.technician_id else S.SCHEDULED, by)
+    _follow_facts(job, by)
     db.session.flush()
     if changed:
         audit.record(
@@ -147,13 +162,13 @@ def update_job(job: Job, *, by: StaffUser, **fields) -> Job:
 
 
 def schedule_job(job: Job, start: datetime, end: datetime, *, by: StaffUser) -> Job:
-    """Give the job a time window; an unscheduled job becomes scheduled."""
+    """Give the job a time window; an unscheduled job becomes scheduled (or technician
+    assigned, when it has one)."""
     if job.status in (S.COMPLETED, S.CANCELLED):
         raise Invalid(f"A {STATUS_LABELS[job.status].lower()} job cannot be rescheduled.")
     check_window(start, end)
     job.window_start, job.window_end = start, end
-    if job.status == S.UNSCHEDULED:
-        _stamp(job, S.SCHEDULED, by)
+    _follow_facts(job, by)
     audit.record(
         job.company_id,
         "job.scheduled",
@@ -176,17 +191,19 @@ def is_our_technician(staff: StaffUser | None, company_id: int) -> bool:
 
 
 def assign_job(job: Job, technician: StaffUser | None, *, by: StaffUser) -> Job:
-    """Assign (or unassign, with None) a technician; a scheduled job becomes assigned."""
+    """Assign (or unassign, with None) a technician: a job not yet under way becomes
+    technician assigned (or, unassigned, scheduled or unscheduled); one on the way or
+    arrived that changes hands is assigned again, as the new technician has not set off."""
     if job.status in (S.COMPLETED, S.CANCELLED):
         raise Invalid(f"A {STATUS_LABELS[job.status].lower()} job cannot be reassigned.")
     if technician is not None and not is_our_technician(technician, job.company_id):
         raise Invalid("Choose one of your technicians.")
+    new_hands = job.technician_id != (technician.id if technician else None)
     job.technician_id = technician.id if technician else None
     job.technician = technician
-    if technician and job.status == S.SCHEDULED:
+    if new_hands and technician and job.status in (S.EN_ROUTE, S.ARRIVED):
         _stamp(job, S.ASSIGNED, by)
-    elif technician is None and job.status == S.ASSIGNED:
-        _stamp(job, S.SCHEDULED, by)
+    _follow_facts(job, by)
     audit.record(
         job.company_id,
         "job.assigned",

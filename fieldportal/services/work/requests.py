@@ -43,7 +43,7 @@ from ..clock import company_today
 from ..errors import Conflict, Invalid
 from ..mail import mailer
 from ..portal.site_scope import customer_records, site_condition
-from .jobs import is_our_technician
+from .jobs import is_our_technician, planned_status
 from .request_photos import PhotoRejected, prepare_photo, store_photo
 
 MAX_DESCRIPTION = 4000
@@ -336,10 +336,10 @@ def _job_title(service_request: ServiceRequest) -> str:
 
 
 def _initial_status(company: Company, window, technician) -> JobStatus:
-    if technician is not None:
-        return JobStatus.ASSIGNED
-    if window is not None:
-        return JobStatus.SCHEDULED
+    """The planned status of a job with this window and technician (jobs.planned_status);
+    with neither, the company's default."""
+    if technician is not None or window is not None:
+        return planned_status(window[0] if window else None, technician.id if technician else None)
     try:
         return JobStatus(company.default_job_status)
     except ValueError:
