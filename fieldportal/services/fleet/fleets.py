@@ -317,7 +317,7 @@ class FleetIndexView:
     """The fleet accounts page: one page of fleets and, beside it, the pending requests."""
 
     result: Page[FleetRow]
-    pending_panel: requests.PendingPanel | None
+    pending_panel: "requests.PendingPanel | None"  # a string: requests imports this module
 
 
 def index_view(company: Company, query: FleetQuery, *, with_panel: bool) -> FleetIndexView:

@@ -43,7 +43,7 @@ from ..clock import company_today
 from ..errors import Conflict, Invalid
 from ..mail import mailer
 from ..portal.site_scope import customer_records, site_condition
-from .jobs import is_our_technician, planned_status
+from . import jobs  # a module: jobs → notifications → … → requests imports it half-built
 from .request_photos import PhotoRejected, prepare_photo, store_photo
 
 MAX_DESCRIPTION = 4000
@@ -339,7 +339,9 @@ def _initial_status(company: Company, window, technician) -> JobStatus:
     """The planned status of a job with this window and technician (jobs.planned_status);
     with neither, the company's default."""
     if technician is not None or window is not None:
-        return planned_status(window[0] if window else None, technician.id if technician else None)
+        return jobs.planned_status(
+            window[0] if window else None, technician.id if technician else None
+        )
     try:
         return JobStatus(company.default_job_status)
     except ValueError:
@@ -359,7 +361,7 @@ def _check_decision_input(
         if end <= start:
             errors["window_end"] = ["The window must end after it starts."]
     technician = db.session.get(StaffUser, technician_id) if technician_id else None
-    if technician_id and not is_our_technician(technician, service_request.company_id):
+    if technician_id and not jobs.is_our_technician(technician, service_request.company_id):
         errors["technician_id"] = ["Choose one of your technicians."]
     if errors:
         raise Invalid(errors=errors)
