@@ -41,5 +41,6 @@ from .portal_access import AuthSession, LoginLink, LoginLinkPurpose, SignInMetho
 from .reminder import EmailOptOut, ReminderKind, ReminderSetting, SentReminder
 from .request import MAX_REQUEST_PHOTOS, RequestPhoto, RequestStatus, ServiceRequest, Urgency
 from .setup import SetupLink, SetupPurpose
+from .two_factor import StaffRecoveryCode, TwoFactorPolicy
 
 __all__ = [name for name in dir() if not name.startswith("_")]

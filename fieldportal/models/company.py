@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import CreatedAtMixin, TenantMixin, UTCDateTime, enum_type, utcnow
 from .capabilities import Capability, StaffRole, role_can
+from .two_factor import TwoFactorMixin, TwoFactorPolicy
 
 
 class LoginMethod(enum.StrEnum):
@@ -110,6 +111,10 @@ class Company(CreatedAtMixin, db.Model):
     default_billing_terms: Mapped[BillingTerms] = mapped_column(
         enum_type(BillingTerms, "billing_terms"), default=BillingTerms.ON_COMPLETION
     )
+    # Which staff must sign in with a second factor (models/two_factor.py).
+    two_factor_required: Mapped[TwoFactorPolicy] = mapped_column(
+        enum_type(TwoFactorPolicy, "two_factor_policy"), default=TwoFactorPolicy.OFF
+    )
 
     # Per-company counters for human numbers; taken with an atomic UPDATE.
     next_job_number: Mapped[int] = mapped_column(Integer, default=1)
@@ -161,7 +166,7 @@ class Company(CreatedAtMixin, db.Model):
         return f"<Company {self.slug}>"
 
 
-class StaffUser(UserMixin, TenantMixin, CreatedAtMixin, db.Model):
+class StaffUser(UserMixin, TwoFactorMixin, TenantMixin, CreatedAtMixin, db.Model):
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,6 +196,11 @@ class StaffUser(UserMixin, TenantMixin, CreatedAtMixin, db.Model):
     def can(self, capability: Capability | str) -> bool:
         """Whether this staff member's role has the capability (models/capabilities.py)."""
         return role_can(self.role, capability)
+
+    @property
+    def must_use_two_factor(self) -> bool:
+        """Whether the company's policy asks this staff member for a second factor."""
+        return self.company.two_factor_required.applies_to(self.role)
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email}>"

@@ -2,23 +2,18 @@
 never stored in the clear, before sending, after sending or after a failure.
 
 The email is rendered once with a random marker in place of each secret (``new_marker``);
-``seal`` keeps the secrets only encrypted — Fernet, with a key derived by HKDF from
-SECRET_KEY for this one purpose — together with the moment they stop being any use.
+``seal`` keeps the secrets only encrypted (services/sealing.py: Fernet, with a key derived
+from SECRET_KEY for this one purpose) together with the moment they stop being any use.
 The worker fills them in at send time (``reveal``) and ``erase``s them as soon as the
 message is sent; ``erase_expired`` drops expired ones and fails their unsent messages
 instead of mailing a dead link. After a SECRET_KEY rotation old ciphertexts cannot be
 read: those messages fail with a reason saying so.
 """
 
-import base64
 import json
 import secrets
 from datetime import datetime
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from markupsafe import escape
 from sqlalchemy import update
 
@@ -26,6 +21,8 @@ from ...extensions import db
 from ...models import OutboxEmail, OutboxStatus, SecretKind, utcnow
 from ...models.outbox import SECRET_MARKER
 from ..errors import Conflict
+from ..sealing import Unreadable, open_sealed
+from ..sealing import seal as seal_text
 
 HKDF_INFO = b"fieldportal outbox email secrets v1"
 EXPIRED = "not sent: its secret expired before it could be delivered; send a new one"
@@ -47,17 +44,9 @@ def new_marker(kind: SecretKind) -> str:
     return f"fp-secret-{kind}-{secrets.token_hex(16)}"
 
 
-def _fernet() -> Fernet:
-    secret_key = current_app.config["SECRET_KEY"]
-    if isinstance(secret_key, str):
-        secret_key = secret_key.encode()
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(secret_key)
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def seal(email: OutboxEmail, values: dict[str, str], *, expires_at: datetime) -> None:
     """Keep ``{marker: secret}`` encrypted on the email until ``expires_at``."""
-    email.secrets_ciphertext = _fernet().encrypt(json.dumps(values).encode()).decode()
+    email.secrets_ciphertext = seal_text(HKDF_INFO, json.dumps(values))
     email.secrets_expire_at = expires_at
 
 
@@ -67,8 +56,8 @@ def _open(email: OutboxEmail) -> dict[str, str]:
     if email.secrets_expire_at <= utcnow():
         raise SecretUnavailable(email, "has expired")
     try:
-        return json.loads(_fernet().decrypt(email.secrets_ciphertext.encode()))
-    except InvalidToken:
+        return json.loads(open_sealed(HKDF_INFO, email.secrets_ciphertext))
+    except Unreadable:
         raise SecretUnavailable(
             email, "was encrypted with an earlier SECRET_KEY and cannot be read"
         ) from None
