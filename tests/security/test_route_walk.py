@@ -132,6 +132,7 @@ CAPABILITY_OF_SECTION = {
     "import": Capability.IMPORT_DATA,
     "payments": Capability.SEE_MONEY,
     "view-as": None,  # leaving a preview
+    "profile": None,  # your own name and password
 }
 _CONTACT = "/customers/<int:customer_id>/contacts/<int:contact_id>"
 CAPABILITY_OF_RULE = {

@@ -32,6 +32,7 @@ from wtforms.validators import (
     AnyOf,
     DataRequired,
     Email,
+    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -1085,6 +1086,27 @@ class EditStaffForm(FlaskForm):
 
     def values(self) -> dict:
         return {"role": StaffRole(self.role.data), "active": self.active.data}
+
+
+# ---------------------------------------------------------------- your profile
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Your name", validators=[DataRequired(), Length(max=120)], filters=[strip])
+
+
+class ChangePasswordForm(FlaskForm):
+    """The current password, and a new one typed twice (the rules are the service's)."""
+
+    current_password = PasswordField(
+        "Current password", [DataRequired(), Length(max=200)], id="current-password"
+    )
+    password = PasswordField("New password", [DataRequired(), Length(max=200)], id="new-password")
+    confirm = PasswordField(
+        "Repeat the new password",
+        [DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        id="confirm-password",
+    )
 
 
 # ---------------------------------------------------------------- importing files

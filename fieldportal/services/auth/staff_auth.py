@@ -16,7 +16,8 @@ def staff_for_email(email: str) -> StaffUser | None:
     )
 
 
-def _locked_out(staff: StaffUser) -> None:
+def audit_lockout(staff: StaffUser) -> None:
+    """Record that ``staff``'s account was just locked (lockout.check_secret's on_lock)."""
     audit.record(staff.company_id, "staff.locked_out", subject=staff, summary=staff.email)
 
 
@@ -28,7 +29,7 @@ def authenticate_staff(email: str, password: str) -> StaffUser | None:
     if staff is not None and not staff.active:
         staff = None
     password_hash = staff.password_hash if staff is not None else None
-    if not lockout.check_secret(staff, password_hash, password, on_lock=_locked_out):
+    if not lockout.check_secret(staff, password_hash, password, on_lock=audit_lockout):
         return None
     staff.last_login_at = utcnow()
     audit.record(staff.company_id, "staff.signed_in", actor=staff, subject=staff)

@@ -14,10 +14,12 @@ from ..mail import mailer
 from . import lockout
 from .auth_sessions import end_sessions
 from .passwords import hash_secret, password_problem
-from .staff_auth import staff_for_email
+from .staff_auth import audit_lockout, staff_for_email
 from .throttle import link_request_allowed
 
 RESET_LIFETIME = links.LIFETIMES[SetupPurpose.PASSWORD_RESET]
+WRONG_CURRENT = "That is not your current password, or the account is locked for a while."
+SAME_PASSWORD = "That is your current password. Choose a new one."
 
 
 def set_password(staff: StaffUser, password: str, *, keep: AuthSession | None = None) -> int:
@@ -26,6 +28,28 @@ def set_password(staff: StaffUser, password: str, *, keep: AuthSession | None = 
     staff.password_hash = hash_secret(password)
     lockout.clear(staff)
     return end_sessions(staff_user_id=staff.id, keep=keep)
+
+
+def change_password(staff: StaffUser, *, current: str, new: str) -> int:
+    """Change the signed-in ``staff``'s password on the profile page: every other session
+    of the account ends, the one making the change goes on. Returns how many ended.
+    Invalid on ``current_password`` when ``current`` is wrong (it counts towards the
+    lockout, which the caller keeps with ``transaction.keep_changes_on_refusal()``, and a
+    locked account is refused alike), on ``password`` when ``new`` is refused."""
+    if not lockout.check_secret(staff, staff.password_hash, current, on_lock=audit_lockout):
+        raise Invalid(errors={"current_password": [WRONG_CURRENT]})
+    if new == current:
+        raise Invalid(errors={"password": [SAME_PASSWORD]})
+    refuse_weak(new)
+    ended = set_password(staff, new, keep=staff.auth_session)
+    audit.record(
+        staff.company_id,
+        "staff.password_changed",
+        actor=staff,
+        subject=staff,
+        summary=f"Changed their password; {ended} other session(s) ended",
+    )
+    return ended
 
 
 def refuse_weak(password: str, field: str = "password") -> None:
