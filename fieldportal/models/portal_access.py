@@ -21,6 +21,13 @@ class SignInMethod(enum.StrEnum):
     PIN = "pin"
 
 
+class SignInStep(enum.StrEnum):
+    """What a half-signed-in staff session still has to do before it is a session."""
+
+    CODE = "code"  # enter a two-factor code (or a recovery code)
+    ENROL = "enrol"  # set two-factor up: the company requires it
+
+
 class LoginLinkPurpose(enum.StrEnum):
     LOGIN = "login"
 
@@ -50,6 +57,9 @@ class AuthSession(TenantMixin, CreatedAtMixin, db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # Set while the password was right but the second factor is still to come: such a row
+    # is no session at all (the user loader never accepts it, services/auth/auth_sessions).
+    awaiting: Mapped[SignInStep | None] = mapped_column(enum_type(SignInStep, "sign_in_step"))
 
     staff_user: Mapped[StaffUser | None] = relationship(lazy="raise_on_sql")
     contact: Mapped[Contact | None] = relationship(lazy="raise_on_sql")

@@ -19,6 +19,7 @@ from ..models import (
     QuoteStatus,
     StaffRole,
     StaffUser,
+    TwoFactorPolicy,
 )
 from ..models.capabilities import role_can, roles_with
 from . import audit, phones
@@ -100,6 +101,32 @@ def update_company(company: Company, *, by: StaffUser, **fields) -> list[str]:
             fields=changed,
         )
     return changed
+
+
+SET_UP_YOURS_FIRST = (
+    "Set up two-factor sign-in for yourself first (Your profile): this setting requires it "
+    "for you too."
+)
+
+
+def set_two_factor_policy(company: Company, policy: TwoFactorPolicy, *, by: StaffUser) -> bool:
+    """Say which staff must sign in with two-factor; returns whether it changed (audited).
+    Invalid on ``two_factor_required`` when it would require it of ``by``, who has not set it
+    up. Staff it newly requires who have not set it up are signed out at their next request
+    and asked to set it up at sign-in (services/auth/auth_sessions)."""
+    if policy.applies_to(by.role) and not by.has_two_factor:
+        raise Invalid(errors={"two_factor_required": [SET_UP_YOURS_FIRST]})
+    if policy == company.two_factor_required:
+        return False
+    before, company.two_factor_required = company.two_factor_required, policy
+    audit.record(
+        company.id,
+        "settings.two_factor_policy",
+        actor=by,
+        subject=company,
+        summary=f"Two-factor sign-in required: {before.value} → {policy.value}",
+    )
+    return True
 
 
 def logo_folder() -> Path:

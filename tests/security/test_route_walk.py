@@ -62,6 +62,11 @@ SIGNED_OUT = {
     "auth.reset_sent": {"GET": 200},
     "auth.reset_password": {"GET": 404},  # unknown token
     "auth.choose_new_password": {"POST": 404},
+    # The step after the password: without a half-signed-in browser, back to sign-in.
+    "auth.two_factor": {"GET": 303},
+    "auth.sign_in_with_code": {"POST": 303},
+    "auth.two_factor_setup": {"GET": 303},
+    "auth.sign_in_by_enrolling": {"POST": 303},
     "system.healthz": {"GET": 200},
     "webhooks.stripe_webhook": {"POST": 400},  # no signature
     "portal_token.open_fleet_portal": {"GET": 404},  # unknown token

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import password, views  # noqa: E402,F401
+from . import password, two_factor, views  # noqa: E402,F401

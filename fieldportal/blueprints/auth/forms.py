@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from ..operator.forms import strip
@@ -31,3 +31,9 @@ class NewPasswordForm(FlaskForm):
         "Repeat the new password",
         [DataRequired(), EqualTo("password", message="The two passwords differ.")],
     )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """A code from the authenticator app, or (signing in, turning it off) a recovery code."""
+
+    code = StringField("Code", [DataRequired(), Length(max=40)], filters=[strip])

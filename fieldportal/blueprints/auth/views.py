@@ -4,12 +4,14 @@ from flask_login import current_user, login_required
 from ... import transaction
 from ...extensions import limiter
 from ...htmx import redirect_after_post, render
+from ...models import SignInStep
 from ...safe_redirect import safe_next_path
-from ...services.auth import staff_auth
+from ...services.auth import staff_auth, staff_two_factor
 from . import bp
 from .forms import StaffSignInForm
 
 SIGN_IN_FAILED = "Those details do not match an account, or the account is locked for a while."
+STEP_ENDPOINTS = {SignInStep.CODE: "auth.two_factor", SignInStep.ENROL: "auth.two_factor_setup"}
 
 
 def _login_page(form: StaffSignInForm, status: int = 200):
@@ -35,14 +37,18 @@ def sign_in():
     form = StaffSignInForm()
     if not form.validate():
         return _login_page(form, 422)
-    staff = staff_auth.sign_in_with_password(
+    accepted = staff_auth.sign_in_with_password(
         form.email.data, form.password.data, remember=form.remember.data
     )
-    if staff is None:
+    if accepted is None:
         transaction.keep_changes_on_refusal()  # the failed attempt counts towards a lockout
         form.password.errors.append(SIGN_IN_FAILED)
         return _login_page(form, 422)
-    return redirect_after_post(safe_next_path(request.args.get("next"), url_for("operator.home")))
+    next_path = request.args.get("next")
+    if accepted.awaiting is not None:
+        staff_two_factor.keep_half_signed_in(accepted)
+        return redirect_after_post(url_for(STEP_ENDPOINTS[accepted.awaiting], next=next_path))
+    return redirect_after_post(safe_next_path(next_path, url_for("operator.home")))
 
 
 @bp.post("/logout")

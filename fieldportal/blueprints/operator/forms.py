@@ -60,6 +60,7 @@ from ...models import (
     ReportKind,
     StaffRole,
     StaffUser,
+    TwoFactorPolicy,
 )
 from ...services.billing.money import (
     TERM_LABELS,
@@ -1107,6 +1108,43 @@ class ChangePasswordForm(FlaskForm):
         [DataRequired(), EqualTo("password", message="The two passwords differ.")],
         id="confirm-password",
     )
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    code = StringField("Code from the app", [DataRequired(), Length(max=40)], filters=[strip])
+
+
+class TwoFactorOffForm(FlaskForm):
+    password = PasswordField("Your password", [DataRequired(), Length(max=200)], id="off-password")
+    code = StringField(
+        "Code from the app, or a recovery code",
+        [DataRequired(), Length(max=40)],
+        filters=[strip],
+        id="off-code",
+    )
+
+
+class RecoveryCodesForm(FlaskForm):
+    password = PasswordField(
+        "Your password", [DataRequired(), Length(max=200)], id="recovery-password"
+    )
+
+
+TWO_FACTOR_POLICY_LABELS = {
+    TwoFactorPolicy.OFF: "Not required (each person may turn it on)",
+    TwoFactorPolicy.OWNERS: "Required for owners",
+    TwoFactorPolicy.ALL: "Required for all staff",
+}
+
+
+class TwoFactorPolicyForm(FlaskForm):
+    two_factor_required = SelectField(
+        "Two-factor sign-in",
+        choices=options((p.value, label) for p, label in TWO_FACTOR_POLICY_LABELS.items()),
+    )
+
+    def policy(self) -> TwoFactorPolicy:
+        return TwoFactorPolicy(self.two_factor_required.data)
 
 
 # ---------------------------------------------------------------- importing files

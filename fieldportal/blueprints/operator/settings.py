@@ -10,14 +10,23 @@ from ...services.errors import RuleError
 from ...static_files import cache_for_good
 from . import bp
 from .access import get_for_company_or_404, require
-from .forms import CompanySettingsForm, EditStaffForm, LogoForm, NewStaffForm, show_errors
+from .forms import (
+    CompanySettingsForm,
+    EditStaffForm,
+    LogoForm,
+    NewStaffForm,
+    TwoFactorPolicyForm,
+    show_errors,
+)
 
 
-def _settings_page(form=None, logo_form=None, status=200):
+def _settings_page(form=None, logo_form=None, status=200, two_factor_form=None):
     return render(
         page="operator/settings/index.html",
         form=form or CompanySettingsForm.showing(g.company),
         logo_form=logo_form or LogoForm(formdata=None),
+        two_factor_form=two_factor_form
+        or TwoFactorPolicyForm(formdata=None, two_factor_required=g.company.two_factor_required),
         staff=company_settings.staff_list(g.company),
         currency_note=company_settings.currency_lock(g.company),
         status=status,
@@ -48,6 +57,20 @@ def save_settings():
         show_errors(form, error, "name")
         return _settings_page(form=form, status=error.status)
     return _to_settings("Settings saved.")
+
+
+@bp.post("/settings/two-factor")
+@require(Capability.MANAGE_SETTINGS)
+def save_two_factor_policy():
+    form = TwoFactorPolicyForm()
+    if not form.validate():
+        return _settings_page(two_factor_form=form, status=422)
+    try:
+        changed = company_settings.set_two_factor_policy(g.company, form.policy(), by=g.staff)
+    except RuleError as error:
+        show_errors(form, error, "two_factor_required")
+        return _settings_page(two_factor_form=form, status=error.status)
+    return _to_settings("Two-factor setting saved." if changed else "Nothing changed.")
 
 
 @bp.post("/settings/logo")

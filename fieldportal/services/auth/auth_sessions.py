@@ -21,6 +21,7 @@ from ...models import (
     Customer,
     PortalPermission,
     SignInMethod,
+    SignInStep,
     StaffUser,
     utcnow,
 )
@@ -28,6 +29,8 @@ from .tokens import new_token, token_hash
 
 # Writing last_seen_at on every request would turn each page view into a write.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+# How long a right password waits for its second factor before signing in starts again.
+HALF_SIGNED_IN_LIFETIME = timedelta(minutes=10)
 
 # What a fleet manager opening the token URL may see: read-only, no money actions.
 FLEET_TOKEN_PERMISSIONS = frozenset(
@@ -116,10 +119,51 @@ def start_session(principal, method: SignInMethod, remember: bool = False) -> Au
     return row
 
 
+def start_half_signed_in(staff: StaffUser, step: SignInStep, remember: bool) -> AuthSession:
+    """A row for a staff member whose password was right and who has ``step`` still to do
+    (a two-factor code, or setting two-factor up), valid for HALF_SIGNED_IN_LIFETIME. It is
+    no session: the user loader refuses it, so it reaches no page but its own step's; the
+    raw token is on the row as ``cookie_token`` for the caller to keep."""
+    token = new_token()
+    row = AuthSession(
+        token_hash=token_hash(token),
+        method=SignInMethod.STAFF_PASSWORD,
+        company_id=staff.company_id,
+        staff_user_id=staff.id,
+        remember=remember,
+        awaiting=step,
+        ip_address=request.remote_addr,
+        user_agent=(request.user_agent.string or "")[:300],
+        expires_at=utcnow() + HALF_SIGNED_IN_LIFETIME,
+    )
+    db.session.add(row)
+    db.session.flush()
+    row.cookie_token = token
+    return row
+
+
+def load_half_signed_in(token: str) -> AuthSession | None:
+    """The half-signed-in row of ``token`` with its staff member and company, or None when
+    there is none, it expired, or the account was switched off."""
+    row = db.session.scalar(
+        select(AuthSession)
+        .where(AuthSession.token_hash == token_hash(token), AuthSession.awaiting.is_not(None))
+        .options(joinedload(AuthSession.staff_user))
+    )
+    if row is None or row.expires_at <= utcnow() or not row.staff_user.active:
+        return None
+    return row
+
+
 def _principal_of(row: AuthSession):
     if row.staff_user_id:
         staff = row.staff_user
-        return staff if staff.active else None
+        if row.awaiting is not None or not staff.active:
+            return None
+        # The company came to require two-factor: not a session until they set it up.
+        if staff.must_use_two_factor and not staff.has_two_factor:
+            return None
+        return staff
     if row.contact_id:
         contact = row.contact
         if contact.removed_at or not contact.portal_access or not contact.company.portal_enabled:

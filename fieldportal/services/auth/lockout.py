@@ -21,20 +21,31 @@ def clear(account) -> None:
     account.locked_until = None
 
 
-def check_secret(account, secret_hash: str | None, secret: str, *, on_lock) -> bool:
+def check_secret(
+    account, secret_hash: str | None, secret: str, *, on_lock, clears: bool = True
+) -> bool:
     """Whether ``secret`` matches ``secret_hash`` for ``account`` (None: no account, checked
     against a dummy hash so the answer takes as long). A wrong one counts towards the
     lockout; the tenth locks the account and calls ``on_lock(account)`` (to audit it).
-    The caller keeps the count with ``transaction.keep_changes_on_refusal()``."""
+    The caller keeps the count with ``transaction.keep_changes_on_refusal()``. A right one
+    starts the count again, unless ``clears`` is False: a second factor is still to come,
+    and a right password must not wipe out the wrong codes counted before it."""
     if account is None or is_locked(account):
         verify_secret(None, secret)
         return False
     if not verify_secret(secret_hash, secret):
-        account.failed_attempts += 1
-        if account.failed_attempts >= MAX_FAILED_ATTEMPTS:
-            account.locked_until = utcnow() + LOCKOUT
-            account.failed_attempts = 0
-            on_lock(account)
+        count_failure(account, on_lock=on_lock)
         return False
-    clear(account)
+    if clears:
+        clear(account)
     return True
+
+
+def count_failure(account, *, on_lock) -> None:
+    """One more wrong secret (a password, or a two-factor code after it): the tenth locks
+    the account and calls ``on_lock(account)``. The caller keeps the count."""
+    account.failed_attempts += 1
+    if account.failed_attempts >= MAX_FAILED_ATTEMPTS:
+        account.locked_until = utcnow() + LOCKOUT
+        account.failed_attempts = 0
+        on_lock(account)

@@ -1,12 +1,26 @@
-"""Staff sign-in rules: the password check, under the lockout rule contacts have too."""
+"""Staff sign-in rules: the password check, under the lockout rule contacts have too, then
+the second factor when the account has one or the company requires it
+(services/auth/staff_two_factor.py)."""
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import SignInMethod, StaffUser, utcnow
+from ...models import SignInMethod, SignInStep, StaffUser, utcnow
 from .. import audit
-from . import lockout
-from .auth_sessions import end_current_session, start_session
+from . import lockout, two_factor
+from .auth_sessions import end_current_session, start_half_signed_in, start_session
+
+
+@dataclass(frozen=True)
+class PasswordAccepted:
+    """A right password: the staff member, and the step still to do before they are signed
+    in (None: they are), with the half-signed-in token to keep for it."""
+
+    staff: StaffUser
+    awaiting: SignInStep | None = None
+    half_signed_in_token: str | None = None
 
 
 def staff_for_email(email: str) -> StaffUser | None:
@@ -24,25 +38,59 @@ def audit_lockout(staff: StaffUser) -> None:
 def authenticate_staff(email: str, password: str) -> StaffUser | None:
     """The active staff user with this email and password, or None (services/auth/lockout:
     ten wrong passwords lock the account for 15 minutes). A refusal may have counted a
-    failed attempt, which the caller keeps (``transaction.keep_changes_on_refusal()``)."""
+    failed attempt, which the caller keeps (``transaction.keep_changes_on_refusal()``); with
+    a second factor to come, the count starts again only once that is right too."""
     staff = staff_for_email(email)
     if staff is not None and not staff.active:
         staff = None
     password_hash = staff.password_hash if staff is not None else None
-    if not lockout.check_secret(staff, password_hash, password, on_lock=audit_lockout):
+    second_factor = staff is not None and (staff.has_two_factor or staff.must_use_two_factor)
+    if not lockout.check_secret(
+        staff, password_hash, password, on_lock=audit_lockout, clears=not second_factor
+    ):
         return None
+    return staff
+
+
+def signed_in(staff: StaffUser, *, remember: bool, summary: str = "") -> None:
+    """Start ``staff``'s session (the cookie goes with the response), noted and audited."""
     staff.last_login_at = utcnow()
-    audit.record(staff.company_id, "staff.signed_in", actor=staff, subject=staff)
-    return staff
+    audit.record(staff.company_id, "staff.signed_in", actor=staff, subject=staff, summary=summary)
+    start_session(staff, SignInMethod.STAFF_PASSWORD, remember=remember)
 
 
-def sign_in_with_password(email: str, password: str, *, remember: bool) -> StaffUser | None:
-    """Check the password and start the staff user's session (the cookie goes with the
-    response): the staff user, or None when refused."""
+def sign_in_with_password(email: str, password: str, *, remember: bool) -> PasswordAccepted | None:
+    """Check the password: None when refused. Right, the staff member is signed in, or, when
+    the account has two-factor (or the company requires it and they have not set it up),
+    half signed in: the answer says which step is left."""
     staff = authenticate_staff(email, password)
-    if staff is not None:
-        start_session(staff, SignInMethod.STAFF_PASSWORD, remember=remember)
-    return staff
+    if staff is None:
+        return None
+    if staff.has_two_factor or staff.must_use_two_factor:
+        return _half_sign_in(staff, remember=remember)
+    signed_in(staff, remember=remember)
+    return PasswordAccepted(staff)
+
+
+def enrolment_of(staff: StaffUser) -> two_factor.Enrolment | None:
+    """The two-factor set-up ``staff`` started and has not confirmed, or None."""
+    return two_factor.pending_enrolment(staff, account_name=staff.email, issuer=staff.company.name)
+
+
+def start_enrolment(staff: StaffUser) -> two_factor.Enrolment:
+    """The set-up already started (so an app that scanned it keeps working), else a new
+    one. Conflict when two-factor is on already."""
+    return enrolment_of(staff) or two_factor.start_enrolment(
+        staff, account_name=staff.email, issuer=staff.company.name
+    )
+
+
+def _half_sign_in(staff: StaffUser, *, remember: bool) -> PasswordAccepted:
+    step = SignInStep.CODE if staff.has_two_factor else SignInStep.ENROL
+    if step is SignInStep.ENROL:
+        start_enrolment(staff)
+    row = start_half_signed_in(staff, step, remember)
+    return PasswordAccepted(staff, awaiting=step, half_signed_in_token=row.cookie_token)
 
 
 def sign_out(principal) -> None:

@@ -134,7 +134,7 @@ def accept_code(holder, code: str, *, at: datetime | None = None) -> bool:
     step = _matching_step(_secret(holder), code, at or utcnow())
     if step is None:
         return False
-    model = type(holder)
+    model = holder.__class__  # the model, also through a proxy (flask_login.current_user)
     taken = db.session.execute(
         update(model)
         .where(
