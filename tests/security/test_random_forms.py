@@ -10,6 +10,7 @@ listed in NOT_A_FORM with the reason.
 """
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from fieldportal.extensions import db as _db
 from fieldportal.models import (
+    AuthSession,
     Contact,
     Customer,
     CustomerKind,
@@ -34,12 +37,20 @@ from fieldportal.models import (
     Report,
     ReportStatus,
     SetupLink,
+    SignInMethod,
+    SignInStep,
+    StaffRole,
+    StaffUser,
+    utcnow,
 )
+from fieldportal.services.auth import staff_auth
+from fieldportal.services.auth.tokens import new_token, token_hash
 from fieldportal.services.clock import company_today, day_bounds_utc
 from fieldportal.services.data_import import uploads
 from fieldportal.services.portal.portal_auth import issue_login_link, send_login_link
 from tests.billing.stripe_standin import StripeStandIn
 from tests.helpers import sign_in
+from tests.staff.test_two_factor_sign_in import _with_two_factor
 
 from .forms import Form, forms_on
 from .walk import HX, contact_by_email, fill, ids_of, owner_of, rules
@@ -197,12 +208,51 @@ def stripe_on(app, monkeypatch):
     standin.stop()
 
 
+@dataclass(frozen=True)
+class HalfSignedIn:
+    """A browser whose password was right, at the two-factor ``step`` of signing in."""
+
+    staff: StaffUser
+    step: SignInStep
+
+
 def _client(app, principal=None):
-    """A new client, signed in as ``principal`` unless it is None."""
+    """A new client, signed in as ``principal`` (or half signed in) unless it is None."""
     client = app.test_client()
-    if principal is not None:
+    if isinstance(principal, HalfSignedIn):
+        token = new_token()
+        _db.session.add(
+            AuthSession(
+                token_hash=token_hash(token),
+                method=SignInMethod.STAFF_PASSWORD,
+                company_id=principal.staff.company_id,
+                staff_user_id=principal.staff.id,
+                awaiting=principal.step,
+                expires_at=utcnow() + timedelta(minutes=10),
+            )
+        )
+        _db.session.flush()
+        with client.session_transaction() as session:
+            session["half_signed_in"] = token
+    elif principal is not None:
         sign_in(client, principal)
     return client
+
+
+def _two_factor_principals(db, company, create) -> dict:
+    """Staff in each two-factor state whose forms only then show: setting it up (from the
+    profile, and half signed in when the company requires it), and with it on (the profile's
+    turn-off and new-codes forms, and the code step of signing in)."""
+    enrolling = create.staff(company, StaffRole.DISPATCHER, email="enrolling@acme.example")
+    staff_auth.start_enrolment(enrolling)
+    on = create.staff(company, StaffRole.DISPATCHER, email="two-factor@acme.example")
+    _with_two_factor(db, on)
+    return {
+        "enrolling": enrolling,
+        "two_factor_on": on,
+        "enrolling_half": HalfSignedIn(enrolling, SignInStep.ENROL),
+        "code_half": HalfSignedIn(on, SignInStep.CODE),
+    }
 
 
 @pytest.fixture
@@ -212,6 +262,7 @@ def discovered(app, demo, db, create, stripe_on):
     adapter = app.url_map.bind("localhost")
     contact = contact_by_email(db, "fleet@acme.example")
     principals = {"anonymous": None, "contact": contact, "staff": owner_of(db, acme)}
+    principals |= _two_factor_principals(db, acme, create)
     clients = {who: _client(app, principal) for who, principal in principals.items()}
     found: dict = {}
 
@@ -236,6 +287,10 @@ def discovered(app, demo, db, create, stripe_on):
     read("anonymous", _setup_pages(db, create))
     read("contact", html_pages("portal.", ids_of(db, acme, contact.customer_id)))
     read("staff", [*html_pages("operator.", ids_of(db, acme)), *_state_pages(db, acme)])
+    read("enrolling", ["/profile/two-factor"])
+    read("two_factor_on", ["/profile"])
+    read("enrolling_half", ["/login/two-factor"])
+    read("code_half", ["/login/code"])
     with clients["staff"].session_transaction() as session:
         session["view_as_contact_id"] = contact.id
     read("staff", [f"/portal/{acme.slug}/"])

@@ -64,11 +64,14 @@ def sign_in_with_code():
 
 
 def _setup_page(row, form: TwoFactorCodeForm, status: int = 200):
+    enrolment = staff_two_factor.enrolment_of(row.staff_user)
+    if enrolment is None:  # unreadable since a key change: signing in again starts anew
+        return _start_again()
     return no_store(
         render(
             page="auth/two_factor_setup.html",
             fragment=SETUP_FRAGMENT,
-            enrolment=staff_two_factor.enrolment_of(row.staff_user),
+            enrolment=enrolment,
             form=form,
             action=url_for("auth.sign_in_by_enrolling", next=request.args.get("next")),
             status=status,
