@@ -5,7 +5,7 @@ the last accepted code (a code is refused when reused); recovery codes are kept 
 row each; companies get the policy of who must use two-factor (existing companies: off).
 
 Revision ID: 8baab1e8cfd6
-Revises: d42e463fe47f
+Revises: b3e71c2d9f04
 Create Date: 2026-12-04 17:52:54.882614
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8baab1e8cfd6'
-down_revision = 'd42e463fe47f'
+down_revision = 'b3e71c2d9f04'
 branch_labels = None
 depends_on = None
 
