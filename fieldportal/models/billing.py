@@ -132,6 +132,9 @@ class Quote(TenantMixin, CreatedAtMixin, db.Model):
     )
 
 
+SIGNED_NAME_MAX = 120  # characters of the name typed to accept a quote
+
+
 class QuoteDecision(TenantMixin, db.Model):
     """A customer's answer to one revision of a quote, with its evidence."""
 
@@ -144,7 +147,7 @@ class QuoteDecision(TenantMixin, db.Model):
         enum_type(QuoteDecisionKind, "quote_decision")
     )
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
-    signed_name: Mapped[str | None] = mapped_column(String(120))
+    signed_name: Mapped[str | None] = mapped_column(String(SIGNED_NAME_MAX))
     message: Mapped[str | None] = mapped_column(Text)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(300))

@@ -103,6 +103,20 @@ def test_accept_without_name_is_422(portal, sent_quote):
     assert "Type your full name" in text_of(response)
 
 
+def test_a_name_too_long_to_keep_is_a_field_message_not_a_500(portal, db, sent_quote):
+    shown = quotes.quote_fingerprint(sent_quote)
+    for answer in ("accept", "reject"):
+        response = portal.post(
+            f"/portal/acme/quotes/{sent_quote.id}/{answer}",
+            data={"signed_name": "H" * 121, "quote_sha256": shown},
+        )
+        assert response.status_code == 422
+        assert "at most 120 characters" in text_of(response)
+    assert db.session.scalar(select(func.count(QuoteDecision.id))) == 0
+    db.session.refresh(sent_quote)
+    assert sent_quote.status == QuoteStatus.SENT
+
+
 def test_request_changes_with_message(portal, db, sent_quote):
     response = portal.post(
         f"/portal/acme/quotes/{sent_quote.id}/changes",

@@ -10,6 +10,7 @@ from wtforms.validators import Length, Optional
 from ... import transaction
 from ...htmx import redirect_after_post, render
 from ...models import PortalPermission, QuoteDecisionKind
+from ...models.billing import SIGNED_NAME_MAX
 from ...services.billing import documents, quotes
 from ...services.clock import company_today
 from ...services.errors import Conflict, Invalid
@@ -44,7 +45,7 @@ class AnswerForm(FlaskForm):
         csrf = False  # CSRFProtect checks every POST
 
     signed_name = StringField(
-        "Type your full name to sign", validators=[Optional(), Length(max=120)]
+        "Type your full name to sign", validators=[Optional(), Length(max=SIGNED_NAME_MAX)]
     )
     message = TextAreaField(
         "What would you like changed?", validators=[Optional(), Length(max=5000)]
@@ -137,7 +138,7 @@ def quote_answer(quote_id: int, answer: str):
         return _detail(_load(quote_id), status=409, problem=str(error))
     except Invalid as error:
         transaction.discard()
-        field = form.signed_name if kind == QuoteDecisionKind.ACCEPTED else form.message
+        field = form.signed_name if "signed_name" in error.errors else form.message
         field.errors = [str(error)]
         return _detail(_load(quote_id), status=422, form=form)
     flash(ANSWER_DONE[kind].format(n=quote.number), "success")

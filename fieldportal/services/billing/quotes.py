@@ -33,6 +33,7 @@ from ...models import (
     StaffUser,
     utcnow,
 )
+from ...models.billing import SIGNED_NAME_MAX
 from ...pagination import COUNT_LIMIT, Page, StatusListQuery, paginate
 from .. import audit
 from ..clock import company_today
@@ -282,6 +283,10 @@ def decide(
     message = (message or "").strip()
     if kind == QuoteDecisionKind.ACCEPTED and len(signed_name) < 2:
         raise Invalid(errors={"signed_name": ["Type your full name to accept."]})
+    if len(signed_name) > SIGNED_NAME_MAX:
+        raise Invalid(
+            errors={"signed_name": [f"Your name can be at most {SIGNED_NAME_MAX} characters."]}
+        )
     if kind == QuoteDecisionKind.CHANGES_REQUESTED and not message:
         raise Invalid(errors={"message": ["Tell us what you would like changed."]})
     company = Company.owning(quote)
