@@ -380,3 +380,32 @@ def test_inbox_pages_keep_the_filter_and_swap_the_list(office, setup):
     assert "urgency=high" in newer_href and "page=" not in newer_href
     # Past the last page: the last page, not an empty list.
     assert "Urgent number 01" in text_of(office.get("/requests?urgency=high&page=9"))
+
+
+def test_customer_filter_is_chosen_from_a_row_and_lists_no_customers(office, setup, create):
+    # The filter offers no list of every customer who ever asked (it would grow with
+    # them): a row narrows the inbox to its customer, and the filter then shows that one.
+    _submit(setup, description="From Bluebird")
+    other = create.customer(setup.company, name="Zed Zebra Ltd")
+    create.request(other, description="From Zed")
+    html = office.get("/requests").get_data(as_text=True)
+    assert 'id="filter-customer"' not in html
+    narrowed = f'href="/requests?customer_id={other.id}&amp;status=all"'
+    assert narrowed in html and f'href="/requests?customer_id={setup.customer.id}&amp;' in html
+    response = office.get(f"/requests?customer_id={other.id}&status=all")
+    html = response.get_data(as_text=True)
+    assert 'id="filter-customer"' in html
+    assert f'<option value="{other.id}" selected>Zed Zebra Ltd</option>' in html
+    assert '<option value="">Any</option>' in html
+    assert "From Zed" in text_of(response) and "From Bluebird" not in text_of(response)
+
+
+def test_customer_filter_of_another_company_finds_nothing(office, setup, create):
+    elsewhere = create.customer(create.company(), name="Elsewhere Ltd")
+    create.request(elsewhere, description="Not yours")
+    _submit(setup, description="Ours")
+    response = office.get(f"/requests?customer_id={elsewhere.id}&status=all")
+    text = text_of(response)
+    assert response.status_code == 200
+    assert "Elsewhere Ltd" not in text and "Not yours" not in text and "Ours" not in text
+    assert "No such customer" in text

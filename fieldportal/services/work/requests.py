@@ -586,27 +586,25 @@ def row_technicians(service_request: ServiceRequest) -> list[StaffUser]:
 @dataclass(frozen=True)
 class InboxView:
     """What the inbox page shows: one page of rows, the approve form's technicians, the
-    pending badge and the filters' options."""
+    pending badge, the customer it is narrowed to (None: any) and the filters' options."""
 
     listing: Page[ServiceRequest]
     technicians: list[StaffUser]
     pending_count: int
-    customer_choices: list[tuple[int, str]]
+    customer: Customer | None
     job_type_choices: list[tuple[int, str]]
 
 
 def inbox_view(company_id: int, **filters) -> InboxView:
-    """The inbox page for these ``inbox`` filters."""
-    customers = db.session.execute(
-        select(Customer.id, Customer.name)
-        .where(
-            Customer.company_id == company_id,
-            Customer.id.in_(
-                select(ServiceRequest.customer_id).where(ServiceRequest.company_id == company_id)
-            ),
+    """The inbox page for these ``inbox`` filters. The customer filter is chosen from a
+    request's row (a list of every customer who ever asked would grow with them), so only
+    the chosen customer is read, by id; another company's id finds none (and no rows)."""
+    customer_id = filters.get("customer_id")
+    customer = None
+    if customer_id is not None:
+        customer = db.session.scalar(
+            select(Customer).where(Customer.id == customer_id, Customer.company_id == company_id)
         )
-        .order_by(Customer.name)
-    ).all()
     job_types = db.session.execute(
         select(JobType.id, JobType.name)
         .where(JobType.company_id == company_id)
@@ -616,7 +614,7 @@ def inbox_view(company_id: int, **filters) -> InboxView:
         listing=inbox(company_id, **filters),
         technicians=technicians(company_id),
         pending_count=pending_count(company_id),
-        customer_choices=[tuple(row) for row in customers],
+        customer=customer,
         job_type_choices=[tuple(row) for row in job_types],
     )
 
