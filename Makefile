@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi:app
 
-.PHONY: install run test test-unit test-e2e bench load lint mutate clean
+.PHONY: install run test test-unit test-e2e bench bench-mix load lint mutate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.links
 	$(BIN)/python -m bench.polls
 	$(BIN)/python -m bench.load --ratio-only
+
+# The realistic mix (issue 14): 400 distinct portal contacts and 2 staff on PostgreSQL
+# large (bench/databases.py builds it once), gunicorn with and without the page cache, the
+# bare route before and after each; about two minutes. Writes its table into bench/results.md.
+bench-mix: $(STAMP)
+	$(BIN)/python -m bench.mix
 
 # Needs the PostgreSQL on 127.0.0.1:5432 and the Redis on 127.0.0.1:6379; about three minutes.
 load: $(STAMP)

@@ -77,25 +77,30 @@ def fresh_database(name: str, scale: str) -> str:
     return url
 
 
-def session_cookies(url: str, emails: list[str], per_email: int) -> list[str]:
-    """Signed session cookies, each for its own new server-side session."""
+def signed_cookie(token: str) -> str:
+    """The Cookie header value the server (SECRET) reads as this server-side session."""
     from flask import Flask
 
+    signer_app = Flask("signer")
+    signer_app.secret_key = SECRET
+    signer = signer_app.session_interface.get_signing_serializer(signer_app)
+    return "session=" + signer.dumps({"_user_id": token, "_fresh": True})
+
+
+def session_cookies(url: str, emails: list[str], per_email: int) -> list[str]:
+    """Signed session cookies, each for its own new server-side session."""
     from bench.sessions import new_session_token
     from fieldportal import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
-    signer_app = Flask("signer")
-    signer_app.secret_key = SECRET
-    signer = signer_app.session_interface.get_signing_serializer(signer_app)
     return [
-        "session=" + signer.dumps({"_user_id": new_session_token(app, email), "_fresh": True})
-        for email in emails
-        for _ in range(per_email)
+        signed_cookie(new_session_token(app, email)) for email in emails for _ in range(per_email)
     ]
 
 
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(
+    url: str, port: int, workers: int, *, page_cache: bool = True
+) -> subprocess.Popen:
     (HERE / ".cache").mkdir(exist_ok=True)
     module = HERE / ".cache" / "hello_app.py"
     module.write_text(HELLO_APP)
@@ -105,13 +110,14 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
         "SECRET_KEY": SECRET,
         "PYTHONPATH": f"{ROOT}{os.pathsep}{module.parent}",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-        # as in production (README): dashboards kept while their company's data is unchanged
-        "PAGE_CACHE_URL": "redis://127.0.0.1:6379/0",
         # the production settings and JSON logs (gunicorn.conf.py), warnings and errors only
         "WEB_CONCURRENCY": str(workers),
         "BIND": f"127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
     }
+    if page_cache:
+        # as in production (README): dashboards kept while their company's data is unchanged
+        env["PAGE_CACHE_URL"] = "redis://127.0.0.1:6379/0"
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = subprocess.Popen(
         [gunicorn, "-c", "gunicorn.conf.py", "--log-level", "warning", "hello_app:app"],
