@@ -128,6 +128,7 @@ CAPABILITY_OF_SECTION = {
     "assets": Capability.MANAGE_CUSTOMERS,
     "jobs": Capability.WORK_JOBS,
     "my-day": Capability.WORK_JOBS,
+    "schedule": Capability.PLAN_JOBS,
     "requests": Capability.APPROVE_REQUESTS,
     "quotes": Capability.MANAGE_QUOTES,
     "invoices": Capability.MANAGE_INVOICES,

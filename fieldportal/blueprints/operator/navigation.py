@@ -11,6 +11,7 @@ NAV_ITEMS = [
     ("operator.fleet_list", "Fleet accounts"),
     ("operator.customer_list", "Customers"),
     ("operator.job_list", "Jobs"),
+    ("operator.schedule_board", "Schedule"),
     ("operator.inbox", "Requests"),
     ("operator.quote_list", "Quotes"),
     ("operator.invoice_list", "Invoices"),
