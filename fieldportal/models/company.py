@@ -176,6 +176,10 @@ class StaffUser(UserMixin, TwoFactorMixin, TenantMixin, CreatedAtMixin, db.Model
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the invitation this person has not accepted yet was sent (services/staff_invites):
+    # until then the account is inactive and nobody knows its password; NULL once accepted
+    # and for accounts made directly.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -192,6 +196,10 @@ class StaffUser(UserMixin, TwoFactorMixin, TenantMixin, CreatedAtMixin, db.Model
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name else ""
+
+    @property
+    def invitation_pending(self) -> bool:
+        return self.invited_at is not None
 
     def can(self, capability: Capability | str) -> bool:
         """Whether this staff member's role has the capability (models/capabilities.py)."""

@@ -30,6 +30,7 @@ class SecretKind(enum.StrEnum):
     PIN = "pin"
     SETUP_LINK = "setup_link"  # confirming a sign-up
     RESET_LINK = "reset_link"  # choosing a new staff password
+    INVITE_LINK = "invite_link"  # accepting an invitation to a company's staff
 
     @property
     def label(self) -> str:
@@ -47,6 +48,7 @@ _SECRET_LABELS = {
     SecretKind.PIN: "PIN",
     SecretKind.SETUP_LINK: "confirmation link",
     SecretKind.RESET_LINK: "password reset link",
+    SecretKind.INVITE_LINK: "invitation link",
 }
 _SECRET_RENEWALS = {
     SecretKind.SIGN_IN_LINK: "send a new sign-in link from the contact's portal access page",
@@ -56,6 +58,7 @@ _SECRET_RENEWALS = {
     SecretKind.PIN: "set and send a new PIN from the contact's portal access page",
     SecretKind.SETUP_LINK: "the owner signs up again with the same address for a new one",
     SecretKind.RESET_LINK: "the staff member asks for a new one on the Forgot password page",
+    SecretKind.INVITE_LINK: "an owner resends the invitation from Settings → Staff",
 }
 
 # Where an email carries a secret, its stored bodies hold this marker instead: the kind,

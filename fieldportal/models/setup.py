@@ -1,6 +1,6 @@
 """Single-use links that set an account up: confirming a self-serve sign-up, letting a
-company's first owner choose a password, and a staff member's password reset. Only the
-token's SHA-256 is stored."""
+company's first owner choose a password, a staff member's password reset, and an
+invitation to join a company's staff. Only the token's SHA-256 is stored."""
 
 import enum
 from datetime import datetime
@@ -17,6 +17,7 @@ class SetupPurpose(enum.StrEnum):
     CONFIRM_SIGNUP = "confirm_signup"  # the owner's email confirmed: the company goes live
     OWNER_PASSWORD = "owner_password"  # flask create-company: the owner chooses a password
     PASSWORD_RESET = "password_reset"  # forgot password: a staff member chooses a new one
+    STAFF_INVITE = "staff_invite"  # an owner's invitation: the person sets name and password
 
 
 class SetupLink(CreatedAtMixin, db.Model):

@@ -25,6 +25,7 @@ from ..models.capabilities import role_can, roles_with
 from . import audit, phones
 from .auth.auth_sessions import end_sessions
 from .auth.passwords import hash_secret, password_problem
+from .auth.staff_auth import staff_for_email
 from .billing.documents import logo_path
 from .errors import Invalid
 from .images import DamagedImage, NotAnImage, TooManyPixels, decode_image
@@ -210,6 +211,16 @@ def staff_list(company: Company) -> list[StaffUser]:
     ).all()
 
 
+EMAIL_IN_USE = "A staff account with this email already exists."
+
+
+def refuse_email_in_use(email: str) -> None:
+    """Invalid on ``email`` when a staff account (at any company: an address signs in to
+    one) already uses it, case-insensitively."""
+    if staff_for_email(email) is not None:
+        raise _refuse("email", EMAIL_IN_USE)
+
+
 def create_staff(
     company: Company,
     *,
@@ -224,8 +235,7 @@ def create_staff(
     problem = password_problem(password)
     if problem:
         raise _refuse("password", problem)
-    if db.session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email.lower())):
-        raise _refuse("email", "A staff account with this email already exists.")
+    refuse_email_in_use(email)
     staff = StaffUser(
         company_id=company.id,
         name=name,
@@ -244,7 +254,15 @@ def create_staff(
 def update_staff(staff: StaffUser, *, by: StaffUser, role: StaffRole, active: bool) -> None:
     """Change a role or switch an account off; the company always keeps an active owner
     (someone who can manage settings, so staff accounts can still be changed). Switching an
-    account off ends its sessions (a role change applies at the next request)."""
+    account off ends its sessions (a role change applies at the next request). An
+    invitation not yet accepted only takes a role: its account becomes active when the
+    person accepts (services/staff_invites.py)."""
+    if staff.invitation_pending and active:
+        raise _refuse(
+            "active",
+            "This account becomes active when the invitation is accepted; "
+            "resend it from the staff page if it went astray.",
+        )
     managed_settings = staff.active and staff.can(Capability.MANAGE_SETTINGS)
     keeps_settings = active and role_can(role, Capability.MANAGE_SETTINGS)
     if managed_settings and not keeps_settings:

@@ -100,6 +100,8 @@ def queue_every_kind(app, db, create, company, staff, staff_client) -> list[Outb
     )
     _ok(visitor.post("/password/forgot", data={"email": staff.email}))
     _ok(visitor.post("/password/forgot", data={"email": "nobody@acme-mechanics.example"}))
+    invite = {"email": "ines@acme-mechanics.example", "role": "dispatcher"}
+    _ok(staff_client.post("/settings/staff/invite", data=invite))
 
     # The reminders: a visit this evening, an invoice 4 days overdue, a quote unanswered.
     soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=6)

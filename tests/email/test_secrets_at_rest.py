@@ -25,6 +25,7 @@ BASE = "https://portal.example.test"
 TOKEN = r"[\w-]{43}"
 PIN = "73914682"
 COLLEAGUE = "dan@acme.test"  # resets a password: the staff_client stays signed in
+INVITEE = "ines@acme-mechanics.example"
 
 
 def columns_holding(db, raw: str) -> list[str]:
@@ -113,6 +114,9 @@ def _mint(kind, app, db, create, company, staff_client) -> Minted:
     elif kind == "password_reset":
         create.staff(company, name="Dan Reyes", email=COLLEAGUE)
         assert visitor.post("/password/forgot", data={"email": COLLEAGUE}).status_code == 303
+    elif kind == "staff_invite":
+        invite = {"email": INVITEE, "role": "dispatcher"}
+        assert staff_client.post("/settings/staff/invite", data=invite).status_code == 303
     text, _ = reveal(_queued(db, kind))
     patterns = {
         "magic_link": (rf"/portal/acme/link/({TOKEN})", "sign-in link"),
@@ -122,6 +126,7 @@ def _mint(kind, app, db, create, company, staff_client) -> Minted:
         "invoice_sent": (rf"/portal/acme/link/({TOKEN})", "sign-in link"),
         "fleet_link": (rf"/portal/t/({TOKEN})", "portal link"),
         "password_reset": (rf"/password/reset/({TOKEN})", "password reset link"),
+        "staff_invite": (rf"/invite/({TOKEN})", "invitation link"),
     }
     pattern, label = patterns[kind]
     [secret] = re.findall(pattern, text)
@@ -137,6 +142,17 @@ def _signs_in(app, minted: Minted) -> None:
         response = visitor.post("/login", data={"email": COLLEAGUE, "password": new["password"]})
         assert response.status_code == 303 and visitor.get("/").status_code == 200
         assert app.test_client().get("/").status_code != 200, "signed out stays out"
+        return
+    if minted.kind == "staff_invite":
+        chosen = {"name": "Ines Ortiz", "password": "a much better secret"}
+        response = visitor.post(
+            f"/invite/{minted.secret}", data={**chosen, "confirm": chosen["password"]}
+        )
+        assert response.status_code == 303 and visitor.get("/").status_code == 200
+        response = app.test_client().post(
+            "/login", data={"email": INVITEE, "password": chosen["password"]}
+        )
+        assert response.status_code == 303
         return
     if minted.kind == "fleet_link":
         response = visitor.get(f"/portal/t/{minted.secret}")
@@ -169,6 +185,7 @@ def _signs_in(app, minted: Minted) -> None:
         "invoice_sent",
         "fleet_link",
         "password_reset",
+        "staff_invite",
     ],
 )
 def test_no_column_holds_the_secret_before_after_a_failure_or_after_sending(

@@ -164,6 +164,12 @@ def _contexts(create, company) -> dict[str, dict]:
             "portal_url": portal,
             "unsubscribe_url": unsubscribe,
         },
+        "staff_invite": {
+            "staff": create.staff(company, name=HOSTILE, email="ines@bright.example"),
+            "invited_by": create.staff(company, name=f"Owner{HOSTILE}", email="o@bright.example"),
+            "link": f"{BASE}/invite/SECRET-TOKEN-invite",
+            "link_lifetime": timedelta(days=7),
+        },
     }
 
 

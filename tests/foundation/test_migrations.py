@@ -399,3 +399,56 @@ def test_setup_links_take_password_resets_and_the_check_still_refuses_others(
             add_link("password_reset", 3)
         add_link("owner_password", 4)
         db.engine.dispose()
+
+
+INVITATIONS = "9b418b5d6bd1"  # staff_users.invited_at and the staff_invite setup links
+
+
+def test_staff_invitations_upgrade_and_downgrade_drops_only_open_invitations(
+    empty_database_url,
+):
+    from alembic.config import Config
+
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    before = ScriptDirectory.from_config(config).get_revision(INVITATIONS).down_revision
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "m", "TESTING": True}
+    )
+    now = datetime(2026, 12, 4, 18, 0)
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            company = _insert(
+                connection, "companies", slug="nyc", name="NYC", brand_color="#1d4ed8",
+                time_zone="UTC", currency="USD", locale="en_US", paper_size="A4",
+                country="US", plan="pro", tax_rate_ppm=0, portal_enabled=True,
+                requests_enabled=True, login_methods=[], show_quotes=True, show_invoices=True,
+                show_reports=True, asset_id_label="Unit", asset_portal_fields=[],
+                default_job_status="unscheduled", due_soon_percent=10,
+                default_billing_terms="net_30", next_job_number=1, next_quote_number=1,
+                next_invoice_number=1, next_report_number=1, created_at=now,
+            )  # fmt: skip
+            staff = {"company_id": company, "role": "owner", "password_hash": "x"}
+            _insert(
+                connection, "staff_users", email="o@nyc.example", name="O", active=True,
+                failed_attempts=0, created_at=now, **staff,
+            )  # fmt: skip
+            invitee = _insert(
+                connection, "staff_users", email="i@nyc.example", name="i", active=False,
+                failed_attempts=0, created_at=now, invited_at=now, **staff,
+            )  # fmt: skip
+            _insert(
+                connection, "setup_links", token_hash="1" * 64, purpose="staff_invite",
+                company_id=company, staff_user_id=invitee, expires_at=now, created_at=now,
+            )  # fmt: skip
+        downgrade(revision=before)
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT email FROM staff_users")).scalars().all() == [
+                "o@nyc.example"
+            ]
+            assert connection.execute(text("SELECT count(*) FROM setup_links")).scalar() == 0
+        assert "invited_at" not in {
+            c["name"] for c in inspect(db.engine).get_columns("staff_users")
+        }
+        db.engine.dispose()

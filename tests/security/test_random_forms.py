@@ -178,7 +178,8 @@ def _link_pages(db, company, contact: Contact) -> list[str]:
 
 def _setup_pages(db, create) -> list[str]:
     """Sign-up, a sign-up's confirmation link (its POST confirms), an expired one ("send
-    a new one"), a first owner's set-password link and a password reset link."""
+    a new one"), a first owner's set-password link, a password reset link and a staff
+    invitation."""
     from fieldportal.models import SetupPurpose
     from fieldportal.services.companies import links
 
@@ -190,12 +191,16 @@ def _setup_pages(db, create) -> list[str]:
     live = links.issue(SetupPurpose.CONFIRM_SIGNUP, owner)
     welcome = links.issue(SetupPurpose.OWNER_PASSWORD, owner)
     reset = links.issue(SetupPurpose.PASSWORD_RESET, owner)
+    invited = create.staff(company, email="ines@pending.example", active=False)
+    invited.invited_at = owner.created_at
+    invite = links.issue(SetupPurpose.STAFF_INVITE, invited)
     return [
         "/signup",
         f"/signup/confirm/{live}",
         f"/signup/confirm/{expired}",
         f"/welcome/{welcome}",
         f"/password/reset/{reset}",
+        f"/invite/{invite}",
     ]
 
 

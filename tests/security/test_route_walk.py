@@ -67,6 +67,8 @@ SIGNED_OUT = {
     "auth.sign_in_with_code": {"POST": 303},
     "auth.two_factor_setup": {"GET": 303},
     "auth.sign_in_by_enrolling": {"POST": 303},
+    "auth.invitation": {"GET": 404},  # unknown token
+    "auth.accept_invitation": {"POST": 404},
     "system.healthz": {"GET": 200},
     "webhooks.stripe_webhook": {"POST": 400},  # no signature
     "portal_token.open_fleet_portal": {"GET": 404},  # unknown token

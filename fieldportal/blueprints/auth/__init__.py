@@ -1,7 +1,7 @@
-"""Staff sign-in and sign-out, and forgot password."""
+"""Staff sign-in and sign-out, forgot password, and accepting an invitation."""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import password, two_factor, views  # noqa: E402,F401
+from . import invitation, password, two_factor, views  # noqa: E402,F401

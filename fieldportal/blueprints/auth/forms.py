@@ -37,3 +37,15 @@ class TwoFactorCodeForm(FlaskForm):
     """A code from the authenticator app, or (signing in, turning it off) a recovery code."""
 
     code = StringField("Code", [DataRequired(), Length(max=40)], filters=[strip])
+
+
+class NameAndPasswordForm(FlaskForm):
+    """A person's name and first password, through a set-up link: the first owner's
+    (signup.welcome) or an invited staff member's (auth.invitation)."""
+
+    name = StringField("Your name", [DataRequired(), Length(max=120)], filters=[strip])
+    password = PasswordField("Choose a password", [DataRequired(), Length(max=200)])
+    confirm = PasswordField(
+        "Repeat the password",
+        [DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )

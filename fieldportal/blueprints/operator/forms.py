@@ -1077,6 +1077,17 @@ class NewStaffForm(FlaskForm):
         }
 
 
+class InviteStaffForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+    )
+    # The least a new person may do; the owner picks more.
+    role = SelectField("Role", choices=ROLE_CHOICES, default=StaffRole.TECHNICIAN.value)
+
+    def values(self) -> dict:
+        return {"email": self.email.data, "role": StaffRole(self.role.data)}
+
+
 class EditStaffForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Account active")

@@ -1,23 +1,17 @@
-"""Settings (manage_settings): company profile, branding, portal, fleet defaults, staff."""
+"""Settings (manage_settings): company profile, branding, portal, fleet defaults (staff:
+staff.py)."""
 
 from flask import abort, current_app, flash, g, send_from_directory, url_for
 
 from ... import transaction
 from ...htmx import redirect_after_post, render
-from ...models import Capability, StaffUser
+from ...models import Capability
 from ...services import settings as company_settings
 from ...services.errors import RuleError
 from ...static_files import cache_for_good
 from . import bp
-from .access import get_for_company_or_404, require
-from .forms import (
-    CompanySettingsForm,
-    EditStaffForm,
-    LogoForm,
-    NewStaffForm,
-    TwoFactorPolicyForm,
-    show_errors,
-)
+from .access import require
+from .forms import CompanySettingsForm, LogoForm, TwoFactorPolicyForm, show_errors
 
 
 def _settings_page(form=None, logo_form=None, status=200, two_factor_form=None):
@@ -27,7 +21,6 @@ def _settings_page(form=None, logo_form=None, status=200, two_factor_form=None):
         logo_form=logo_form or LogoForm(formdata=None),
         two_factor_form=two_factor_form
         or TwoFactorPolicyForm(formdata=None, two_factor_required=g.company.two_factor_required),
-        staff=company_settings.staff_list(g.company),
         currency_note=company_settings.currency_lock(g.company),
         status=status,
     )
@@ -98,70 +91,3 @@ def company_logo(filename: str):
         send_from_directory(company_settings.logo_folder(), filename, mimetype="image/png"),
         private=True,
     )
-
-
-def _staff_form_page(form, heading: str, action: str, note: str | None = None, status=200):
-    return render(
-        page="operator/customers/record_form.html",
-        form=form,
-        heading=heading,
-        action=action,
-        back=url_for("operator.settings"),
-        note=note,
-        status=status,
-    )
-
-
-def _new_staff_page(form: NewStaffForm, status=200):
-    return _staff_form_page(
-        form, "New staff member", url_for("operator.create_staff"), None, status
-    )
-
-
-@bp.get("/settings/staff/new")
-@require(Capability.MANAGE_SETTINGS)
-def new_staff():
-    return _new_staff_page(NewStaffForm())
-
-
-@bp.post("/settings/staff/new")
-@require(Capability.MANAGE_SETTINGS)
-def create_staff():
-    form = NewStaffForm()
-    if not form.validate():
-        return _new_staff_page(form, 422)
-    try:
-        company_settings.create_staff(g.company, by=g.staff, **form.values())
-    except RuleError as error:
-        show_errors(form, error, "email")
-        return _new_staff_page(form, error.status)
-    return _to_settings("Staff member added.")
-
-
-def _edit_staff_page(staff: StaffUser, form: EditStaffForm, status=200):
-    action = url_for("operator.save_staff", staff_id=staff.id)
-    return _staff_form_page(form, f"Edit {staff.name}", action, staff.email, status)
-
-
-@bp.get("/settings/staff/<int:staff_id>")
-@require(Capability.MANAGE_SETTINGS)
-def edit_staff(staff_id: int):
-    staff = get_for_company_or_404(StaffUser, staff_id)
-    form = EditStaffForm()
-    form.show(staff)
-    return _edit_staff_page(staff, form)
-
-
-@bp.post("/settings/staff/<int:staff_id>")
-@require(Capability.MANAGE_SETTINGS)
-def save_staff(staff_id: int):
-    staff = get_for_company_or_404(StaffUser, staff_id)
-    form = EditStaffForm()
-    if not form.validate():
-        return _edit_staff_page(staff, form, 422)
-    try:
-        company_settings.update_staff(staff, by=g.staff, **form.values())
-    except RuleError as error:
-        show_errors(form, error, "role")
-        return _edit_staff_page(staff, form, error.status)
-    return _to_settings(f"{staff.name} saved.")

@@ -1,9 +1,9 @@
-"""Forms of getting a company started: sign-up and the owner's first password."""
+"""The sign-up form (the first owner's password: auth.forms.NameAndPasswordForm)."""
 
 from babel.numbers import get_currency_name
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...services.companies import countries, signup
 from ..validators import options
@@ -85,12 +85,3 @@ class SignupForm(FlaskForm):
             time_zone=self.time_zone.data,
             currency=self.currency.data,
         )
-
-
-class OwnerPasswordForm(FlaskForm):
-    name = StringField("Your name", [DataRequired(), Length(max=120)], filters=[_strip])
-    password = PasswordField("Choose a password", [DataRequired(), Length(max=200)])
-    confirm = PasswordField(
-        "Repeat the password",
-        [DataRequired(), EqualTo("password", message="The two passwords differ.")],
-    )

@@ -10,10 +10,11 @@ from ...models import SetupPurpose
 from ...services.companies import countries, links, signup
 from ...services.errors import Invalid, NotFound
 from ...web import render_error
+from ..auth.forms import NameAndPasswordForm
 from ..operator.forms import show_errors
 from ..setup_links import link_page, no_store
 from . import bp
-from .forms import OwnerPasswordForm, SignupForm
+from .forms import SignupForm
 
 TOO_MANY = (
     "Too many companies were started from your network in the last hour. "
@@ -128,14 +129,14 @@ def fresh_confirmation(token):
 def welcome(token):
     lookup = links.look_up(SetupPurpose.OWNER_PASSWORD, token)
     name = lookup.link.staff_user.name if lookup.link else ""
-    form = OwnerPasswordForm(formdata=None, name=name)
+    form = NameAndPasswordForm(formdata=None, name=name)
     return link_page(SetupPurpose.OWNER_PASSWORD, token, "signup/welcome.html", form=form)
 
 
 @bp.post("/welcome/<token>")
 @limiter.limit("30 per 10 minutes")
 def choose_password(token):
-    form = OwnerPasswordForm()
+    form = NameAndPasswordForm()
     if form.validate():
         try:
             owner = signup.choose_owner_password(

@@ -21,11 +21,14 @@ LIFETIMES = {
     SetupPurpose.OWNER_PASSWORD: timedelta(days=7),
     # Forgot password: long enough to find the email, short as a key under a doormat.
     SetupPurpose.PASSWORD_RESET: timedelta(minutes=30),
+    # A staff invitation: a week to find the email and say yes.
+    SetupPurpose.STAFF_INVITE: timedelta(days=7),
 }
 ENDPOINTS = {
     SetupPurpose.CONFIRM_SIGNUP: "signup.confirm",
     SetupPurpose.OWNER_PASSWORD: "signup.welcome",
     SetupPurpose.PASSWORD_RESET: "auth.reset_password",
+    SetupPurpose.STAFF_INVITE: "auth.invitation",
 }
 
 

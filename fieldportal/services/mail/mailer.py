@@ -31,6 +31,7 @@ SECRETS_IN_TEMPLATE = {
     "fleet_link": {"link": SecretKind.PORTAL_LINK},
     "signup_confirm": {"link": SecretKind.SETUP_LINK},
     "password_reset": {"link": SecretKind.RESET_LINK},
+    "staff_invite": {"link": SecretKind.INVITE_LINK},
 }
 # How long a secret that does not expire by itself (a PIN, a fleet link) stays sendable:
 # the retry schedule gives up after about two hours, so this leaves a working day to fix

@@ -116,3 +116,17 @@ def withdraw_company_secrets(company_id: int) -> int:
         (OutboxEmail.company_id == company_id) & OutboxEmail.secrets_ciphertext.is_not(None),
         PORTAL_OFF,
     )
+
+
+def withdraw_secrets_of(kind: str, related, reason: str) -> int:
+    """The secrets of ``related``'s emails of ``kind`` no longer work (a newer invitation
+    replaced them, or it was withdrawn): none of them is sent any more. Returns how many
+    queued messages failed with ``reason``."""
+    return _drop_secrets(
+        (OutboxEmail.company_id == related.company_id)
+        & (OutboxEmail.kind == kind)
+        & (OutboxEmail.related_type == type(related).__name__)
+        & (OutboxEmail.related_id == related.id)
+        & OutboxEmail.secrets_ciphertext.is_not(None),
+        reason,
+    )
