@@ -85,6 +85,11 @@ class Company(CreatedAtMixin, db.Model):
     # When the owner confirmed their email (sign-up) or the company was created by a
     # platform command; NULL while a self-serve sign-up waits for its confirmation.
     live_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # The owner dismissed the onboarding checklist of the home page (services/onboarding).
+    onboarding_dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the settings form, with its portal section and sign-in methods, was last saved:
+    # the checklist's "portal settings" step is done once someone has chosen them.
+    portal_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Parts per million of the taxable amount: 82,500 = 8.25 %, 88,750 = 8.875 %.
     tax_rate_ppm: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -20,6 +20,7 @@ from ..models import (
     StaffRole,
     StaffUser,
     TwoFactorPolicy,
+    utcnow,
 )
 from ..models.capabilities import role_can, roles_with
 from . import audit, phones
@@ -87,6 +88,9 @@ def update_company(company: Company, *, by: StaffUser, **fields) -> list[str]:
     changed = sorted(name for name, value in fields.items() if getattr(company, name) != value)
     for name, value in fields.items():
         setattr(company, name, value)
+    if "login_methods" in fields:
+        # The portal section was saved: its choices are made (the onboarding checklist).
+        company.portal_reviewed_at = utcnow()
     if "portal_enabled" in changed and not company.portal_enabled:
         end_company_portal_access(company, by=by)
     elif "login_methods" in changed:

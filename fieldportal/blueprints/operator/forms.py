@@ -1077,6 +1077,20 @@ class NewStaffForm(FlaskForm):
         }
 
 
+class JobTypeForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)], filters=[strip])
+    description = StringField(
+        "Description (optional)", validators=[Optional(), Length(max=300)], filters=[none_if_blank]
+    )
+
+    def values(self) -> dict:
+        return {"name": self.name.data, "description": self.description.data}
+
+
+class JobTypeSwitchForm(FlaskForm):
+    active = BooleanField("Offered")
+
+
 class InviteStaffForm(FlaskForm):
     email = EmailField(
         "Email", validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
