@@ -29,7 +29,8 @@ def test_owner_invites_and_the_invitee_joins_from_the_email(page: Page, live_ser
     page.get_by_label("Email").fill(INVITEE)
     page.get_by_label("Role").select_option("dispatcher")
     page.get_by_role("button", name="Send invitation").click()
-    expect(page.get_by_text(f"Invitation sent to {INVITEE}.")).to_be_visible()
+    # Under load the invitation (a password hash, an email rendered) can take a while.
+    expect(page.get_by_text(f"Invitation sent to {INVITEE}.")).to_be_visible(timeout=30_000)
     row = page.locator(f'tr[data-staff="{INVITEE}"]')
     expect(row).to_contain_text("Invited")
     expect(row.get_by_role("button", name=f"Resend the invitation to {INVITEE}")).to_be_visible()
@@ -47,14 +48,16 @@ def test_owner_invites_and_the_invitee_joins_from_the_email(page: Page, live_ser
     page.get_by_label("Choose a password").fill("short")
     page.get_by_label("Repeat the password").fill("short")
     page.get_by_role("button", name="Join Acme Mobile Mechanics").click()
-    expect(page.get_by_label("Choose a password")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Choose a password")).to_have_attribute(
+        "aria-invalid", "true", timeout=30_000
+    )
     assert_accessible(page)
     page.get_by_label("Choose a password").fill("a fine long passphrase")
     page.get_by_label("Repeat the password").fill("a fine long passphrase")
     page.get_by_role("button", name="Join Acme Mobile Mechanics").click()
     expect(
         page.get_by_text("Welcome to Acme Mobile Mechanics, Nadia. You are signed in.")
-    ).to_be_visible()
+    ).to_be_visible(timeout=30_000)
     expect(page.get_by_role("heading", name="Today at Acme Mobile Mechanics")).to_be_visible()
     assert_accessible(page)
     problems.assert_none()

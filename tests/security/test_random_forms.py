@@ -43,6 +43,7 @@ from fieldportal.models import (
     StaffUser,
     utcnow,
 )
+from fieldportal.services import staff_invites
 from fieldportal.services.auth import staff_auth
 from fieldportal.services.auth.tokens import new_token, token_hash
 from fieldportal.services.clock import company_today, day_bounds_utc
@@ -136,8 +137,16 @@ def _state_pages(db, company) -> list[str]:
         filename="customers.csv",
         data=b"name\nA new customer\n",
     )
+    # An open invitation: the staff page shows its Resend and Revoke forms.
+    staff_invites.invite(
+        company,
+        by=owner_of(db, company),
+        email="invited@new-hire.example",
+        role=StaffRole.TECHNICIAN,
+    )
     return [
         _my_day_with_both_forms(db, company),
+        "/settings/staff",
         f"/customers/{first(Customer, Customer.kind == CustomerKind.CONSUMER)}",
         f"/jobs/new?customer_id={contact.customer_id}",
         f"/invoices/{first(Invoice, Invoice.status == InvoiceStatus.DRAFT)}/edit",
