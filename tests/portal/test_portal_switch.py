@@ -51,7 +51,8 @@ def _settings_of(company: Company) -> dict:
     return {
         column.key: getattr(company, column.key)
         for column in Company.__table__.columns
-        if column.key != "portal_enabled"
+        # portal_reviewed_at notes when the settings were saved (the onboarding checklist)
+        if column.key not in ("portal_enabled", "portal_reviewed_at")
     }
 
 
