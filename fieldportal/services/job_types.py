@@ -1,7 +1,7 @@
 """The job types a company offers (manage_settings): what jobs are, and what customers may
 be allowed to request (services/customers.set_requestable_job_types)."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Company, JobType, StaffUser
@@ -20,14 +20,11 @@ def job_types(company: Company) -> list[JobType]:
 
 def add_job_type(company: Company, *, by: StaffUser, name: str, description: str | None) -> JobType:
     """A new active job type; Invalid on ``name`` when the company has one of that name
-    (case-insensitively)."""
+    (case-insensitively, in every alphabet: compared in Python, as SQLite's lower() folds
+    only A to Z, and a company has a handful of job types)."""
     name = " ".join(name.split())
-    taken = db.session.scalar(
-        select(JobType.id).where(
-            JobType.company_id == company.id, func.lower(JobType.name) == name.lower()
-        )
-    )
-    if taken:
+    names = db.session.scalars(select(JobType.name).where(JobType.company_id == company.id))
+    if any(taken.casefold() == name.casefold() for taken in names):
         raise Invalid(errors={"name": [f"There is already a job type called “{name}”."]})
     job_type = JobType(company_id=company.id, name=name, description=description, active=True)
     db.session.add(job_type)

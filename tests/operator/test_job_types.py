@@ -1,6 +1,7 @@
 """Settings → Job types: the kinds of work a company offers (the onboarding checklist
 links here). Added and switched off or on, both renderings, another company's id 404."""
 
+import pytest
 from sqlalchemy import select
 
 from fieldportal.models import AuditEvent, JobType
@@ -52,6 +53,18 @@ def test_a_taken_or_missing_name_is_a_field_message_and_writes_nothing(
     too_long = staff_client.post("/settings/job-types", data={"name": "x" * 81})
     assert too_long.status_code == 422
     assert _names(db, company) == [("Oil change", True)]
+
+
+@pytest.mark.parametrize("again", ["Ölwechsel", "ÖLWECHSEL", "ölwechsel"])
+def test_a_name_taken_in_another_alphabet_or_case_is_a_field_message(
+    db, staff_client, company, create, again
+):
+    # SQLite's lower() folds only A to Z: compared there, "Ölwechsel" twice was a 500.
+    create.job_type(company, name="Ölwechsel")
+    taken = staff_client.post("/settings/job-types", data={"name": again})
+    assert taken.status_code == 422
+    assert f"There is already a job type called “{again}”." in text_of(taken)
+    assert _names(db, company) == [("Ölwechsel", True)]
 
 
 def test_stop_offering_and_offer_again(db, staff_client, company, create):
