@@ -422,9 +422,9 @@ def test_staff_invitations_upgrade_and_downgrade_drops_only_open_invitations(
             company = _insert(
                 connection, "companies", slug="nyc", name="NYC", brand_color="#1d4ed8",
                 time_zone="UTC", currency="USD", locale="en_US", paper_size="A4",
-                country="US", plan="pro", tax_rate_ppm=0, portal_enabled=True,
-                requests_enabled=True, login_methods=[], show_quotes=True, show_invoices=True,
-                show_reports=True, asset_id_label="Unit", asset_portal_fields=[],
+                country="US", plan="pro", two_factor_required="off", tax_rate_ppm=0,
+                portal_enabled=True, requests_enabled=True, login_methods=[], show_quotes=True,
+                show_invoices=True, show_reports=True, asset_id_label="Unit", asset_portal_fields=[],
                 default_job_status="unscheduled", due_soon_percent=10,
                 default_billing_terms="net_30", next_job_number=1, next_quote_number=1,
                 next_invoice_number=1, next_report_number=1, created_at=now,
