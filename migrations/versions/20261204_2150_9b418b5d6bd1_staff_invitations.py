@@ -7,7 +7,7 @@ until the person accepts it, and the 7-day single-use link is a setup link like 
 accounts were never used) and their links.
 
 Revision ID: 9b418b5d6bd1
-Revises: 0059a21719db
+Revises: 3f6b2a9c1d4e
 Create Date: 2026-12-04 18:00:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9b418b5d6bd1'
-down_revision = '0059a21719db'
+down_revision = '3f6b2a9c1d4e'
 branch_labels = None
 depends_on = None
 
