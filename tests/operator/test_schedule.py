@@ -145,3 +145,80 @@ def test_board_query_count_does_not_grow_with_jobs(
             assert client.get("/schedule?day=2030-03-12").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 8, counts
+
+
+# ---------------------------------------------------------------- planning in place
+
+
+def plan_data(job, start="2030-03-12T13:00", end="2030-03-12T14:00", technician="") -> dict:
+    prefix = f"plan-{job.id}"
+    return {
+        f"{prefix}-window_start": start,
+        f"{prefix}-window_end": end,
+        f"{prefix}-technician_id": str(technician),
+    }
+
+
+def test_a_queued_job_is_scheduled_and_assigned_from_the_board(
+    client_as, dispatcher, create, fleet, technician, at
+):
+    from fieldportal.extensions import db
+
+    job = create.job(fleet, S.UNSCHEDULED, title="Waiting")
+    client = client_as(dispatcher)
+    page = client.get("/schedule?day=2030-03-12").get_data(as_text=True)
+    assert f'action="/schedule/jobs/{job.id}?day=2030-03-12"' in page
+    response = client.post(
+        f"/schedule/jobs/{job.id}?day=2030-03-12", data=plan_data(job, technician=technician.id)
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/schedule?day=2030-03-12")
+    db.session.refresh(job)
+    assert job.status == S.ASSIGNED and job.technician_id == technician.id
+    assert job.window_start == at(13)["window_start"]
+    lane = text_of(client.get("/schedule?day=2030-03-12")).split("Theo Technician")[1]
+    assert "Waiting" in lane.split("Waiting for a time")[0]
+
+
+def test_htmx_answers_the_board_and_a_refusal_shows_beside_its_form(
+    client_as, dispatcher, create, fleet, technician, at
+):
+    from fieldportal.extensions import db
+
+    job = create.job(fleet, S.ASSIGNED, title="Brakes", technician_id=technician.id, **at(9))
+    client = client_as(dispatcher)
+    moved = client.post(
+        f"/schedule/jobs/{job.id}?day=2030-03-12",
+        data=plan_data(job, technician=technician.id),
+        headers=HX,
+    )
+    assert moved.status_code == 200 and moved.text.startswith('<div id="schedule-board"')
+    db.session.refresh(job)
+    assert job.window_start == at(13)["window_start"]
+    backwards = plan_data(job, start="2030-03-12T15:00", end="2030-03-12T14:00")
+    refused = client.post(f"/schedule/jobs/{job.id}?day=2030-03-12", data=backwards, headers=HX)
+    assert refused.status_code == 422
+    form = refused.text.split(f'action="/schedule/jobs/{job.id}?day=2030-03-12"')[1]
+    assert "The window must end after it starts." in form.split("</form>")[0]
+    assert '<details class="plan" open>' in refused.text
+    db.session.refresh(job)
+    assert job.window_start == at(13)["window_start"] and job.technician_id == technician.id
+
+
+def test_another_companys_job_or_technician_is_refused(
+    client_as, dispatcher, create, fleet, other_company, technician, at
+):
+    from fieldportal.extensions import db
+
+    client = client_as(dispatcher)
+    theirs = create.job(create.fleet(other_company, vehicles=0), S.UNSCHEDULED)
+    assert client.post(f"/schedule/jobs/{theirs.id}", data=plan_data(theirs)).status_code == 404
+    stranger = create.staff(other_company, StaffRole.TECHNICIAN)
+    ours = create.job(fleet, S.UNSCHEDULED)
+    response = client.post(
+        f"/schedule/jobs/{ours.id}", data=plan_data(ours, technician=stranger.id)
+    )
+    assert response.status_code == 422
+    db.session.refresh(ours)
+    assert ours.technician_id is None and ours.window_start is None
+    assert client_as(technician).post(f"/schedule/jobs/{ours.id}", data={}).status_code == 404

@@ -602,6 +602,12 @@ class AssignForm(FlaskForm):
     technician_id = ChoiceField("Technician")
 
 
+class PlanForm(ScheduleForm):
+    """The schedule board's form opened in place: a job's window and technician."""
+
+    technician_id = ChoiceField("Technician")
+
+
 class StatusForm(FlaskForm):
     status = ChoiceField(
         "New status", coerce=str, validators=[DataRequired(message="Choose the new status.")]

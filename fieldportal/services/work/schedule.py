@@ -11,6 +11,7 @@ from ...extensions import db
 from ...models import Company, Job, JobStatus, StaffRole, StaffUser
 from ...pagination import Count, bounded_count
 from ..clock import FIRST_DAY, LAST_DAY, company_today, day_bounds_utc
+from . import jobs as job_rules
 
 QUEUE_SHOWN = 30
 
@@ -111,3 +112,19 @@ def day_board(company: Company, day: date) -> DayBoard:
         queue=list(queue),
         queue_count=bounded_count(waiting),
     )
+
+
+def plan_job(job: Job, start, end, technician: StaffUser | None, *, by: StaffUser) -> Job:
+    """Give the job this window and technician from the board, through the job rules
+    (schedule_job, then assign_job), each only when it changes; raises what they raise."""
+    if (start, end) != (job.window_start, job.window_end):
+        job_rules.schedule_job(job, start, end, by=by)
+    if (technician.id if technician else None) != job.technician_id:
+        job_rules.assign_job(job, technician, by=by)
+    return job
+
+
+def planned_jobs(board: DayBoard) -> list[Job]:
+    """The jobs of the board whose window and technician may still change."""
+    shown = [slot.job for lane in board.lanes for slot in lane.slots] + board.queue
+    return [job for job in shown if job.status not in (JobStatus.COMPLETED, JobStatus.CANCELLED)]
