@@ -19,20 +19,21 @@ class ReminderKind(enum.StrEnum):
     REQUEST_RECEIVED = "request_received"  # a service request was submitted
     ON_MY_WAY = "on_my_way"  # the technician set off for the job
     JOB_COMPLETED = "job_completed"  # the job was completed
+    SERVICE_DUE_DIGEST = "service_due_digest"  # weekly: a fleet's vehicles due for service
 
     @property
-    def on_event(self) -> bool:
-        """Sent when something happens (no timing), not on a schedule."""
-        return self in NOTIFICATION_KINDS
+    def timed(self) -> bool:
+        """A reminder whose timing the company sets (hours before, days after)."""
+        return self in TIMED_KINDS
 
     @property
     def email_kind(self) -> str:
         """The outbox kind (and template name) of its emails."""
-        return self.value if self.on_event else f"{self.value}_reminder"
+        return f"{self.value}_reminder" if self.timed else self.value
 
 
-NOTIFICATION_KINDS = frozenset(
-    {ReminderKind.REQUEST_RECEIVED, ReminderKind.ON_MY_WAY, ReminderKind.JOB_COMPLETED}
+TIMED_KINDS = frozenset(
+    {ReminderKind.APPOINTMENT, ReminderKind.INVOICE_OVERDUE, ReminderKind.QUOTE_FOLLOW_UP}
 )
 
 

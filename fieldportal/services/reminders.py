@@ -49,6 +49,7 @@ from . import audit
 from .billing import invoices  # a module: billing imports these services back
 from .clock import company_today
 from .errors import Invalid
+from .fleet import service_digest
 from .mail import mailer, unsubscribe
 from .portal.site_scope import scoped_site_ids, visible
 
@@ -77,10 +78,12 @@ LABELS = {
     ReminderKind.APPOINTMENT: "Appointment reminder",
     ReminderKind.INVOICE_OVERDUE: "Overdue invoice reminders",
     ReminderKind.QUOTE_FOLLOW_UP: "Quote follow-up",
-    # notifications (services/notifications.py): on or off, no timing
+    # on or off, no timing: notifications (services/notifications.py) and the weekly
+    # digest (services/fleet/service_digest.py)
     ReminderKind.REQUEST_RECEIVED: "Service request received",
     ReminderKind.ON_MY_WAY: "Technician on the way",
     ReminderKind.JOB_COMPLETED: "Job completed",
+    ReminderKind.SERVICE_DUE_DIGEST: "Weekly service-due digest for fleet managers",
 }
 
 
@@ -241,7 +244,7 @@ def due_invoice_reminders(
                 .order_by(Invoice.id)
             ).unique()
         ]
-    sent = _sent_keys(ReminderKind.INVOICE_OVERDUE, [invoice.id for invoice, _ in candidates])
+    sent = sent_keys(ReminderKind.INVOICE_OVERDUE, [invoice.id for invoice, _ in candidates])
     return [
         (invoice, step)
         for invoice, step in candidates
@@ -249,7 +252,7 @@ def due_invoice_reminders(
     ]
 
 
-def _sent_keys(kind: ReminderKind, subject_ids: list[int]) -> set[tuple[int, datetime]]:
+def sent_keys(kind: ReminderKind, subject_ids: list[int]) -> set[tuple[int, datetime]]:
     if not subject_ids:
         return set()
     rows = db.session.execute(
@@ -412,7 +415,7 @@ def send_company_reminders(company: Company, now: datetime) -> int:
     if follow_up.enabled:
         for quote in due_quote_follow_ups(company, follow_up.steps[0], now, today):
             sent += _remind_quote(company, quote)
-    return sent
+    return sent + service_digest.send_digests(company, now)
 
 
 def reminding_companies() -> list[Company]:

@@ -103,12 +103,15 @@ def queue_every_kind(app, db, create, company, staff, staff_client) -> list[Outb
     invite = {"email": "ines@acme-mechanics.example", "role": "dispatcher"}
     _ok(staff_client.post("/settings/staff/invite", data=invite))
 
-    # The reminders: a visit this evening, an invoice 4 days overdue, a quote unanswered.
+    # The reminders: a visit this evening, an invoice 4 days overdue, a quote unanswered,
     soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=6)
     create.job(fleet, status=JobStatus.SCHEDULED, title="Brake inspection", window_start=soon,
                window_end=soon + timedelta(hours=2))  # fmt: skip
     create.invoice(household, due_on=date.today() - timedelta(days=4))
     create.quote(fleet, title="Tyres", sent_at=datetime.now(UTC) - timedelta(days=4))
+    # and the fleet manager's weekly digest: a van 1,200 miles past its 5,000-mile service
+    fleet.interval_miles = 5000
+    create.vehicle(fleet, plate="VAN-7", odometer=6200, last_service_odometer=0)
     reminders.send_due_reminders()
 
     # The notifications of a visit: the technician sets off, then completes it.

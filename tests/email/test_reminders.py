@@ -413,6 +413,7 @@ def test_a_contact_chooses_reminder_emails_in_the_account_tab(app, client, db, c
         ReminderKind.REQUEST_RECEIVED: False,
         ReminderKind.ON_MY_WAY: False,
         ReminderKind.JOB_COMPLETED: True,
+        ReminderKind.SERVICE_DUE_DIGEST: False,
     }
     factories.create_invoice(customer, due_on=company_today(company, NOW) - timedelta(days=4))
     with app.test_request_context():
@@ -445,6 +446,7 @@ def test_staff_set_a_contacts_reminder_emails_on_the_access_page(client, db, cus
         ReminderKind.REQUEST_RECEIVED: False,
         ReminderKind.ON_MY_WAY: False,
         ReminderKind.JOB_COMPLETED: False,
+        ReminderKind.SERVICE_DUE_DIGEST: False,
     }
     [event] = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "contact.reminders_updated")

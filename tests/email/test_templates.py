@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from fieldportal.models import JobStatus, RequestStatus, utcnow
+from fieldportal.services.fleet.fleets import VehicleWithStatus
+from fieldportal.services.fleet.intervals import ServiceState, ServiceStatus
 from fieldportal.services.mail import mailer
 from fieldportal.services.mail.outbox_secrets import reveal
 
@@ -156,6 +158,22 @@ def _contexts(create, company) -> dict[str, dict]:
             "contact": contact,
             "portal_url": portal,
             "history_url": portal,
+            "unsubscribe_url": unsubscribe,
+        },
+        "service_due_digest": {
+            "contact": contact,
+            "vehicles": [
+                VehicleWithStatus(
+                    create.vehicle(fleet, make=f"Ford{HOSTILE}"),
+                    ServiceStatus(ServiceState.OVERDUE, 5000, 180, 50_000, date.today(), -1200, -3),
+                ),
+                VehicleWithStatus(
+                    create.vehicle(fleet, plate="SOON-1"),
+                    ServiceStatus(ServiceState.DUE_SOON, 5000, None, 50_000, None, 300, None),
+                ),
+            ],
+            "request_url": lambda vehicle: f"{portal}requests/new?vehicle_id={vehicle.id}",
+            "vehicles_url": f"{portal}vehicles",
             "unsubscribe_url": unsubscribe,
         },
         "quote_follow_up_reminder": {

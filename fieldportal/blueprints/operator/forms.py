@@ -1220,13 +1220,16 @@ class ReminderSettingsForm(FlaskForm):
     request_received_enabled = BooleanField("Confirm each service request as it arrives")
     on_my_way_enabled = BooleanField("Tell the customer when the technician sets off")
     job_completed_enabled = BooleanField("Send a summary when a job is completed")
+    service_due_digest_enabled = BooleanField(
+        "Email fleet managers each Monday the vehicles overdue or due soon"
+    )
 
     @classmethod
     def showing(cls, choices: dict) -> "ReminderSettingsForm":
         form = cls(formdata=None)
         for kind, choice in choices.items():
             form[f"{kind.value}_enabled"].data = choice.enabled
-            if not kind.on_event:
+            if kind.timed:
                 form[f"{kind.value}_timing"].data = choice.timing_text
         return form
 
@@ -1234,7 +1237,7 @@ class ReminderSettingsForm(FlaskForm):
         return {
             kind: (
                 self[f"{kind.value}_enabled"].data,
-                "" if kind.on_event else self[f"{kind.value}_timing"].data or "",
+                (self[f"{kind.value}_timing"].data or "") if kind.timed else "",
             )
             for kind in kinds
         }

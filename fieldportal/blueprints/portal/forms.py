@@ -41,6 +41,7 @@ class ReminderEmailsForm(FlaskForm):
     request_received = BooleanField("Confirmation that a service request was received")
     on_my_way = BooleanField("A message when the technician is on the way")
     job_completed = BooleanField("A summary when a job is completed")
+    service_due_digest = BooleanField("Each Monday, the fleet's vehicles due for service")
 
     @classmethod
     def showing(cls, wanted: dict) -> "ReminderEmailsForm":
