@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import Asset, Company, Customer, Job, ReminderKind, Site, StaffUser, Vehicle
-from . import reminders
+from . import recipients, reminders
 from .mail import mailer
 
 
@@ -51,7 +51,7 @@ def _about_job(kind: ReminderKind, job: Job, moment: datetime, subject) -> bool:
     """``subject(company, job)``: the email's subject, from the job as the email shows it."""
     job = _with_what_the_email_shows(job)
     company = db.session.get(Company, job.company_id)
-    address, contact = reminders.appointment_recipient(job)
+    address, contact = recipients.appointment_recipient(job)
     return notify(
         company,
         kind,

@@ -24,18 +24,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from huey import crontab
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import task_queue
 from ..extensions import db
 from ..models import (
     Company,
-    Contact,
     Invoice,
     InvoiceStatus,
     Job,
     JobStatus,
-    PortalPermission,
     Quote,
     QuoteStatus,
     ReminderKind,
@@ -45,13 +43,11 @@ from ..models import (
     utcnow,
 )
 from ..transaction import unit_of_work
-from . import audit
-from .billing import invoices  # a module: billing imports these services back
+from . import audit, recipients
 from .clock import company_today
 from .errors import Invalid
 from .fleet import service_digest
 from .mail import mailer, unsubscribe
-from .portal.site_scope import scoped_site_ids, visible
 
 # Jobs still to happen: a reminder for a cancelled or finished one would mislead.
 UPCOMING_STATUSES = (JobStatus.SCHEDULED, JobStatus.ASSIGNED)
@@ -284,25 +280,6 @@ def due_quote_follow_ups(company: Company, days: int, now: datetime, today: date
 # --- sending each once -----------------------------------------------------------------
 
 
-def appointment_recipient(job: Job) -> tuple[str | None, Contact | None]:
-    """The first contact who may see jobs and sees this job's site, else the customer's
-    own email."""
-    contacts = db.session.scalars(
-        select(Contact)
-        .where(Contact.customer_id == job.customer_id, Contact.removed_at.is_(None))
-        .options(selectinload(Contact.sites))
-        .order_by(Contact.id)
-    )
-    for contact in contacts:
-        if (
-            contact.email
-            and contact.may(PortalPermission.JOBS)
-            and visible(job, scoped_site_ids(contact))
-        ):
-            return contact.email, contact
-    return (job.customer.email, None) if job.customer.email else (None, None)
-
-
 def send_once(kind: ReminderKind, record, due_at: datetime, address: str, **email) -> bool:
     """Write the reminder's key and its email together, or neither when another worker
     wrote that key first, or the address asked for no more of this kind. True when this
@@ -332,7 +309,7 @@ def send_once(kind: ReminderKind, record, due_at: datetime, address: str, **emai
 
 
 def _remind_appointment(company: Company, job: Job) -> bool:
-    address, contact = appointment_recipient(job)
+    address, contact = recipients.appointment_recipient(job)
     if address is None:
         return False
     return send_once(
@@ -358,7 +335,7 @@ def _short_day(moment: datetime, company: Company) -> str:
 def _remind_about_document(company: Company, kind: ReminderKind, document, due_at, subject):
     """An invoice or quote reminder, to whom the document itself went (invoice_recipient),
     leading to the document in the portal."""
-    address, contact = invoices.invoice_recipient(document.customer)
+    address, contact = recipients.invoice_recipient(document.customer)
     if address is None:
         return False
     noun = "invoice" if isinstance(document, Invoice) else "quote"

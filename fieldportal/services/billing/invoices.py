@@ -27,13 +27,12 @@ from ...models import (
     LoginMethod,
     Payment,
     PaymentMethod,
-    PortalPermission,
     StaffUser,
     utcnow,
 )
 from ...models.base import UTCDateTime
 from ...pagination import COUNT_LIMIT, Page, StatusListQuery, paginate
-from .. import audit, customers
+from .. import audit, customers, recipients
 from ..clock import company_today
 from ..errors import Conflict, Invalid
 from ..mail import mailer
@@ -158,22 +157,6 @@ def update_draft(
     return invoice
 
 
-def invoice_recipient(customer: Customer) -> tuple[str | None, Contact | None]:
-    """Who gets the invoice: the first contact with an email who may see invoices, else
-    the customer's own billing email. (None, None) when no email is on file."""
-    contacts = db.session.scalars(
-        select(Contact)
-        .where(Contact.customer_id == customer.id, Contact.removed_at.is_(None))
-        .order_by(Contact.id)
-    )
-    for contact in contacts:
-        if contact.email and contact.may(PortalPermission.INVOICES):
-            return contact.email, contact
-    if customer.email:
-        return customer.email, None
-    return None, None
-
-
 def _first_contact(customer: Customer, address: str, *, by: StaffUser | None) -> Contact | None:
     """A customer with an email and no contact yet gets its first contact from that email
     (an admin, as every first contact is, named as the customer), so the invoice email can
@@ -235,7 +218,7 @@ def send_invoice(invoice: Invoice, *, by: StaffUser | None) -> str:
         raise Invalid("Add at least one line before sending.")
     customer = invoice.customer
     company = Company.owning(customer)
-    address, contact = invoice_recipient(customer)
+    address, contact = recipients.invoice_recipient(customer)
     if address is None:
         raise Invalid(
             f"No email on file for {customer.name}: add one to the customer or a contact. "

@@ -35,7 +35,7 @@ from ...models import (
 )
 from ...models.billing import SIGNED_NAME_MAX
 from ...pagination import COUNT_LIMIT, Page, StatusListQuery, paginate
-from .. import audit
+from .. import audit, recipients
 from ..clock import company_today
 from ..errors import Conflict, Invalid
 from ..mail import mailer
@@ -120,8 +120,6 @@ def send_quote(quote: Quote, *, by: StaffUser | None = None) -> str:
     quote's lines and how to answer it instead of a portal address that answers
     "unavailable".
     """
-    from .invoices import invoice_recipient
-
     if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.CHANGES_REQUESTED, QuoteStatus.SENT):
         raise Conflict(f"A {quote.status.value.replace('_', ' ')} quote cannot be sent.")
     if not quote.lines:
@@ -129,7 +127,7 @@ def send_quote(quote: Quote, *, by: StaffUser | None = None) -> str:
     company = Company.owning(quote)
     if quote.valid_until is not None and quote.valid_until < company_today(company):
         raise Invalid("The validity date has passed; set a new one before sending.")
-    address, contact = invoice_recipient(quote.customer)
+    address, contact = recipients.invoice_recipient(quote.customer)
     if address is None:
         raise Invalid(f"No email on file for {quote.customer.name}. Nothing was sent.")
     if quote.status == QuoteStatus.CHANGES_REQUESTED:
