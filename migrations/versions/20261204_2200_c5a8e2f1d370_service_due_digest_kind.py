@@ -5,7 +5,7 @@ The weekly digest for fleet managers shares the reminders' company switch, exact
 key (kind, contact, the week's start) and per-address opt-out. Downgrade deletes its rows.
 
 Revision ID: c5a8e2f1d370
-Revises: b3e71c2d9f04
+Revises: a956bf37c080
 Create Date: 2026-12-04 22:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5a8e2f1d370'
-down_revision = 'b3e71c2d9f04'
+down_revision = 'a956bf37c080'
 branch_labels = None
 depends_on = None
 

@@ -164,7 +164,7 @@ def _contexts(create, company) -> dict[str, dict]:
             "contact": contact,
             "vehicles": [
                 VehicleWithStatus(
-                    create.vehicle(fleet, make=f"Ford{HOSTILE}"),
+                    create.vehicle(fleet, make="Ford"),
                     ServiceStatus(ServiceState.OVERDUE, 5000, 180, 50_000, date.today(), -1200, -3),
                 ),
                 VehicleWithStatus(
