@@ -32,11 +32,12 @@ def columns_holding(db, raw: str) -> list[str]:
     """Every text, varchar or JSON column of every table in the database (reflected, so
     tables without a model count too) in which some row contains ``raw``."""
     connection = db.session.connection()
-    tables = sa.MetaData()
-    tables.reflect(bind=connection)
+    database = sa.inspect(connection)  # columns only: indexes are not what is scanned
     found = []
-    for table in tables.sorted_tables:
-        for column in table.columns:
+    for name in database.get_table_names():
+        columns = [sa.column(c["name"], c["type"]) for c in database.get_columns(name)]
+        table = sa.table(name, *columns)
+        for column in columns:
             if isinstance(column.type, sa.JSON):
                 value = sa.cast(column, sa.Text)
             elif isinstance(column.type, sa.String):

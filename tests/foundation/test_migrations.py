@@ -260,6 +260,7 @@ def test_upgrade_drops_the_secrets_kept_in_outbox_bodies(empty_database_url):
         quote = emails["quote@x.example"]
         assert (quote.status, quote.text_body) == (OutboxStatus.QUEUED, "Your quote")
         db.session.remove()
+        db.engine.dispose()  # else its pooled connection is closed by nobody (ResourceWarning)
 
 
 BEFORE_E164 = "4c43abfeb5ff"  # the last revision with phones stored as typed
