@@ -1,7 +1,8 @@
 """``flask tasks work`` delivering the outbox: what was queued while no worker ran goes out
 when one starts, a clean shutdown on SIGTERM (the message being sent is finished, the rest
 of the batch goes back to the queue, exit code 0), and one JSON log line per email it
-attempts, with no secret in its output; several workers on one Redis queue."""
+attempts, with no secret in its output; several workers on one Redis queue; a worker
+SIGKILLed while a reminder is on the wire, and the next one writing no second reminder."""
 
 import asyncio
 import json
@@ -12,13 +13,21 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 from huey.storage import RedisStorage
 from sqlalchemy import select
 
-from fieldportal.models import OutboxEmail, OutboxStatus
+from fieldportal.models import (
+    JobStatus,
+    OutboxEmail,
+    OutboxStatus,
+    ReminderKind,
+    SentReminder,
+    utcnow,
+)
 from fieldportal.services.mail.outbox_delivery import deliver_pending
 from fieldportal.services.portal.portal_auth import send_login_link
 from tests import factories
@@ -257,3 +266,63 @@ def test_workers_on_several_machines_share_a_redis_queue_and_run_each_period_onc
     assert [m.rcpt_tos for m in inbox.messages] == [["once@twomachines.example"]]
     [row] = _rows(committed_db)
     assert row.status == OutboxStatus.SENT and row.attempts == 1
+
+
+def test_a_worker_killed_mid_send_leaves_one_reminder_the_next_worker_does_not_repeat(
+    app, committed_db, tmp_path
+):
+    """SIGKILL while the appointment reminder is being handed to the SMTP server: its key
+    and its email were committed together before, so the next worker's scan (which runs
+    at once on start) writes no second one, and the email is still in the outbox."""
+    queue_url = redis_url_or_skip()
+    storage = RedisStorage("fieldportal", url=queue_url)
+    storage.flush_all()
+    customer = factories.create_customer(factories.create_company(slug="killed"))
+    factories.create_contact(customer, email="visit@killed.example")
+    start = utcnow() + timedelta(hours=3)
+    factories.create_job(
+        customer, JobStatus.SCHEDULED, window_start=start, window_end=start + timedelta(hours=2)
+    )
+    committed_db.session.commit()
+    committed_db.session.remove()
+
+    inbox = SlowInbox(delay=5)
+    with running_smtp(inbox) as port:
+        env = _worker_env(
+            app, tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), TASK_QUEUE_URL=queue_url
+        )
+        first = subprocess.Popen(WORKER, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        try:
+            assert inbox.receiving.wait(90), "the reminder never reached the SMTP server"
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        storage.flush_all()  # the killed worker's period claims: the next one scans again
+        log = tmp_path / "second-worker.log"
+        with log.open("w") as out:
+            second = subprocess.Popen(WORKER, cwd=ROOT, env=env, stdout=out)
+            try:
+                deadline = time.time() + 90
+                while '"remind_customers"' not in log.read_text() and time.time() < deadline:
+                    time.sleep(0.5)
+                second.send_signal(signal.SIGTERM)
+                second.wait(timeout=60)
+            finally:
+                if second.poll() is None:
+                    second.kill()
+                    second.wait()
+        output = log.read_text()
+
+    assert first.returncode == -signal.SIGKILL
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert any(
+        line.get("task") == "remind_customers" and line["outcome"] == "ran" for line in lines
+    )
+    committed_db.session.expire_all()
+    keys = committed_db.session.scalars(select(SentReminder)).all()
+    assert [(key.kind, key.to_address) for key in keys] == [
+        (ReminderKind.APPOINTMENT, "visit@killed.example")
+    ]
+    assert [row.kind for row in _rows(committed_db)] == ["appointment_reminder"]
