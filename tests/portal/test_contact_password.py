@@ -1,6 +1,8 @@
 """Staff set a contact's username and password themselves and copy the portal address;
 the contact signs in with them, and every session the contact had ends."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -111,33 +113,60 @@ def test_refused_input_changes_nothing_and_says_why(
     assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
 
 
+EVERY_WAY = {"password", "magic_link", "activation", "pin"}
+
+
+def _all_but(method: LoginMethod) -> list[str]:
+    return [m.value for m in LoginMethod if m != method]
+
+
 @pytest.mark.parametrize(
-    ("change", "note"),
+    ("change", "closed", "note"),
     [
-        ({"plan": Plan.FREE}, "The customer portal is part of the Pro plan."),
-        ({"portal_enabled": False}, "switched off in Settings (“Customer portal on”)"),
+        ({"plan": Plan.FREE}, EVERY_WAY, "The customer portal is part of the Pro plan."),
         (
-            {"login_methods": [LoginMethod.MAGIC_LINK.value, LoginMethod.ACTIVATION.value]},
-            "Password sign-in is switched off in Settings (“Username and password”)",
+            {"portal_enabled": False},
+            EVERY_WAY,
+            "The customer portal is switched off in Settings (“Customer portal on”), so this "
+            "password lets no one in",
+        ),
+        (
+            {"login_methods": _all_but(LoginMethod.PASSWORD)},
+            {"password"},
+            "Password sign-in is switched off in Settings (“Username and password”), so this "
+            "password lets no one in until it is switched on.",
+        ),
+        (
+            {"login_methods": _all_but(LoginMethod.MAGIC_LINK)},
+            {"magic_link"},
+            "Sign-in by emailed link is switched off in Settings (“Email sign-in link”), so a "
+            "sign-in link lets no one in",
+        ),
+        (
+            {"login_methods": _all_but(LoginMethod.PIN)},
+            {"pin"},
+            "Sign-in by phone and PIN is switched off in Settings (“Phone number and PIN”), so "
+            "a PIN lets no one in until it is switched on. It can be saved now, but not emailed",
         ),
     ],
-    ids=["free-plan", "portal-off", "password-off"],
+    ids=["free-plan", "portal-off", "password-off", "link-off", "pin-off"],
 )
-def test_a_note_says_why_the_password_would_let_no_one_in(
-    staff_client, contact, company, db, change, note
+def test_the_page_says_which_ways_in_would_let_no_one_in_and_why(
+    staff_client, contact, company, db, change, closed, note
 ):
     for name, value in change.items():
         setattr(company, name, value)
     db.session.flush()
-    page = text_of(staff_client.get(access_url(contact)))
-    assert note in page and "lets no one in" in page
-    # ...and it is the only note: each state has its own reason.
-    assert page.count("lets no one in") == 1
+    response = staff_client.get(access_url(contact))
+    html, page = response.get_data(as_text=True), text_of(response)
+    assert set(re.findall(r'data-closed="([a-z_]+)"', html)) == closed
+    assert note in page
+    assert page.count("lets no one in") == len(closed)
 
 
-def test_no_note_while_a_password_lets_the_contact_in(staff_client, contact):
+def test_no_note_while_every_way_in_works(staff_client, contact):
     html = staff_client.get(access_url(contact)).get_data(as_text=True)
-    assert "data-password-closed" not in html and "lets no one in" not in html
+    assert "data-closed" not in html and "lets no one in" not in html
 
 
 def test_without_the_csrf_token_nothing_changes(staff_client, contact, db):

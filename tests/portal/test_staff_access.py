@@ -2,7 +2,15 @@
 
 from sqlalchemy import func, select
 
-from fieldportal.models import AuditEvent, AuthSession, LoginLink, OutboxEmail, StaffRole
+from fieldportal.models import (
+    AuditEvent,
+    AuthSession,
+    LoginLink,
+    LoginMethod,
+    OutboxEmail,
+    Plan,
+    StaffRole,
+)
 from fieldportal.services.auth.passwords import verify_secret
 from fieldportal.services.mail.outbox_secrets import reveal
 from fieldportal.services.portal.portal_auth import issue_login_link
@@ -128,3 +136,51 @@ def test_customer_page_links_to_each_contacts_access_screen(staff_client, contac
     assert f'href="/customers/{contact.customer_id}"' in staff_client.get(
         access_url(contact)
     ).get_data(as_text=True)
+
+
+# --- nothing is sent that would let no one in -------------------------------------------
+
+
+def _switch_off(company, db, method):
+    company.login_methods = [m.value for m in LoginMethod if m != method]
+    db.session.flush()
+
+
+def test_no_sign_in_link_is_sent_while_emailed_links_are_off(staff_client, contact, company, db):
+    _switch_off(company, db, LoginMethod.MAGIC_LINK)
+    response = staff_client.post(access_url(contact, "/link"))
+    assert response.status_code == 422
+    assert "Nothing was sent. Sign-in by emailed link is switched off in Settings" in text_of(
+        response
+    )
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0
+    assert db.session.scalar(select(func.count(LoginLink.id))) == 0
+
+
+def test_no_activation_email_on_the_free_plan(staff_client, contact, company, db):
+    company.plan = Plan.FREE
+    db.session.flush()
+    response = staff_client.post(access_url(contact, "/activation"))
+    assert response.status_code == 422
+    assert "Nothing was sent. The customer portal is part of the Pro plan." in text_of(response)
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0
+    db.session.refresh(contact)
+    assert contact.password_hash is None and not contact.password_is_temporary
+
+
+def test_a_pin_is_saved_but_not_emailed_while_pin_sign_in_is_off(
+    staff_client, contact, company, db
+):
+    _switch_off(company, db, LoginMethod.PIN)
+    contact.phone = "+13125550199"
+    db.session.flush()
+    refused = staff_client.post(access_url(contact, "/pin"), data={"pin": "2468", "send": "y"})
+    assert refused.status_code == 422
+    assert "Nothing was sent. Sign-in by phone and PIN is switched off" in text_of(refused)
+    db.session.refresh(contact)
+    assert contact.pin_hash is None, "refused whole: the PIN was not saved either"
+    assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0
+    saved = staff_client.post(access_url(contact, "/pin"), data={"pin": "2468"})
+    assert saved.status_code == 303
+    db.session.refresh(contact)
+    assert verify_secret(contact.pin_hash, "2468")

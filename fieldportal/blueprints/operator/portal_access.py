@@ -35,7 +35,7 @@ def _page(contact: Contact, pin_form=None, password_form=None, status=200, fragm
         pin_form=pin_form or PinForm(formdata=None),
         password_form=password_form or ContactPasswordForm(formdata=None, email=contact.email),
         portal_url=contact_credentials.portal_sign_in_url(g.company),
-        password_closed=contact_credentials.why_password_lets_no_one_in(g.company),
+        closed=contact_credentials.closed_ways_in(g.company),
         reminders_form=_reminders_form(contact),
         status=status,
     )

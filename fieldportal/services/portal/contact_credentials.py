@@ -41,23 +41,46 @@ def set_username_and_password(contact: Contact, *, username: str, password: str,
     )
 
 
-def why_password_lets_no_one_in(company: Company) -> str | None:
-    """Why a password set now would not let the contact in, in words for the staff member
-    setting it (the plan, the portal switch, the sign-in method switch); None when it would."""
+# What each way in that staff hand out is called: (the switch's name in Settings, the
+# sign-in it stands for, what staff would hand out).
+HANDED_OUT = {
+    LoginMethod.PASSWORD: ("Username and password", "Password sign-in", "this password"),
+    LoginMethod.MAGIC_LINK: ("Email sign-in link", "Sign-in by emailed link", "a sign-in link"),
+    LoginMethod.ACTIVATION: (
+        "Activation email with temporary password",
+        "The activation email",
+        "a temporary password",
+    ),
+    LoginMethod.PIN: ("Phone number and PIN", "Sign-in by phone and PIN", "a PIN"),
+}
+
+
+def why_it_lets_no_one_in(company: Company, method: LoginMethod) -> str | None:
+    """Why what staff hand out for ``method`` (a password, a sign-in link, a temporary
+    password, a PIN) would not let the contact in now, in words for the staff member: the
+    plan, the portal switch, or that method's switch; None when it would."""
+    switch, sign_in, what = HANDED_OUT[method]
     if not company.plan.has_portal:
         return (
             "The customer portal is part of the Pro plan. On the Free plan every portal "
-            "address answers “unavailable”, so this password lets no one in until the "
-            "company moves to Pro."
+            f"address answers “unavailable”, so {what} lets no one in until the company "
+            "moves to Pro."
         )
     if not company.portal_enabled:
         return (
-            "The customer portal is switched off in Settings (“Customer portal on”), so this "
-            "password lets no one in until it is switched on."
+            "The customer portal is switched off in Settings (“Customer portal on”), so "
+            f"{what} lets no one in until it is switched on."
         )
-    if not company.allows_login(LoginMethod.PASSWORD):
+    if not company.allows_login(method):
         return (
-            "Password sign-in is switched off in Settings (“Username and password”), so this "
-            "password lets no one in until it is switched on."
+            f"{sign_in} is switched off in Settings (“{switch}”), so {what} lets no one in "
+            "until it is switched on."
         )
     return None
+
+
+def closed_ways_in(company: Company) -> dict[str, str]:
+    """For the access page: each way staff hand out that would let no one in now, by the
+    method's value, with why."""
+    reasons = {method.value: why_it_lets_no_one_in(company, method) for method in HANDED_OUT}
+    return {method: reason for method, reason in reasons.items() if reason}

@@ -8,13 +8,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
-from ...models import AuthSession, Company, Contact, LoginLink, StaffUser, utcnow
+from ...models import AuthSession, Company, Contact, LoginLink, LoginMethod, StaffUser, utcnow
 from .. import audit
 from ..auth.auth_sessions import end_sessions
 from ..errors import Invalid
 from ..mail import outbox_secrets
 from ..tenancy import company_record
 from . import portal_auth
+from .contact_credentials import why_it_lets_no_one_in
 from .portal_auth import cancel_outstanding_links
 
 NO_EMAIL = "This contact has no email address on file; add one first. Nothing was sent."
@@ -95,27 +96,43 @@ def detail_options() -> tuple:
     return (joinedload(Contact.customer),)
 
 
+def _refuse_a_dead_email(contact: Contact, method: LoginMethod, field: str | None = None):
+    """Refuse (Invalid, nothing sent) an email whose secret would let no one in."""
+    reason = why_it_lets_no_one_in(Company.owning(contact), method)
+    if reason:
+        message = f"Nothing was sent. {reason}"
+        raise Invalid(message, errors={field: [message]} if field else None)
+
+
 def send_sign_in_link(contact: Contact) -> None:
-    """Email the contact a sign-in link; refused (Invalid) without an email address."""
+    """Email the contact a sign-in link; refused (Invalid) without an email address, or
+    while the link would let no one in (plan, portal or method switched off)."""
     if not contact.email:
         raise Invalid(NO_EMAIL)
+    _refuse_a_dead_email(contact, LoginMethod.MAGIC_LINK)
     portal_auth.send_login_link(contact)
 
 
 def send_activation_email(contact: Contact, *, by: StaffUser) -> None:
-    """Email the contact a temporary password; refused (Invalid) without an email address."""
+    """Email the contact a temporary password; refused (Invalid) without an email
+    address, or while it would let no one in (plan, portal or method switched off)."""
     if not contact.email:
         raise Invalid(NO_EMAIL)
+    _refuse_a_dead_email(contact, LoginMethod.ACTIVATION)
     portal_auth.send_activation(contact, by=by)
 
 
 def give_pin(contact: Contact, pin: str, *, send: bool, message: str, by: StaffUser) -> None:
     """Set the contact's PIN and, when ``send``, email it. A PIN needs a phone number to
-    sign in with, and sending it an email address (Invalid on ``pin`` / ``send``)."""
+    sign in with, and sending it an email address (Invalid on ``pin`` / ``send``). A PIN
+    may be saved while PIN sign-in is closed (it works once it opens), but not emailed then.
+    """
     if not contact.phone:
         raise Invalid(errors={"pin": [NO_PHONE]})
     if send and not contact.email:
         raise Invalid(errors={"send": [NO_EMAIL_FOR_PIN]})
+    if send:
+        _refuse_a_dead_email(contact, LoginMethod.PIN, field="send")
     portal_auth.set_pin(contact, pin, by=by)
     if send:
         portal_auth.email_pin(contact, pin, message=message)
