@@ -32,9 +32,11 @@ class Capability(enum.StrEnum):
     MANAGE_OUTBOX = "manage_outbox"  # read sent and failed emails, retry them
     MANAGE_SETTINGS = "manage_settings"  # company settings, logo and staff accounts
     IMPORT_DATA = "import_data"  # bring customers, sites, vehicles and assets in from files
+    # Export everything held about one customer, and erase a customer on request.
+    CUSTOMER_DATA = "customer_data"
 
 
-_OFFICE = frozenset(Capability) - {Capability.MANAGE_SETTINGS}
+_OFFICE = frozenset(Capability) - {Capability.MANAGE_SETTINGS, Capability.CUSTOMER_DATA}
 
 ROLE_CAPABILITIES: dict[StaffRole, frozenset[Capability]] = {
     StaffRole.OWNER: frozenset(Capability),

@@ -67,6 +67,9 @@ class Customer(TenantMixin, CreatedAtMixin, db.Model):
     portal_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     portal_token_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Erased on request (services/customer_data.py): what is personal is gone for good; the
+    # invoices and payments the law requires stay, under the name they were issued to.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     company: Mapped[Company] = relationship(lazy="raise_on_sql")
     sites: Mapped[list["Site"]] = relationship(

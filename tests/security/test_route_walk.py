@@ -159,6 +159,9 @@ CAPABILITY_OF_RULE = {
         + ("access/end", "view-as")
     },
     "/customers/<int:customer_id>/statement.pdf": Capability.SEE_MONEY,
+    "/customers/<int:customer_id>/data": Capability.CUSTOMER_DATA,
+    "/customers/<int:customer_id>/data/export": Capability.CUSTOMER_DATA,
+    "/customers/<int:customer_id>/erase": Capability.CUSTOMER_DATA,
     "/vehicles/<int:vehicle_id>/history.pdf": Capability.WORK_JOBS,
     "/jobs/new": Capability.PLAN_JOBS,
     "/jobs/<int:job_id>/edit": Capability.PLAN_JOBS,

@@ -1241,3 +1241,20 @@ class ReminderSettingsForm(FlaskForm):
             )
             for kind in kinds
         }
+
+
+# ---------------------------------------------------------------- customer data
+
+
+class EraseCustomerForm(NoNulForm):
+    class Meta:
+        csrf = False
+
+    confirmation = StringField(
+        "Type the customer's name to confirm",
+        validators=[DataRequired(message="Type the customer's name to confirm."), Length(max=200)],
+    )
+    understood = BooleanField(
+        "I understand that erasing cannot be undone",
+        validators=[DataRequired(message="Tick the box to say you understand.")],
+    )

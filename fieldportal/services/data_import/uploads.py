@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, update
 
+from ...csv_export import safe_text
 from ...extensions import db
 from ...models import Company, ImportKind, ImportUpload, StaffUser, utcnow
 from .. import audit
@@ -177,9 +178,5 @@ def errors_csv(plan: Plan) -> str:
     writer = csv.writer(out)
     writer.writerow(("row", "column", "problem"))
     for error in plan.errors:
-        writer.writerow((error.row, error.column or "", _csv_safe(error.message)))
+        writer.writerow((error.row, error.column or "", safe_text(error.message)))
     return out.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
