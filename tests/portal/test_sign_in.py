@@ -383,6 +383,36 @@ def test_ten_wrong_passwords_lock_the_contact_for_fifteen_minutes(client, compan
     assert locked.status_code == 422
 
 
+def test_a_right_password_starts_the_count_of_wrong_ones_again(company, contact, db):
+    """Nine wrong, the right one, nine wrong again: not locked (the count started again);
+    the tenth wrong one in a row locks."""
+    contact.password_hash = hash_secret("right password here")
+    db.session.flush()
+    for _ in range(9):
+        assert portal_auth.authenticate_password(company, contact.email, "wrong") is None
+    assert portal_auth.authenticate_password(company, contact.email, "right password here")
+    for _ in range(9):
+        assert portal_auth.authenticate_password(company, contact.email, "wrong") is None
+    assert contact.locked_until is None
+    assert portal_auth.authenticate_password(company, contact.email, "right password here")
+    for _ in range(10):
+        portal_auth.authenticate_password(company, contact.email, "wrong")
+    assert contact.locked_until is not None
+
+
+def test_after_a_lockout_ends_it_takes_ten_more_wrong_passwords_to_lock_again(company, contact, db):
+    contact.password_hash = hash_secret("right password here")
+    db.session.flush()
+    for _ in range(10):
+        portal_auth.authenticate_password(company, contact.email, "wrong")
+    assert contact.locked_until is not None
+    contact.locked_until = utcnow() - timedelta(seconds=1)  # the 15 minutes are over
+    for _ in range(9):
+        assert portal_auth.authenticate_password(company, contact.email, "wrong") is None
+    assert not (contact.locked_until and contact.locked_until > utcnow())
+    assert portal_auth.authenticate_password(company, contact.email, "right password here")
+
+
 def test_activation_forces_a_new_password_before_anything_else(client, company, contact, db):
     portal_auth.send_activation(contact)
     email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "activation"))
