@@ -133,6 +133,55 @@ def test_confirm_creates_customers_with_contact_and_billing_address(staff_client
     assert "3 created, 0 updated" in event.summary
 
 
+def test_a_file_of_mixed_rows_is_written_in_one_insert_per_table(
+    staff_client, company, count_queries
+):
+    """Consumers and fleets, contacts with and without a phone, in any order: each table's
+    new rows go in one batched INSERT (rows of different columns were a statement per run
+    of same-shaped rows: 10,000 customers took 40 s on PostgreSQL)."""
+    company.default_interval_miles = 7_500
+    header = "external_ref,name,kind,contact_name,contact_email,contact_phone\n"
+    customers = "".join(
+        f"M-{n},Mixed {n},{'fleet' if n % 3 else 'consumer'},,,\n" for n in range(30)
+    )
+
+    def inserts_into(statements, table: str) -> int:
+        return sum(
+            s.lstrip().upper().startswith(f"INSERT INTO {table.upper()} ") for s in statements
+        )
+
+    page, upload_id = preview(staff_client, "customers", header + customers)
+    with count_queries() as statements:
+        assert confirm(staff_client, upload_id, digest_of(page)).status_code == 303
+    if db.engine.dialect.name == "postgresql":
+        # SQLite hands the new ids back one row at a time whatever the rows' columns.
+        assert inserts_into(statements, "customers") == 1
+    fleet, consumer = (
+        db.session.scalar(select(Customer).where(Customer.external_ref == ref))
+        for ref in ("M-1", "M-3")
+    )
+    assert (fleet.kind, fleet.interval_miles) == (CustomerKind.FLEET, 7_500)
+    assert (consumer.kind, consumer.interval_miles) == (CustomerKind.CONSUMER, None)
+
+    # Each existing customer gains its first contact, every other one with a phone.
+    contacts = "".join(
+        f"M-{n},Mixed {n},,Person {n},p{n}@mixed.example,"
+        + (f"+1 312 555 01{n:02}" if n % 2 else "")
+        + "\n"
+        for n in range(30)
+    )
+    page, upload_id = preview(staff_client, "customers", header + contacts)
+    assert "0 to create, 30 to update" in text_of(page)
+    with count_queries() as statements:
+        assert confirm(staff_client, upload_id, digest_of(page)).status_code == 303
+    assert inserts_into(statements, "contacts") == 1
+    person = db.session.scalar(select(Contact).where(Contact.email == "p1@mixed.example"))
+    assert (person.name, person.phone, person.is_admin) == ("Person 1", "+13125550101", True)
+    assert (
+        db.session.scalar(select(Contact.phone).where(Contact.email == "p2@mixed.example")) is None
+    )
+
+
 def test_reimporting_the_same_file_changes_nothing(staff_client, company):
     imported(staff_client, "customers", CUSTOMERS_CSV)
     before = db.session.execute(select(Customer.id, Customer.name, Customer.email)).all()
@@ -486,6 +535,20 @@ def test_vehicles_import_with_their_first_reading(staff_client, company, sites_i
     assert sprinter.plate == "KX20 DEF" and sprinter.odometer == 1_500
     assert count(OdometerReading, OdometerReading.vehicle_id == sprinter.id) == 2
     assert count(Vehicle, Vehicle.company_id == company.id) == 2
+
+
+def test_a_vehicle_moved_to_another_site_shows_both_sites_names(staff_client, sites_imported):
+    imported(staff_client, "vehicles", VEHICLES_CSV)
+    imported(
+        staff_client, "sites", "customer,name,address_line1,city\nC-1,South yard,3 Quay,Hull\n"
+    )
+    moved = VEHICLES_CSV.replace("C-1,North depot,", "C-1,South yard,")
+    page, upload_id = preview(staff_client, "vehicles", moved)
+    assert "0 to create, 1 to update" in text_of(page)
+    assert "site: North depot → South yard" in text_of(page)
+    confirm(staff_client, upload_id, digest_of(page))
+    transit = db.session.scalar(select(Vehicle).where(Vehicle.plate == "KX19 ABC"))
+    assert db.session.get(Site, transit.site_id).name == "South yard"
 
 
 def test_vehicle_rows_with_problems(staff_client, company, sites_imported, create):

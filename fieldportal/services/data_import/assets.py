@@ -5,7 +5,7 @@ ID is its serial number when the file gives none. Asset IDs stay unique in the c
 from ...models import Asset, Company
 from .plan import CustomerFinder, Outcomes, changed_fields, company_rows, given, write_rows
 from .rows import Column, Row
-from .sites import change_of_site, site_of, sites_by_name
+from .sites import change_of_site, site_names, site_of, sites_by_name
 
 COLUMNS = (
     Column("customer", "C-1001", required=True, help="The customer's external_ref, or its name."),
@@ -68,6 +68,7 @@ class _Existing:
 def plan_rows(company: Company, rows: list[Row]):
     finder = CustomerFinder(company)
     sites = sites_by_name(company)
+    names = site_names(sites)
     existing = _Existing(company)
     outcomes = Outcomes()
     creates, updates = [], []
@@ -111,6 +112,6 @@ def plan_rows(company: Company, rows: list[Row]):
         changed, changes = changed_fields(match, given(fields))
         if changed:
             updates.append({"id": match["id"], **changed})
-        outcomes.update(row, label, change_of_site(changes, sites))
+        outcomes.update(row, label, change_of_site(changes, names))
 
     return outcomes, lambda: write_rows(Asset, creates, updates)

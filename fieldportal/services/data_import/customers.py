@@ -8,12 +8,18 @@ one is the customer's admin when it is its first.
 
 from collections import defaultdict
 
-from sqlalchemy import insert
-
-from ...extensions import db
 from ...models import BillingTerms, Company, Contact, Customer, CustomerKind
 from .. import phones
-from .plan import Change, Outcomes, changed_fields, company_rows, given, shown, write_rows
+from .plan import (
+    Change,
+    Outcomes,
+    changed_fields,
+    company_rows,
+    given,
+    insert_rows,
+    shown,
+    write_rows,
+)
 from .rows import Column, Row
 
 COLUMNS = (
@@ -157,14 +163,7 @@ def plan_rows(company: Company, rows: list[Row]):
         outcomes.update(row, label, changes)
 
     def write():
-        created_ids = []
-        if new_customers:
-            created_ids = list(
-                db.session.scalars(
-                    insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
-                    new_customers,
-                )
-            )
+        created_ids = insert_rows(Customer, new_customers) if new_customers else []
         contacts = [
             {**contact, "customer_id": created_ids[owner] if is_new else owner}
             for (is_new, owner), contact in new_contacts
@@ -222,9 +221,10 @@ def _new_customer(company: Company, fields: dict) -> dict:
         "kind": fields["kind"] or CustomerKind.CONSUMER,
         "billing_terms": fields["billing_terms"] or company.default_billing_terms,
     }
-    if customer["kind"] == CustomerKind.FLEET:
-        customer["interval_miles"] = company.default_interval_miles
-        customer["interval_days"] = company.default_interval_days
+    # Every new customer has the same keys (plan.BATCHED says why).
+    fleet = customer["kind"] == CustomerKind.FLEET
+    customer["interval_miles"] = company.default_interval_miles if fleet else None
+    customer["interval_days"] = company.default_interval_days if fleet else None
     return customer
 
 
@@ -253,7 +253,7 @@ def _plan_contact(row: Row, company, existing: _Existing, customer, contact: dic
     if not _contact_free(row, existing, contact, found["id"] if found else None):
         return None
     if found is None:
-        new = _new_contact(company, given(contact), not current)
+        new = _new_contact(company, contact, not current)
         return new, None, [Change("contact", "—", _contact_label(contact))]
     wanted = given({"name": contact["name"], "phone": contact["phone"]})
     changed, changes = changed_fields(found, wanted, show, prefix="contact_")

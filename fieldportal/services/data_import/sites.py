@@ -54,9 +54,14 @@ def site_of(row: Row, sites: dict, customer_id: int | None) -> int | None:
     return site["id"]
 
 
-def change_of_site(changes: list[Change], sites: dict) -> list[Change]:
-    """The changes with a change of site_id shown as one of site names."""
-    names = {str(site["id"]): site["name"] for site in sites.values()}
+def site_names(sites: dict) -> dict[str, str]:
+    """Each site's name by its id as a change shows it, for ``change_of_site``: made once
+    per file (made for every row, 10,000 rows over 20,000 sites took 9 s)."""
+    return {str(site["id"]): site["name"] for site in sites.values()}
+
+
+def change_of_site(changes: list[Change], names: dict[str, str]) -> list[Change]:
+    """The changes with a change of site_id shown as one of site names (``site_names``)."""
     return [
         Change("site", shown(names.get(change.old)), shown(names.get(change.new)))
         if change.field == "site_id"

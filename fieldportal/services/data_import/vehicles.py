@@ -5,13 +5,18 @@ stays with its customer, and its odometer only goes up; each new reading is reco
 import re
 from collections import defaultdict
 
-from sqlalchemy import insert
-
-from ...extensions import db
 from ...models import Company, OdometerReading, Vehicle
-from .plan import CustomerFinder, Outcomes, changed_fields, company_rows, given, write_rows
+from .plan import (
+    CustomerFinder,
+    Outcomes,
+    changed_fields,
+    company_rows,
+    given,
+    insert_rows,
+    write_rows,
+)
 from .rows import Column, Row
-from .sites import change_of_site, site_of, sites_by_name
+from .sites import change_of_site, site_names, site_of, sites_by_name
 
 COLUMNS = (
     Column("customer", "C-1001", required=True, help="The customer's external_ref, or its name."),
@@ -72,6 +77,7 @@ class _Existing:
 def plan_rows(company: Company, rows: list[Row]):
     finder = CustomerFinder(company)
     sites = sites_by_name(company)
+    names = site_names(sites)
     existing = _Existing(company)
     outcomes = Outcomes()
     creates, updates, readings = [], [], []
@@ -123,7 +129,7 @@ def plan_rows(company: Company, rows: list[Row]):
         if plate_key(wanted.get("plate")) == plate_key(match["plate"]):
             wanted.pop("plate", None)
         changed, changes = changed_fields(match, wanted)
-        changes = change_of_site(changes, sites)
+        changes = change_of_site(changes, names)
         if changed:
             updates.append({"id": match["id"], **changed})
         if "odometer" in changed:
@@ -132,9 +138,7 @@ def plan_rows(company: Company, rows: list[Row]):
 
     def write():
         if creates:
-            ids = db.session.scalars(
-                insert(Vehicle).returning(Vehicle.id, sort_by_parameter_order=True), creates
-            )
+            ids = insert_rows(Vehicle, creates)
             readings.extend(
                 _reading(company, vehicle_id, vehicle["odometer"])
                 for vehicle_id, vehicle in zip(ids, creates, strict=True)
