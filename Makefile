@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.pdf
 	$(BIN)/python -m bench.links
 	$(BIN)/python -m bench.polls
+	$(BIN)/python -m bench.data_io
 	$(BIN)/python -m bench.load --ratio-only
 
 # The realistic mix (issue 14): 400 distinct portal contacts and 2 staff on PostgreSQL
