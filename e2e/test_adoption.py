@@ -1,6 +1,8 @@
 """A company adopts fieldportal on a new installation, start to finish, in the browser:
 sign up → confirm the email (the link read from the outbox, as delivered) → sign in →
-onboarding (its settings) → import customers from a CSV → the first invoice sent. Every
+the onboarding checklist (0 of 7) → its settings → invite a colleague, who accepts from the
+emailed link in a browser of their own → import customers from a CSV → the first invoice
+sent → the last step (a job type), and the checklist is gone. Every
 page on the way is checked as every journey's are (``Journey.check``: axe-core WCAG 2.2
 A/AA at its size and at phone width, no horizontal overflow) and, at the end, no console
 error, failed request or unexpected error response (``Journey.finish``)."""
@@ -20,6 +22,7 @@ COMPANY = "Harbour Lights Servicing"
 SLUG = "harbour-lights-servicing"
 OWNER_EMAIL = "hana@harbour-lights.example"
 OWNER_PASSWORD = "tide-table-lantern-9"
+COLLEAGUE_EMAIL = "ned@harbour-lights.example"
 CUSTOMERS_CSV = (
     "external_ref,name,kind,email,phone,billing_address,billing_terms,notes,"
     "contact_name,contact_email,contact_phone\n"
@@ -38,13 +41,22 @@ def owner_page(browser: Browser, fresh_server):
     context.close()
 
 
+def _steps_done(checklist) -> dict[str, bool]:
+    """Each step of the onboarding checklist (its data-step) and whether it shows done."""
+    steps = checklist.locator("li[data-step]")
+    return {
+        steps.nth(i).get_attribute("data-step"): "(done)" in steps.nth(i).inner_text()
+        for i in range(steps.count())
+    }
+
+
 def _count(live, model) -> int:
     with live.app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_a_new_company_signs_up_onboards_imports_and_sends_its_first_invoice(
-    owner_page: Page, fresh_server, artifacts_dir
+def test_a_new_company_signs_up_onboards_invites_imports_and_sends_its_first_invoice(
+    owner_page: Page, browser: Browser, fresh_server, artifacts_dir
 ):
     page, live = owner_page, fresh_server
     assert _count(live, Company) == 0, "a new installation: no company yet"
@@ -92,6 +104,10 @@ def test_a_new_company_signs_up_onboards_imports_and_sends_its_first_invoice(
     page.get_by_label("Password").fill(OWNER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name=f"Today at {COMPANY}")).to_be_visible()
+    # A new company starts with every step of the onboarding checklist to do.
+    checklist = page.get_by_role("region", name=f"Set up {COMPANY}")
+    expect(checklist).to_contain_text("0 of 7 done.")
+    assert set(_steps_done(checklist).values()) == {False}
     journey.check("adoption-home")
 
     # --- Onboarding: brand and tax rate --------------------------------------------
@@ -105,6 +121,51 @@ def test_a_new_company_signs_up_onboards_imports_and_sends_its_first_invoice(
     expect(page.get_by_text("Settings saved.")).to_be_visible()
     expect(page.get_by_label("Default tax rate (%)")).to_have_value("20")
     journey.check()
+    # Brand, tax rate and the portal settings (chosen by saving them) tick themselves.
+    nav.get_by_role("link", name="Home").click()
+    expect(checklist).to_contain_text("3 of 7 done.")
+    assert [step for step, done in _steps_done(checklist).items() if done] == [
+        "branding",
+        "tax_rate",
+        "portal",
+    ]
+
+    # --- Invite a colleague, who joins from the emailed link ------------------------
+    checklist.get_by_role("link", name="Invite your staff").click()
+    expect(page.get_by_role("heading", name="Staff", exact=True)).to_be_visible()
+    journey.check("adoption-staff")
+    page.get_by_label("Email").fill(COLLEAGUE_EMAIL)
+    page.get_by_label("Role").select_option("dispatcher")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text(f"Invitation sent to {COLLEAGUE_EMAIL}.")).to_be_visible(timeout=30_000)
+    colleague_row = page.locator(f'tr[data-staff="{COLLEAGUE_EMAIL}"]')
+    expect(colleague_row).to_contain_text("Invited")
+    journey.check()
+
+    invite_link = live.outbox_link(COLLEAGUE_EMAIL, "/invite/")
+    assert invite_link.startswith(live.url)
+    colleague_context = browser.new_context(base_url=live.url, viewport=DESKTOP)
+    colleague = colleague_context.new_page()
+    colleague_journey = Journey(colleague, artifacts_dir)
+    colleague.goto(invite_link)
+    expect(colleague.get_by_role("heading", name=f"Join {COMPANY}")).to_be_visible()
+    colleague_journey.check("adoption-invitation")
+    colleague.get_by_label("Your name").fill("Ned Lantern")
+    colleague.get_by_label("Choose a password").fill("harbour-wall-beacon-4")
+    colleague.get_by_label("Repeat the password").fill("harbour-wall-beacon-4")
+    colleague.get_by_role("button", name=f"Join {COMPANY}").click()
+    expect(colleague.get_by_text(f"Welcome to {COMPANY}, Ned. You are signed in.")).to_be_visible(
+        timeout=30_000
+    )
+    expect(colleague.get_by_role("heading", name=f"Today at {COMPANY}")).to_be_visible()
+    assert "/invite/" not in colleague.url
+    colleague_journey.check()
+    colleague_journey.finish()
+    colleague_context.close()
+
+    page.reload()
+    expect(colleague_row).to_contain_text("Active")
+    expect(colleague_row).to_contain_text("Ned Lantern")
 
     # --- Import customers from a CSV -----------------------------------------------
     nav.get_by_role("link", name="Import").click()
@@ -179,5 +240,20 @@ def test_a_new_company_signs_up_onboards_imports_and_sends_its_first_invoice(
     nav.get_by_role("link", name="Outbox").click()
     row = page.locator("#outbox-table tbody tr", has_text=f"Invoice #1 from {COMPANY}")
     expect(row).to_have_count(1)
+    journey.check()
+
+    # --- The checklist's last step: a job type; then it is gone ---------------------
+    nav.get_by_role("link", name="Home").click()
+    expect(checklist).to_contain_text("6 of 7 done.")
+    assert [step for step, done in _steps_done(checklist).items() if not done] == ["job_types"]
+    checklist.get_by_role("link", name="Add the job types you offer").click()
+    journey.check("adoption-job-types")
+    page.get_by_label("Name", exact=True).fill("Van service")
+    page.get_by_role("button", name="Add job type").click()
+    expect(page.get_by_text("“Van service” added.")).to_be_visible()
+    journey.check()
+    nav.get_by_role("link", name="Home").click()
+    expect(page.get_by_role("heading", name=f"Today at {COMPANY}")).to_be_visible()
+    expect(checklist).to_have_count(0)
     journey.check()
     journey.finish()
