@@ -166,8 +166,15 @@ def test_a_queued_job_is_scheduled_and_assigned_from_the_board(
 
     job = create.job(fleet, S.UNSCHEDULED, title="Waiting")
     client = client_as(dispatcher)
-    page = client.get("/schedule?day=2030-03-12").get_data(as_text=True)
-    assert f'action="/schedule/jobs/{job.id}?day=2030-03-12"' in page
+    board = client.get("/schedule?day=2030-03-12").get_data(as_text=True)
+    assert "<form" not in board.split('id="schedule-board"')[1]  # forms open on demand
+    link = f'href="/schedule/jobs/{job.id}?day=2030-03-12"'
+    assert link in board
+    for headers in ({}, HX):
+        opened = client.get(f"/schedule/jobs/{job.id}?day=2030-03-12", headers=headers)
+        assert opened.status_code == 200
+        assert f'action="/schedule/jobs/{job.id}?day=2030-03-12"' in opened.text
+        assert ("<html" in opened.text) == (not headers)
     response = client.post(
         f"/schedule/jobs/{job.id}?day=2030-03-12", data=plan_data(job, technician=technician.id)
     )
@@ -200,7 +207,7 @@ def test_htmx_answers_the_board_and_a_refusal_shows_beside_its_form(
     assert refused.status_code == 422
     form = refused.text.split(f'action="/schedule/jobs/{job.id}?day=2030-03-12"')[1]
     assert "The window must end after it starts." in form.split("</form>")[0]
-    assert '<details class="plan" open>' in refused.text
+    assert refused.text.count("<form") == 1  # only the refused one, open in place
     db.session.refresh(job)
     assert job.window_start == at(13)["window_start"] and job.technician_id == technician.id
 
@@ -222,3 +229,10 @@ def test_another_companys_job_or_technician_is_refused(
     db.session.refresh(ours)
     assert ours.technician_id is None and ours.window_start is None
     assert client_as(technician).post(f"/schedule/jobs/{ours.id}", data={}).status_code == 404
+
+
+def test_a_finished_jobs_form_page_says_it_no_longer_changes(client_as, dispatcher, create, fleet):
+    job = create.job(fleet, S.COMPLETED)
+    page = client_as(dispatcher).get(f"/schedule/jobs/{job.id}")
+    assert page.status_code == 200 and '<form method="post" action="/schedule' not in page.text
+    assert "its time and technician no longer change" in text_of(page)

@@ -146,6 +146,7 @@ def _state_pages(db, company) -> list[str]:
     )
     return [
         _my_day_with_both_forms(db, company),
+        f"/schedule/jobs/{first(Job, Job.status == JobStatus.UNSCHEDULED)}",
         "/settings/staff",
         f"/customers/{first(Customer, Customer.kind == CustomerKind.CONSUMER)}",
         f"/jobs/new?customer_id={contact.customer_id}",

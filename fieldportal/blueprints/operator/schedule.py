@@ -32,17 +32,16 @@ def _plan_form(job: Job, choices, *, submitted: bool = False) -> PlanForm:
 
 
 def _board(status: int = 200, refused: PlanForm | None = None, refused_id: int | None = None):
+    """The board; its jobs' forms open on demand (plan_form_page), but a refused one is
+    shown in place with its messages."""
     board = schedule.day_board(g.company, schedule.board_day(g.company, request.args.get("day")))
-    choices = staff_choices(jobs.assignable_staff(g.company.id))
-    forms = {job.id: _plan_form(job, choices) for job in schedule.planned_jobs(board)}
-    if refused is not None:
-        forms[refused_id] = refused
     return render(
         page="operator/schedule/index.html",
         fragment="partials/operator/_schedule_board.html",
         status=status,
         board=board,
-        plan_forms=forms,
+        planned={job.id for job in schedule.planned_jobs(board)},
+        plan_forms={refused_id: refused} if refused is not None else {},
         status_labels=jobs.STATUS_LABELS,
     )
 
@@ -51,6 +50,22 @@ def _board(status: int = 200, refused: PlanForm | None = None, refused_id: int |
 @require(Capability.PLAN_JOBS)
 def schedule_board():
     return _board()
+
+
+@bp.get("/schedule/jobs/<int:job_id>")
+@require(Capability.PLAN_JOBS)
+def plan_form_page(job_id: int):
+    """A job's board form: for htmx only the form, swapped in where its link was."""
+    job = get_for_company_or_404(Job, job_id)
+    choices = staff_choices(jobs.assignable_staff(g.company.id))
+    return render(
+        page="operator/schedule/plan.html",
+        fragment="partials/operator/_plan_form.html",
+        job=job,
+        form=_plan_form(job, choices),
+        plannable=schedule.is_plannable(job),
+        day=request.args.get("day"),
+    )
 
 
 @bp.post("/schedule/jobs/<int:job_id>")

@@ -124,7 +124,12 @@ def plan_job(job: Job, start, end, technician: StaffUser | None, *, by: StaffUse
     return job
 
 
+def is_plannable(job: Job) -> bool:
+    """Whether the job's window and technician may still change (not completed or cancelled)."""
+    return job.status not in (JobStatus.COMPLETED, JobStatus.CANCELLED)
+
+
 def planned_jobs(board: DayBoard) -> list[Job]:
     """The jobs of the board whose window and technician may still change."""
     shown = [slot.job for lane in board.lanes for slot in lane.slots] + board.queue
-    return [job for job in shown if job.status not in (JobStatus.COMPLETED, JobStatus.CANCELLED)]
+    return [job for job in shown if is_plannable(job)]
