@@ -22,6 +22,7 @@ from fieldportal.models import (
     JobStatus,
     JobType,
     LineItem,
+    PlatformAdmin,
     Quote,
     QuoteStatus,
     ServiceRequest,
@@ -223,3 +224,13 @@ def create_quote(customer: Customer, status: QuoteStatus = QuoteStatus.SENT, **f
 def create_request(customer: Customer, **fields) -> ServiceRequest:
     fields.setdefault("description", "Van pulls to the left")
     return _add(ServiceRequest(company_id=customer.company_id, customer_id=customer.id, **fields))
+
+
+def create_platform_admin(**fields) -> PlatformAdmin:
+    """A platform admin with the default password (two-factor not set up)."""
+    n = next(_sequence)
+    fields.setdefault("email", f"platform{n}@example.com")
+    fields.setdefault("password_hash", _default_hash())
+    fields.setdefault("active", True)
+    fields.setdefault("failed_attempts", 0)
+    return _add(PlatformAdmin(**fields))

@@ -37,6 +37,13 @@ from .data_import import ImportKind, ImportUpload
 from .fleet import OdometerReading, Vehicle
 from .job import ACTIVE_JOB_STATUSES, CUSTOMER_STATUS_LABELS, Job, JobStatus, JobStatusChange
 from .outbox import OutboxEmail, OutboxStatus, SecretKind
+from .platform import (
+    PlatformAdmin,
+    PlatformAuditEvent,
+    PlatformLink,
+    PlatformRecoveryCode,
+    PlatformSession,
+)
 from .portal_access import AuthSession, LoginLink, LoginLinkPurpose, SignInMethod, SignInStep
 from .reminder import EmailOptOut, ReminderKind, ReminderSetting, SentReminder
 from .request import MAX_REQUEST_PHOTOS, RequestPhoto, RequestStatus, ServiceRequest, Urgency

@@ -37,9 +37,12 @@ def sign_in():
     form = StaffSignInForm()
     if not form.validate():
         return _login_page(form, 422)
-    accepted = staff_auth.sign_in_with_password(
-        form.email.data, form.password.data, remember=form.remember.data
-    )
+    try:
+        accepted = staff_auth.sign_in_with_password(
+            form.email.data, form.password.data, remember=form.remember.data
+        )
+    except staff_auth.CompanySuspended as suspended:
+        return render("auth/suspended.html", company=suspended.company, status=403)
     if accepted is None:
         transaction.keep_changes_on_refusal()  # the failed attempt counts towards a lockout
         form.password.errors.append(SIGN_IN_FAILED)

@@ -80,7 +80,7 @@ def require_portal_principal():
 
     if "page_cache_hit" in g:
         return g.pop("page_cache_hit")
-    if not g.company.portal_enabled:
+    if not g.company.portal_open:
         return portal_unavailable_response()
     g.view_as = False
     principal = portal_principal()

@@ -22,7 +22,7 @@ def open_fleet_portal(token):
     if fleet is None or not fleet.company.allows_login(LoginMethod.TOKEN_URL):
         abort(404)
     g.company = fleet.company
-    if not fleet.company.portal_enabled:
+    if not fleet.company.portal_open:
         return portal_unavailable_response()
     start_session(fleet, SignInMethod.TOKEN_URL)
     response = redirect(url_for("portal.dashboard", company_slug=fleet.company.slug))

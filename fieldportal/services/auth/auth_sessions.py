@@ -158,7 +158,7 @@ def load_half_signed_in(token: str) -> AuthSession | None:
 def _principal_of(row: AuthSession):
     if row.staff_user_id:
         staff = row.staff_user
-        if row.awaiting is not None or not staff.active:
+        if row.awaiting is not None or not staff.active or staff.company.is_suspended:
             return None
         # The company came to require two-factor: not a session until they set it up.
         if staff.must_use_two_factor and not staff.has_two_factor:
@@ -166,12 +166,12 @@ def _principal_of(row: AuthSession):
         return staff
     if row.contact_id:
         contact = row.contact
-        if contact.removed_at or not contact.portal_access or not contact.company.portal_enabled:
+        if contact.removed_at or not contact.portal_access or not contact.company.portal_open:
             return None
         return contact
     customer = row.customer
     if (
-        not customer.company.portal_enabled
+        not customer.company.portal_open
         or not customer.portal_enabled
         or not customer.portal_token_hash
     ):

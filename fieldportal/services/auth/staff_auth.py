@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import SignInMethod, SignInStep, StaffUser, utcnow
 from .. import audit
+from ..errors import RuleError
 from . import lockout, two_factor
 from .auth_sessions import end_current_session, start_half_signed_in, start_session
 
@@ -21,6 +22,16 @@ class PasswordAccepted:
     staff: StaffUser
     awaiting: SignInStep | None = None
     half_signed_in_token: str | None = None
+
+
+class CompanySuspended(RuleError):
+    """The right password, but the platform admins suspended the company: no session."""
+
+    status = 403
+
+    def __init__(self, company):
+        self.company = company
+        super().__init__(f"{company.name} is suspended.")
 
 
 def staff_for_email(email: str) -> StaffUser | None:
@@ -39,7 +50,9 @@ def authenticate_staff(email: str, password: str) -> StaffUser | None:
     """The active staff user with this email and password, or None (services/auth/lockout:
     ten wrong passwords lock the account for 15 minutes). A refusal may have counted a
     failed attempt, which the caller keeps (``transaction.keep_changes_on_refusal()``); with
-    a second factor to come, the count starts again only once that is right too."""
+    a second factor to come, the count starts again only once that is right too.
+    The right password of a suspended company's staff raises CompanySuspended (so only
+    someone who knows it learns of the suspension)."""
     staff = staff_for_email(email)
     if staff is not None and not staff.active:
         staff = None
@@ -49,6 +62,8 @@ def authenticate_staff(email: str, password: str) -> StaffUser | None:
         staff, password_hash, password, on_lock=audit_lockout, clears=not second_factor
     ):
         return None
+    if staff.company.is_suspended:
+        raise CompanySuspended(staff.company)
     return staff
 
 

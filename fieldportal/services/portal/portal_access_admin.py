@@ -60,12 +60,13 @@ def end_all_access(contact: Contact, *, by) -> int:
     return ended
 
 
-def end_company_portal_access(company: Company, *, by) -> int:
+def end_company_portal_access(company: Company, *, by, reason: str = "Portal switched off") -> int:
     """The company's portal is switched off: every portal session ends and every secret
     still out stops working — sign-in links, temporary passwords not yet used, and the
     secrets of emails not yet sent (those emails fail). Switching the portal on again
     brings none of them back; passwords, PINs and fleet links chosen for good, and every
-    setting, stay. Returns how many sessions ended."""
+    setting, stay. ``reason`` says why in the audit (the switch, a plan, a suspension).
+    Returns how many sessions ended."""
     now = utcnow()
     ended = end_sessions(portal_of_company_id=company.id)
     cancel_outstanding_links(LoginLink.company_id == company.id)
@@ -84,7 +85,7 @@ def end_company_portal_access(company: Company, *, by) -> int:
         "portal.company_access_ended",
         actor=by,
         subject=company,
-        summary=f"Portal switched off: {ended} session(s) ended, outstanding links cancelled",
+        summary=f"{reason}: {ended} session(s) ended, outstanding links cancelled",
         sessions=ended,
         emails_withheld=withheld,
     )

@@ -362,9 +362,7 @@ def email_fleet_portal_link(
     new link is made, which ends the old one as "Regenerate" does."""
     company = fleet.company
     if not (
-        fleet.portal_enabled
-        and company.portal_enabled
-        and company.allows_login(LoginMethod.TOKEN_URL)
+        fleet.portal_enabled and company.portal_open and company.allows_login(LoginMethod.TOKEN_URL)
     ):
         raise FleetShareError(
             "The portal link of this fleet is switched off; turn the portal on first. "
