@@ -1,5 +1,5 @@
-"""Flask commands: demo-data, create-staff, create-company, owner-link, outbox deliver,
-tasks work, quotes expire."""
+"""Flask commands: demo-data, create-staff, create-company, owner-link,
+create-platform-admin, platform-admin-link, outbox deliver, tasks work, quotes expire."""
 
 import os
 
@@ -191,11 +191,57 @@ def owner_link_command(slug: str) -> None:
     click.echo(link)
 
 
+@click.command("create-platform-admin")
+@click.argument("email")
+def create_platform_admin_command(email: str) -> None:
+    """Create a platform admin (/platform: every company, plans, suspension) and print a
+    one-time link for them to choose a password; two-factor is set up on first sign-in."""
+    from .services.errors import RuleError
+    from .services.platform import accounts
+    from .transaction import unit_of_work
+
+    try:
+        with unit_of_work():
+            admin, link = accounts.create_admin(email)
+    except RuleError as error:
+        raise CommandRefused(error.message) from None
+    click.echo(f"Created platform admin {admin.email}.")
+    _echo_platform_link(admin.email, link)
+
+
+@click.command("platform-admin-link")
+@click.argument("email")
+def platform_admin_link_command(email: str) -> None:
+    """Print a new one-time set-password link for a platform admin who lost their password
+    or their authenticator: the earlier links stop working; using it ends every session
+    and asks for two-factor to be set up again."""
+    from .services.errors import RuleError
+    from .services.platform import accounts
+    from .transaction import unit_of_work
+
+    try:
+        with unit_of_work():
+            admin, link = accounts.new_password_link(email)
+    except RuleError as error:
+        raise CommandRefused(error.message) from None
+    _echo_platform_link(admin.email, link)
+
+
+def _echo_platform_link(email: str, link: str) -> None:
+    from .services.platform.accounts import LINK_LIFETIME
+
+    hours = int(LINK_LIFETIME.total_seconds() // 3600)
+    click.echo(f"Send this link to {email} to choose a password (works once, for {hours} hours):")
+    click.echo(link)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_staff_command)
     app.cli.add_command(create_company_command)
     app.cli.add_command(owner_link_command)
+    app.cli.add_command(create_platform_admin_command)
+    app.cli.add_command(platform_admin_link_command)
     app.cli.add_command(outbox_group)
     app.cli.add_command(tasks_group)
     app.cli.add_command(quotes_group)

@@ -136,6 +136,9 @@ def load_config(instance_path: str) -> dict:
         "STAFF_ABSOLUTE_TIMEOUT": timedelta(days=7),
         "PORTAL_IDLE_TIMEOUT": timedelta(minutes=30),
         "PORTAL_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+        # The installation's keys: signed out sooner than staff.
+        "PLATFORM_IDLE_TIMEOUT": timedelta(minutes=30),
+        "PLATFORM_ABSOLUTE_TIMEOUT": timedelta(hours=12),
         "LOGIN_LINK_LIFETIME": timedelta(minutes=_int("LOGIN_LINK_MINUTES", 30)),
         # Companies
         "SIGNUP_ENABLED": _flag("SIGNUP_ENABLED", True),  # off: only flask create-company

@@ -94,6 +94,8 @@ def error_layout() -> str:
         return "layouts/portal.html"
     if "staff" in g:
         return "layouts/operator.html"
+    if request.blueprint == "platform":
+        return "layouts/platform.html"
     return "layouts/plain.html"
 
 

@@ -52,6 +52,16 @@ class PlatformRecoveryCode(CreatedAtMixin, db.Model):
 
     __table_args__ = (UniqueConstraint("platform_admin_id", "code_hash"),)
 
+    @classmethod
+    def of_holder(cls, holder):
+        """The SQL condition selecting ``holder``'s codes."""
+        return cls.platform_admin_id == holder.id
+
+    @classmethod
+    def values_for(cls, holder) -> dict:
+        """The columns a new code of ``holder`` gets besides its hash."""
+        return {"platform_admin_id": holder.id}
+
 
 class PlatformSession(CreatedAtMixin, db.Model):
     """One signed-in browser of a platform admin, in its own cookie (path /platform).

@@ -91,6 +91,10 @@ SIGNED_OUT = {
     "signup.fresh_confirmation": {"POST": 200},  # the same neutral answer for unknown links
     "signup.welcome": {"GET": 404},
     "signup.choose_password": {"POST": 404},
+    "platform.login": {"GET": 200},
+    "platform.sign_in": {"POST": 422},  # nothing filled in
+    "platform.welcome": {"GET": 404},  # unknown token
+    "platform.choose_password": {"POST": 404},  # unknown token
 }
 STAFF_SIGN_IN_REQUIRED = {"auth.logout"}
 
@@ -241,6 +245,17 @@ def _expect_sent_to_portal_sign_in(client, method, path, rule, company):
         assert fragment.headers["HX-Redirect"] == f"/portal/{company.slug}/sign-in"
 
 
+def _expect_sent_to_platform_sign_in(client, method, path, rule):
+    response = client.open(path, method=method, data={})
+    where = f"{method} {rule.rule}"
+    assert response.status_code == 302, f"{where} signed out → {response.status_code}"
+    assert _location(response)[0] == "/platform/sign-in", where
+    if method == "GET":
+        fragment = client.open(path, method=method, headers=HX)
+        assert fragment.status_code == 401, f"htmx {where} → {fragment.status_code}"
+        assert fragment.headers["HX-Redirect"] == "/platform/sign-in"
+
+
 def _expect_404_for_objects_of(app, client, prefix: str, ids: dict, owner: str) -> set[str]:
     """Every route of ``prefix`` naming an object, with ``owner``'s ids → 404, by every
     method, as a page and as htmx. Returns the endpoints walked."""
@@ -298,6 +313,8 @@ def test_signed_out_reaches_only_sign_in_pages_and_changes_nothing(app, client, 
                 _expect_sent_to_staff_sign_in(client, method, path, rule)
             elif rule.endpoint.startswith("portal."):
                 _expect_sent_to_portal_sign_in(client, method, path, rule, acme)
+            elif rule.endpoint.startswith("platform."):
+                _expect_sent_to_platform_sign_in(client, method, path, rule)
             else:
                 pytest.fail(f"{rule.endpoint}: say in SIGNED_OUT what a signed-out visitor gets")
             walked.add(rule.endpoint)
@@ -506,3 +523,74 @@ def test_fleet_token_viewer_is_refused_every_money_tab_and_route(app, client, de
     assert walked == _endpoints(app, "portal.") - set(SIGNED_OUT)
     money = {"quotes", "invoices", "payments", "statement.pdf"}
     assert money <= refused_sections
+
+
+# /platform: the installation's administration. A platform admin is not a staff user: no
+# staff or contact session reaches any of it (404); a platform session whose second factor
+# is not checked reaches only the second-factor step; a full one opens every GET, and no
+# GET changes a row.
+PLATFORM_SECOND_FACTOR = {
+    "platform.two_factor": {"GET": 200},
+    "platform.check_code": {"POST": 422},
+    "platform.start_enrolment": {"POST": 409},  # the password alone cannot set it up
+    "platform.confirm_enrolment": {"POST": 422},  # no code (with one: 409, as above)
+    "platform.sign_out": {"POST": 303},
+}
+
+
+def _platform_rules(app):
+    return [rule for rule in rules(app, "platform.") if rule.endpoint not in SIGNED_OUT]
+
+
+def test_no_staff_or_contact_session_reaches_platform(app, client, demo, db):
+    acme, _ = demo
+    values = ids_of(db, acme)
+    walked = set()
+    for principal in (owner_of(db, acme), contact_by_email(db, "fleet@acme.example")):
+        sign_in(client, principal)
+        for rule in _platform_rules(app):
+            for method in methods_of(rule):
+                for headers in ({}, HX):
+                    response = client.open(
+                        fill(rule, values), method=method, data={}, headers=headers
+                    )
+                    assert response.status_code == 404, (
+                        f"{principal} {method} {rule.rule} {headers} → {response.status_code}"
+                    )
+            walked.add(rule.endpoint)
+    assert walked == _endpoints(app, "platform.") - set(SIGNED_OUT)
+    assert acme.suspended_at is None
+
+
+def test_platform_needs_the_second_factor_then_opens_every_get_changing_nothing(
+    app, client, demo, db
+):
+    from tests.factories import create_platform_admin
+    from tests.platform.helpers import platform_sign_in
+
+    acme, _ = demo
+    values = ids_of(db, acme)
+    admin = create_platform_admin()
+    walked = set()
+    for rule in _platform_rules(app):
+        for method in methods_of(rule):
+            platform_sign_in(client, admin, two_factor_passed=False)  # afresh: sign-out ends it
+            response = client.open(fill(rule, values), method=method, data={})
+            where = f"{method} {rule.rule} before the second factor"
+            if rule.endpoint in PLATFORM_SECOND_FACTOR:
+                expected = PLATFORM_SECOND_FACTOR[rule.endpoint][method]
+                assert response.status_code == expected, f"{where} → {response.status_code}"
+            else:
+                assert response.status_code == 302, f"{where} → {response.status_code}"
+                assert _location(response)[0] == "/platform/two-factor", where
+        walked.add(rule.endpoint)
+    assert walked == _endpoints(app, "platform.") - set(SIGNED_OUT)
+
+    platform_sign_in(client, admin)
+    before = snapshot(db)
+    for rule in _platform_rules(app):
+        if _has_get(rule) and rule.endpoint not in PLATFORM_SECOND_FACTOR:
+            for headers in ({}, HX):
+                response = client.get(fill(rule, values), headers=headers)
+                assert response.status_code == 200, f"GET {rule.rule} {headers}"
+    assert snapshot(db) == before

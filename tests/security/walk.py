@@ -20,6 +20,7 @@ from fieldportal.models import (
     JobType,
     OutboxEmail,
     Payment,
+    PlatformSession,
     Quote,
     Report,
     RequestPhoto,
@@ -105,6 +106,7 @@ def ids_of(db, company, customer_id: int | None = None) -> dict:
             query = query.order_by(model.status == "draft")
         values[argument] = db.session.scalar(query.order_by(model.id).limit(1)) or MISSING_ID
     values["filename"] = company.logo_filename or "x.png"
+    values["company_id"] = company.id  # /platform names companies by id
     return values
 
 
@@ -125,7 +127,7 @@ def snapshot(db) -> dict[str, str]:
     its own session's last-seen time), so updates show as well as inserts and deletes."""
     digests = {}
     for table in db.metadata.sorted_tables:
-        if table.name == AuthSession.__tablename__:
+        if table.name in (AuthSession.__tablename__, PlatformSession.__tablename__):
             continue
         rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
         digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
