@@ -32,6 +32,7 @@ from fieldportal.models import (
     LoginLink,
     OutboxEmail,
     OutboxStatus,
+    PlatformAdmin,
     Quote,
     QuoteStatus,
     Report,
@@ -50,8 +51,10 @@ from fieldportal.services.clock import company_today, day_bounds_utc
 from fieldportal.services.data_import import uploads
 from fieldportal.services.portal.portal_auth import issue_login_link, send_login_link
 from tests.billing.stripe_standin import StripeStandIn
+from tests.factories import create_platform_admin
 from tests.helpers import sign_in
 from tests.staff.test_two_factor_sign_in import _with_two_factor
+from tests.platform.helpers import enrol, platform_sign_in
 
 from .forms import Form, forms_on
 from .walk import HX, contact_by_email, fill, ids_of, owner_of, rules
@@ -231,6 +234,16 @@ class HalfSignedIn:
     step: SignInStep
 
 
+@dataclass(frozen=True)
+class PlatformVisitor:
+    """A platform admin's browser at one step: before or after the second factor, in a
+    session opened by a set-password link or by the password."""
+
+    admin: PlatformAdmin
+    two_factor_passed: bool = True
+    via_link: bool = False
+
+
 def _client(app, principal=None):
     """A new client, signed in as ``principal`` (or half signed in) unless it is None."""
     client = app.test_client()
@@ -249,6 +262,13 @@ def _client(app, principal=None):
         _db.session.flush()
         with client.session_transaction() as session:
             session["half_signed_in"] = token
+    elif isinstance(principal, PlatformVisitor):
+        platform_sign_in(
+            client,
+            principal.admin,
+            two_factor_passed=principal.two_factor_passed,
+            via_link=principal.via_link,
+        )
     elif principal is not None:
         sign_in(client, principal)
     return client
@@ -270,13 +290,40 @@ def _two_factor_principals(db, company, create) -> dict:
     }
 
 
+def _platform_visitors(db, create) -> tuple[dict, list[str], list[str]]:
+    """The platform admins' browsers at each step, the pages each shows its forms on
+    (a suspended company's has "Resume"), and the pages a signed-out visitor has."""
+    from fieldportal.services.auth import two_factor
+    from fieldportal.services.platform import accounts
+
+    enrolled, newcomer, enrolling = (create_platform_admin() for _ in range(3))
+    enrol(enrolled)
+    two_factor.start_enrolment(enrolling, account_name=enrolling.email, issuer="test")
+    suspended = create.company(slug="suspended-co", suspended_at=utcnow())
+    link = accounts.password_link(newcomer)
+    visitors = {
+        "platform": PlatformVisitor(enrolled),
+        "platform code": PlatformVisitor(enrolled, two_factor_passed=False),
+        "platform enrol": PlatformVisitor(newcomer, two_factor_passed=False, via_link=True),
+        "platform confirm": PlatformVisitor(enrolling, two_factor_passed=False, via_link=True),
+    }
+    signed_out = ["/platform/sign-in", link.removeprefix("https://portal.example.test")]
+    return visitors, [f"/platform/companies/{suspended.id}"], signed_out
+
+
 @pytest.fixture
 def discovered(app, demo, db, create, stripe_on):
     """{endpoint: (the user who saw the form or None, the form)} for every form found."""
     acme, _ = demo
     adapter = app.url_map.bind("localhost")
     contact = contact_by_email(db, "fleet@acme.example")
-    principals = {"anonymous": None, "contact": contact, "staff": owner_of(db, acme)}
+    platform, platform_pages, platform_signed_out = _platform_visitors(db, create)
+    principals = {
+        "anonymous": None,
+        "contact": contact,
+        "staff": owner_of(db, acme),
+        **platform,
+    }
     principals |= _two_factor_principals(db, acme, create)
     clients = {who: _client(app, principal) for who, principal in principals.items()}
     found: dict = {}
@@ -311,6 +358,10 @@ def discovered(app, demo, db, create, stripe_on):
     read("staff", [f"/portal/{acme.slug}/"])
     with clients["staff"].session_transaction() as session:
         session.pop("view_as_contact_id")
+    read("anonymous", platform_signed_out)
+    read("platform", [*html_pages("platform.", ids_of(db, acme)), *platform_pages])
+    for step in ("platform code", "platform enrol", "platform confirm"):
+        read(step, ["/platform/two-factor"])
     return found
 
 
