@@ -207,7 +207,7 @@ def test_sign_in_takes_the_password_then_a_code(client, db, platform_admin, enro
     wrong = client.post("/platform/two-factor", data={"code": "000000"})
     assert wrong.status_code == 422 and "That code is not right" in text_of(wrong)
     db.session.refresh(platform_admin)
-    assert platform_admin.failed_attempts == 1  # the right password cleared the two before
+    assert platform_admin.failed_attempts == 3  # two wrong passwords and a wrong code
 
     right = client.post("/platform/two-factor", data={"code": code_for(enrolled)})
     assert right.status_code == 303 and right.headers["Location"] == "/platform/"
@@ -254,6 +254,20 @@ def test_ten_wrong_codes_lock_the_account_even_for_the_right_code(
     assert (
         "platform_admin.locked_out" in db.session.scalars(select(PlatformAuditEvent.action)).all()
     )
+
+
+def test_the_right_password_again_does_not_buy_more_code_guesses(app, db, platform_admin, enrolled):
+    browser = app.test_client()
+    _password_sign_in(browser)
+    for _ in range(9):
+        browser.post("/platform/two-factor", data={"code": "000000"})
+    again = app.test_client()
+    assert _password_sign_in(again).status_code == 303
+    db.session.refresh(platform_admin)
+    assert platform_admin.failed_attempts == 9
+    again.post("/platform/two-factor", data={"code": "000000"})
+    db.session.refresh(platform_admin)
+    assert platform_admin.locked_until is not None
 
 
 def test_sign_in_is_throttled_per_ip(app, client, db, platform_admin):

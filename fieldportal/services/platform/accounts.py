@@ -158,7 +158,9 @@ def sign_in(
     if admin is not None and not admin.active:
         admin = None
     password_hash = admin.password_hash if admin is not None else None
-    if not lockout.check_secret(admin, password_hash, password, on_lock=_locked_out):
+    # clears=False: the second factor is still to come, and a right password must not
+    # wipe out the wrong codes counted before it (the count starts again after the code).
+    if not lockout.check_secret(admin, password_hash, password, on_lock=_locked_out, clears=False):
         return None
     if replacing is not None:
         sessions.end(replacing)
