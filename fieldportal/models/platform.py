@@ -9,9 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import CreatedAtMixin, UTCDateTime, utcnow
+from .two_factor import RecoveryCodeMixin, TwoFactorMixin
 
 
-class PlatformAdmin(CreatedAtMixin, db.Model):
+class PlatformAdmin(TwoFactorMixin, CreatedAtMixin, db.Model):
+    """Two-factor is required (models/two_factor.py's columns, as staff accounts have them:
+    services/auth/two_factor.py works on both)."""
+
     __tablename__ = "platform_admins"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -23,44 +27,23 @@ class PlatformAdmin(CreatedAtMixin, db.Model):
     # The lockout rule of services/auth/lockout.py (wrong passwords and wrong codes).
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Two-factor, required (the columns services/auth/two_factor.py works on, as staff
-    # accounts have them): the TOTP secret sealed, when a first code confirmed it, and the
-    # time step of the last code accepted (an older or the same code is refused).
-    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
-    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    totp_last_step: Mapped[int | None] = mapped_column(Integer)
-
-    @property
-    def has_two_factor(self) -> bool:
-        return self.two_factor_enabled_at is not None
 
     def __repr__(self) -> str:
         return f"<PlatformAdmin {self.email}>"
 
 
-class PlatformRecoveryCode(CreatedAtMixin, db.Model):
+class PlatformRecoveryCode(RecoveryCodeMixin, db.Model):
     """One of a platform admin's ten single-use recovery codes; only its SHA-256 is kept."""
 
     __tablename__ = "platform_recovery_codes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_key = "platform_admin_id"
+
     platform_admin_id: Mapped[int] = mapped_column(
         ForeignKey("platform_admins.id", ondelete="CASCADE"), index=True
     )
-    code_hash: Mapped[str] = mapped_column(String(64))
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("platform_admin_id", "code_hash"),)
-
-    @classmethod
-    def of_holder(cls, holder):
-        """The SQL condition selecting ``holder``'s codes."""
-        return cls.platform_admin_id == holder.id
-
-    @classmethod
-    def values_for(cls, holder) -> dict:
-        """The columns a new code of ``holder`` gets besides its hash."""
-        return {"platform_admin_id": holder.id}
 
 
 class PlatformSession(CreatedAtMixin, db.Model):

@@ -7,7 +7,7 @@ Two-factor is required: platform_admins carry the TOTP columns staff accounts ha
 (services/auth/two_factor.py works on both), the secret sealed.
 
 Revision ID: 3c2f45f3bd2e
-Revises: d42e463fe47f
+Revises: 0059a21719db
 Create Date: 2026-12-04 17:54:16.264904
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3c2f45f3bd2e'
-down_revision = 'd42e463fe47f'
+down_revision = '0059a21719db'
 branch_labels = None
 depends_on = None
 

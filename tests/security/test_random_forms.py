@@ -53,8 +53,8 @@ from fieldportal.services.portal.portal_auth import issue_login_link, send_login
 from tests.billing.stripe_standin import StripeStandIn
 from tests.factories import create_platform_admin
 from tests.helpers import sign_in
-from tests.staff.test_two_factor_sign_in import _with_two_factor
 from tests.platform.helpers import enrol, platform_sign_in
+from tests.staff.test_two_factor_sign_in import _with_two_factor
 
 from .forms import Form, forms_on
 from .walk import HX, contact_by_email, fill, ids_of, owner_of, rules
