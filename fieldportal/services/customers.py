@@ -460,7 +460,7 @@ class CustomerDetail:
 
     contacts: list[Contact]
     sites: list[Site]
-    vehicles: list[fleets.VehicleWithStatus]
+    vehicles: "list[fleets.VehicleWithStatus]"  # a string: fleets → … → customers, half-built
     assets: list[Asset]
     job_types: list[JobType]
     requestable_ids: list[int]
