@@ -7,7 +7,7 @@ Two-factor is required: platform_admins carry the TOTP columns staff accounts ha
 (services/auth/two_factor.py works on both), the secret sealed.
 
 Revision ID: 3c2f45f3bd2e
-Revises: 0059a21719db
+Revises: b7e4c2a91d05
 Create Date: 2026-12-04 17:54:16.264904
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3c2f45f3bd2e'
-down_revision = '0059a21719db'
+down_revision = 'b7e4c2a91d05'
 branch_labels = None
 depends_on = None
 
