@@ -12,7 +12,6 @@ import os
 import shutil
 import threading
 import uuid
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -157,13 +156,7 @@ def _serve(instance: Path, *, demo_data: bool):
                 "RATELIMIT_STORAGE_URI": "memory://",
             }
         )
-        with app.app_context(), warnings.catch_warnings():
-            # SQLite cannot reflect the expression index on lower(customers.name), and says
-            # so whenever a batch migration reflects the tables its table refers to
-            # (tests/foundation/test_migrations.py names the same warning).
-            warnings.filterwarnings(
-                "ignore", "Skipped unsupported reflection of expression-based index"
-            )
+        with app.app_context():
             upgrade()
             if demo_data:
                 build_demo_data(scale="small", seed=1, echo=lambda *_: None)

@@ -2,19 +2,12 @@
 
 from datetime import datetime
 
-import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from fieldportal import create_app
 from fieldportal.extensions import db
 from tests.foundation.test_migrations import _insert
-
-# As in tests/foundation/test_migrations.py: SQLite cannot reflect the expression index on
-# lower(customers.name), and says so when a batch migration reflects the tables it refers to.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Skipped unsupported reflection of expression-based index:sqlalchemy.exc.SAWarning"
-)
 
 BEFORE = "4982d1971ed4"
 
