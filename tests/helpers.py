@@ -1,4 +1,5 @@
-"""Helpers tests import: sign a client in, read a response's visible text."""
+"""Helpers tests import: sign a client in, read a response's visible text, the emails
+queued of one kind."""
 
 import re
 from datetime import timedelta
@@ -6,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from fieldportal.extensions import db
-from fieldportal.models import AuthSession, Contact, SignInMethod, StaffUser, utcnow
+from fieldportal.models import AuthSession, Contact, OutboxEmail, SignInMethod, StaffUser, utcnow
 from fieldportal.services.auth.tokens import new_token, token_hash
 
 
@@ -64,3 +65,13 @@ def next_page_href(response) -> str:
     """The href of a list's Next link (a keyset page has no page number to guess)."""
     [href] = re.findall(r'<a rel="next" href="([^"]+)"', response.get_data(as_text=True))
     return href.replace("&amp;", "&")
+
+
+def queued_emails(kind: str) -> list[OutboxEmail]:
+    """The outbox's emails of this kind (``appointment_reminder``, ``on_my_way``…), oldest
+    first."""
+    return list(
+        db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.kind == kind).order_by(OutboxEmail.id)
+        )
+    )

@@ -8,22 +8,14 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import select
 
-from fieldportal.models import JobStatus, OutboxEmail, ReminderKind, SentReminder, StaffRole
+from fieldportal.models import JobStatus, ReminderKind, SentReminder, StaffRole
 from fieldportal.services import notifications, reminders
 from fieldportal.services.mail import unsubscribe
 from fieldportal.services.mail.outbox_delivery import deliver_pending
 from fieldportal.services.work import jobs, requests
 from fieldportal.services.work.requests import RequestInput
 from tests import factories
-from tests.helpers import sign_in, text_of
-
-
-def _emails(db, kind: str) -> list[OutboxEmail]:
-    return list(
-        db.session.scalars(
-            select(OutboxEmail).where(OutboxEmail.kind == kind).order_by(OutboxEmail.id)
-        )
-    )
+from tests.helpers import queued_emails, sign_in, text_of
 
 
 @pytest.fixture
@@ -77,7 +69,7 @@ def test_on_my_way_goes_once_to_the_contact_with_the_technician_and_window(
     app, db, job, contact, technician
 ):
     _set_off(app, job, technician)
-    [email] = _emails(db, "on_my_way")
+    [email] = queued_emails("on_my_way")
     assert email.to_address == "pat@harbour.example"
     assert email.subject.startswith("Sam from ")
     assert "Sam" in email.text_body and "Brake check" in email.text_body
@@ -85,7 +77,7 @@ def test_on_my_way_goes_once_to_the_contact_with_the_technician_and_window(
     # a retried request, a second worker: the event's key is taken, nothing more is sent
     with app.test_request_context():
         assert notifications.technician_on_the_way(job) is False
-    assert len(_emails(db, "on_my_way")) == 1
+    assert len(queued_emails("on_my_way")) == 1
     row = db.session.scalar(select(SentReminder).where(SentReminder.kind == ReminderKind.ON_MY_WAY))
     assert row.subject_id == job.id and row.due_at == job.status_changed_at
 
@@ -95,7 +87,7 @@ def test_job_completed_sums_up_the_work_with_a_link_to_the_history(
 ):
     _set_off(app, job, technician)
     _complete(app, job, technician, company)
-    [email] = _emails(db, "job_completed")
+    [email] = queued_emails("job_completed")
     assert email.to_address == "pat@harbour.example"
     assert f"Job #{job.number} completed" in email.subject
     assert "Replaced the front brake pads." in email.text_body
@@ -118,7 +110,7 @@ def test_a_company_that_switched_a_kind_off_sends_none_of_it(
 
     _set_off(app, job, technician)
     _complete(app, job, technician, company)
-    assert _emails(db, "on_my_way") == [] and len(_emails(db, "job_completed")) == 1
+    assert queued_emails("on_my_way") == [] and len(queued_emails("job_completed")) == 1
 
 
 def test_an_address_that_stopped_a_kind_gets_none_of_it_and_the_rest(
@@ -128,7 +120,7 @@ def test_an_address_that_stopped_a_kind_gets_none_of_it_and_the_rest(
         unsubscribe.opt_out(company.id, contact.email, ReminderKind.JOB_COMPLETED)
     _set_off(app, job, technician)
     _complete(app, job, technician, company)
-    assert _emails(db, "job_completed") == [] and len(_emails(db, "on_my_way")) == 1
+    assert queued_emails("job_completed") == [] and len(queued_emails("on_my_way")) == 1
 
 
 def test_no_one_to_tell_sends_nothing_and_completes_the_job(
@@ -138,7 +130,7 @@ def test_no_one_to_tell_sends_nothing_and_completes_the_job(
     _set_off(app, job, technician)
     _complete(app, job, technician, company)
     assert job.status == JobStatus.COMPLETED
-    assert _emails(db, "on_my_way") == [] and _emails(db, "job_completed") == []
+    assert queued_emails("on_my_way") == [] and queued_emails("job_completed") == []
 
 
 def test_a_notification_carries_its_one_click_unsubscribe(
@@ -156,12 +148,12 @@ def test_a_notification_carries_its_one_click_unsubscribe(
 def test_request_received_follows_the_company_and_the_address(app, db, customer, contact, company):
     with app.test_request_context():
         requests.submit_request(contact, company, RequestInput(description="Squeaky brakes."))
-    assert len(_emails(db, "request_received")) == 1
+    assert len(queued_emails("request_received")) == 1
 
     with app.test_request_context():
         unsubscribe.opt_out(company.id, contact.email, ReminderKind.REQUEST_RECEIVED)
         kept = requests.submit_request(contact, company, RequestInput(description="A flat tyre."))
-    assert kept.id is not None and len(_emails(db, "request_received")) == 1
+    assert kept.id is not None and len(queued_emails("request_received")) == 1
 
     with app.test_request_context():
         unsubscribe.opt_in(company.id, contact.email, ReminderKind.REQUEST_RECEIVED)
@@ -172,4 +164,4 @@ def test_request_received_follows_the_company_and_the_address(app, db, customer,
             by=factories.create_staff(company, email="owner@acme.example"),
         )
         requests.submit_request(contact, company, RequestInput(description="Wipers."))
-    assert len(_emails(db, "request_received")) == 1
+    assert len(queued_emails("request_received")) == 1

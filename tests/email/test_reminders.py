@@ -15,7 +15,6 @@ from fieldportal.models import (
     EmailOptOut,
     InvoiceStatus,
     JobStatus,
-    OutboxEmail,
     QuoteStatus,
     ReminderKind,
     ReminderSetting,
@@ -26,17 +25,9 @@ from fieldportal.services import reminders
 from fieldportal.services.clock import company_today
 from fieldportal.services.mail.outbox_delivery import deliver_pending
 from tests import factories
-from tests.helpers import sign_in, text_of
+from tests.helpers import queued_emails, sign_in, text_of
 
 NOW = datetime(2030, 3, 4, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in New York
-
-
-def _emails(db, kind: str) -> list[OutboxEmail]:
-    return list(
-        db.session.scalars(
-            select(OutboxEmail).where(OutboxEmail.kind == kind).order_by(OutboxEmail.id)
-        )
-    )
 
 
 @pytest.fixture
@@ -70,7 +61,7 @@ def test_an_appointment_is_reminded_once_within_its_lead_time(app, db, customer)
     with app.test_request_context():
         assert reminders.send_due_reminders(NOW) == 1
         assert reminders.send_due_reminders(NOW + timedelta(minutes=5)) == 0
-    [email] = _emails(db, "appointment_reminder")
+    [email] = queued_emails("appointment_reminder")
     assert email.to_address == contact.email and email.related_id == inside.id
     assert "Brake check" in email.text_body and "Hello Pat" in email.text_body
     # the whole window in the company's time (New York, 5 hours behind UTC in March)
@@ -93,7 +84,7 @@ def test_a_rescheduled_visit_is_a_new_appointment(app, db, customer):
         job.window_end += timedelta(hours=2)
         db.session.flush()
         assert reminders.send_due_reminders(NOW) == 1
-    assert len(_emails(db, "appointment_reminder")) == 2
+    assert len(queued_emails("appointment_reminder")) == 2
 
 
 def test_the_appointment_goes_to_a_contact_who_sees_the_jobs_site(app, db, customer):
@@ -109,7 +100,7 @@ def test_the_appointment_goes_to_a_contact_who_sees_the_jobs_site(app, db, custo
     _job(customer, 21, site_id=None)  # no site: whole-customer contacts only, else the customer
     with app.test_request_context():
         assert reminders.send_due_reminders(NOW) == 2
-    assert sorted(e.to_address for e in _emails(db, "appointment_reminder")) == [
+    assert sorted(e.to_address for e in queued_emails("appointment_reminder")) == [
         "ap@harbour.example",
         "north@harbour.example",
     ]
@@ -136,7 +127,7 @@ def test_overdue_invoices_are_reminded_at_each_step_and_only_while_unpaid(app, d
         overdue.status = newer.status = InvoiceStatus.PAID
         db.session.flush()
         assert reminders.send_due_reminders(NOW + timedelta(days=10)) == 0
-    emails = _emails(db, "invoice_overdue_reminder")
+    emails = queued_emails("invoice_overdue_reminder")
     assert sorted(e.related_id for e in emails) == sorted([overdue.id, overdue.id, newer.id])
     assert paid.id not in {e.related_id for e in emails}
     assert "is still unpaid" in emails[0].text_body
@@ -172,7 +163,7 @@ def test_an_unanswered_quote_is_followed_up_once(app, db, customer):
     with app.test_request_context():
         assert reminders.send_due_reminders(NOW) == 1
         assert reminders.send_due_reminders(NOW + timedelta(days=1)) == 0
-    [email] = _emails(db, "quote_follow_up_reminder")
+    [email] = queued_emails("quote_follow_up_reminder")
     assert email.related_id == waiting.id and "Tyres" in email.text_body
 
 
@@ -192,8 +183,8 @@ def test_a_kind_switched_off_or_retimed_follows_the_setting(app, db, customer, c
     factories.create_invoice(customer, due_on=company_today(company, NOW) - timedelta(days=4))
     with app.test_request_context():
         assert reminders.send_due_reminders(NOW) == 1  # the visit 30 h ahead, no invoice
-    assert len(_emails(db, "appointment_reminder")) == 1
-    assert _emails(db, "invoice_overdue_reminder") == []
+    assert len(queued_emails("appointment_reminder")) == 1
+    assert queued_emails("invoice_overdue_reminder") == []
 
 
 def test_a_suspended_company_sends_no_reminders(app, db, customer, company):
@@ -327,7 +318,7 @@ def test_two_schedulers_at_once_send_each_reminder_once(app, committed_db):
     # nothing; on PostgreSQL the unique key turns the loser's inserts away.
     assert sum(counts) == 3, (counts, errors)
     assert committed_db.session.scalar(select(func.count()).select_from(SentReminder)) == 3
-    emails = _emails(committed_db, "appointment_reminder")
+    emails = queued_emails("appointment_reminder")
     assert len(emails) == 3 and len({e.related_id for e in emails}) == 3
 
 
@@ -366,7 +357,7 @@ def test_a_reminder_can_be_stopped_in_one_click_and_only_that_kind_stops(
     )
     with app.test_request_context():
         assert reminders.send_due_reminders(NOW) == 1  # the invoice, not the second visit
-    assert [e.kind for e in _emails(db, "appointment_reminder")] == ["appointment_reminder"]
+    assert [e.kind for e in queued_emails("appointment_reminder")] == ["appointment_reminder"]
 
 
 def test_a_forged_or_altered_unsubscribe_link_is_not_found(client, customer):

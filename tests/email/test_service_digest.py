@@ -6,26 +6,19 @@ vehicle is due; not to contacts who cannot see vehicles or request work."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
-from fieldportal.models import OutboxEmail, PortalPermission, ReminderKind
+from fieldportal.models import PortalPermission, ReminderKind
 from fieldportal.services import reminders
 from fieldportal.services.fleet import service_digest
 from fieldportal.services.mail import unsubscribe
 from tests import factories
-from tests.helpers import sign_in
+from tests.helpers import queued_emails, sign_in
 
 MONDAY_9AM_NEW_YORK = datetime(2030, 3, 4, 14, 0, tzinfo=UTC)
 
 
-def _digests(db) -> list[OutboxEmail]:
-    return list(
-        db.session.scalars(
-            select(OutboxEmail)
-            .where(OutboxEmail.kind == "service_due_digest")
-            .order_by(OutboxEmail.id)
-        )
-    )
+def _digests() -> list:
+    return queued_emails("service_due_digest")
 
 
 @pytest.fixture
@@ -60,7 +53,7 @@ def test_a_manager_gets_the_due_vehicles_overdue_first_with_a_request_link_each(
     app, db, company, manager, vehicles
 ):
     assert _send(app) == 1
-    [email] = _digests(db)
+    [email] = _digests()
     assert email.to_address == "frank@metro.example"
     assert email.subject.startswith("2 vehicles due for service")
     text = email.text_body
@@ -75,7 +68,7 @@ def test_once_a_week_however_often_the_scan_runs(app, db, manager, vehicles):
     assert _send(app, MONDAY_9AM_NEW_YORK + timedelta(hours=5)) == 0
     assert _send(app, MONDAY_9AM_NEW_YORK + timedelta(days=6)) == 0  # Sunday
     assert _send(app, MONDAY_9AM_NEW_YORK + timedelta(days=7)) == 1  # next Monday
-    assert len(_digests(db)) == 2
+    assert len(_digests()) == 2
 
 
 def test_the_week_starts_monday_7am_where_the_company_works(company, fleet):
@@ -90,7 +83,7 @@ def test_the_week_starts_monday_7am_where_the_company_works(company, fleet):
 
 def test_no_vehicle_due_no_email(app, db, fleet, manager):
     factories.create_vehicle(fleet, plate="FINE-1", odometer=1000, last_service_odometer=0)
-    assert _send(app) == 0 and _digests(db) == []
+    assert _send(app) == 0 and _digests() == []
 
 
 def test_only_managers_who_see_vehicles_and_request_work(
@@ -107,7 +100,7 @@ def test_only_managers_who_see_vehicles_and_request_work(
     consumer = factories.create_customer(company, name="Ann Home")
     factories.create_contact(consumer, email="me@home.example")
     _send(app)
-    assert [email.to_address for email in _digests(db)] == ["frank@metro.example"]
+    assert [email.to_address for email in _digests()] == ["frank@metro.example"]
 
 
 def test_a_manager_of_some_sites_sees_only_their_vehicles(app, db, fleet, manager, vehicles):
@@ -118,7 +111,7 @@ def test_a_manager_of_some_sites_sees_only_their_vehicles(app, db, fleet, manage
     )
     db.session.flush()
     _send(app)
-    [north_digest] = [e for e in _digests(db) if e.to_address == site_manager.email]
+    [north_digest] = [e for e in _digests() if e.to_address == site_manager.email]
     assert "LATE-1" in north_digest.text_body and "SOON-1" not in north_digest.text_body
 
 
@@ -134,4 +127,4 @@ def test_switched_off_by_the_company_or_stopped_by_the_address(
     off = {reminders.timing_field(kind): t.default for kind, t in reminders.TIMINGS.items()}
     assert client.post("/settings/reminders", data=off).status_code == 303
     assert not reminders.sends(company.id, ReminderKind.SERVICE_DUE_DIGEST)
-    assert _send(app) == 0 and _digests(db) == []
+    assert _send(app) == 0 and _digests() == []
