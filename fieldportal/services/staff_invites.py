@@ -10,11 +10,10 @@ it still waiting in the outbox stop working. Revoking deletes the never-used acc
 its link is gone too."""
 
 from ..extensions import db
-from ..models import Company, SetupPurpose, SignInMethod, StaffRole, StaffUser, utcnow
+from ..models import Company, SetupPurpose, StaffRole, StaffUser, utcnow
 from . import audit, settings
-from .auth.auth_sessions import start_session
 from .auth.passwords import hash_secret
-from .auth.staff_auth import staff_for_email
+from .auth.staff_auth import PasswordAccepted, after_right_password, staff_for_email
 from .auth.staff_passwords import redeem_link
 from .auth.tokens import new_token
 from .companies import links
@@ -119,16 +118,17 @@ def revoke(staff: StaffUser, *, by: StaffUser) -> None:
     db.session.flush()
 
 
-def accept(token: str, *, name: str, password: str) -> StaffUser:
+def accept(token: str, *, name: str, password: str) -> PasswordAccepted:
     """The invited person chooses their name and password through the link: the account
-    becomes active and is signed in (the session cookie goes with the response). Invalid
-    on ``password`` for a weak one (the link stays usable); NotFound when the link
-    expired, was used, replaced or revoked; of two requests racing with one link one wins."""
+    becomes active and is signed in as by that password (the session cookie goes with the
+    response) — or half signed in, when their company requires two-factor, with setting it
+    up the step left. Invalid on ``password`` for a weak one (the link stays usable);
+    NotFound when the link expired, was used, replaced or revoked; of two requests racing
+    with one link one wins."""
     staff = redeem_link(SetupPurpose.STAFF_INVITE, token, password)
     staff.name = " ".join(name.split()) or staff.name
     staff.active = True
     staff.invited_at = None
-    staff.last_login_at = utcnow()
     audit.record(
         staff.company_id,
         "staff.invite_accepted",
@@ -136,6 +136,4 @@ def accept(token: str, *, name: str, password: str) -> StaffUser:
         subject=staff,
         summary=f"{staff.name} accepted the invitation",
     )
-    # Signed in as by a password: the one they chose a moment ago.
-    start_session(staff, SignInMethod.STAFF_PASSWORD)
-    return staff
+    return after_right_password(staff, remember=False)

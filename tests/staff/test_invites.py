@@ -262,3 +262,32 @@ def test_only_owners_invite(app, db, company, create):
         assert client.get("/settings/staff").status_code == 404
         assert _invite(client).status_code == 404
     assert emails(db) == []
+
+
+def test_at_a_company_that_requires_two_factor_the_invitee_sets_it_up_before_anything(
+    app, db, staff_client, company
+):
+    import re
+
+    import pyotp
+
+    from fieldportal.models import TwoFactorPolicy
+
+    _invite(staff_client)
+    company.two_factor_required = TwoFactorPolicy.ALL  # (the owner's own session ends now)
+    db.session.flush()
+    visitor = app.test_client()
+    joined = _accept(visitor, _token(db))
+    assert joined.status_code == 303 and joined.headers["Location"] == "/login/two-factor"
+    assert visitor.get("/").status_code == 302  # nothing else until it is set up
+    page = visitor.get("/login/two-factor")
+    assert page.status_code == 200 and "set it up now" in text_of(page)
+    html = page.get_data(as_text=True)
+    secret = re.search(r'<code class="secret" translate="no">([A-Z2-7 ]+)</code>', html)[1]
+    done = visitor.post(
+        "/login/two-factor", data={"code": pyotp.TOTP(secret.replace(" ", "")).now()}
+    )
+    assert done.status_code == 200 and visitor.get("/").status_code == 200
+    db.session.expire_all()
+    invitee = _invited(db)
+    assert invitee.active and invitee.has_two_factor and invitee.last_login_at is not None

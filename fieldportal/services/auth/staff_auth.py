@@ -81,6 +81,13 @@ def sign_in_with_password(email: str, password: str, *, remember: bool) -> Passw
     staff = authenticate_staff(email, password)
     if staff is None:
         return None
+    return after_right_password(staff, remember=remember)
+
+
+def after_right_password(staff: StaffUser, *, remember: bool) -> PasswordAccepted:
+    """A right password — typed at sign-in, or just chosen through an invitation: signed
+    in, or half signed in when a second factor is to come (theirs, or the one their
+    company requires them to set up)."""
     if staff.has_two_factor or staff.must_use_two_factor:
         return _half_sign_in(staff, remember=remember)
     signed_in(staff, remember=remember)
