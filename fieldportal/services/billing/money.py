@@ -170,9 +170,9 @@ def ppm_to_percent(ppm: int) -> Decimal:
 
 
 def format_percent(ppm: int) -> str:
-    """A rate for people to read, trailing zeros trimmed: "8.875", "8.25", "10", "0"."""
-    text = format(ppm_to_percent(ppm), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """A rate for people to read: "8.875", "8.25", "10", "0" (``ppm_to_percent`` is exact
+    with no trailing zeros already; "f" keeps it out of exponent notation)."""
+    return format(ppm_to_percent(ppm), "f")
 
 
 def to_cents(amount: Decimal) -> int:
