@@ -91,6 +91,7 @@ MODULES: dict[str, Module] = {
             "tests/billing/test_amount_input.py",
             "tests/billing/test_tax_rates.py",
             "tests/billing/test_figures_agree.py",
+            "tests/billing/test_money_edges.py",
         ),
         figures=(
             Figure(
@@ -127,6 +128,7 @@ MODULES: dict[str, Module] = {
             "tests/billing/test_money.py",
             "tests/billing/test_stripe.py",
             "tests/billing/test_operator_invoices.py",
+            "tests/billing/test_payment_edges.py",
         ),
         functions=(
             "*.x_is_overdue__*",
@@ -209,6 +211,11 @@ MODULES: dict[str, Module] = {
             "tests/portal/test_portal_switch.py",
             "tests/portal/test_contact_password.py",
             "tests/email/test_fleet_link.py",
+            "tests/portal/test_tabs.py",
+            "tests/staff/test_two_factor_sign_in.py",
+            "tests/staff/test_profile.py",
+            "tests/platform/test_suspension_and_plans.py",
+            "tests/portal/test_sessions_edges.py",
         ),
         figures=(
             Figure(

@@ -520,7 +520,11 @@ def test_portal_idle_timeout_is_thirty_minutes(client, company, contact, db):
 
 @pytest.mark.parametrize(
     ("idle", "answer"),
-    [(timedelta(minutes=29), "dashboard"), (timedelta(minutes=31), "sign-in")],
+    # Seconds either side of 30 minutes, so 29 or 31 minutes would fail one of them.
+    [
+        (timedelta(minutes=29, seconds=50), "dashboard"),
+        (timedelta(minutes=30, seconds=10), "sign-in"),
+    ],
 )
 def test_portal_idle_limit_from_both_sides(client, company, contact, db, idle, answer):
     row = _signed_in_by_link(client, company, contact, db)
