@@ -286,6 +286,26 @@ _LIMITER_SETS_IT = (
 _SCOPE = "fieldportal.services.portal.site_scope."
 _ALL_SITES = "every portal principal (Contact, FleetTokenViewer) has all_sites: no default used"
 _SQL_NULL = "a NULL interval or date makes the comparison NULL, which flags no row either way"
+_MONEY = "fieldportal.services.billing.money."
+_EXACT_PERCENT = (
+    "str() of ppm / 10,000 never uses exponent notation: the quotient's exponent is 0 to -4"
+)
+_PAYMENTS = "fieldportal.services.billing.invoices."
+_NO_SYNC = "SQLAlchemy reads synchronize_session=None as False; _expire does the syncing"
+_UNPAID_NULL = (
+    "the rows it leaves unpaid have no paid_at already: only a paid invoice has one, and "
+    "apply_payment updates only sent invoices"
+)
+_DATETIME_TYPE = (
+    "a datetime literal without a type binds as DateTime, which stores the same UTC value"
+)
+_SESSIONS = "fieldportal.services.auth.auth_sessions."
+_OVERWRITTEN = "the first expires_at is replaced by the limit before the row is flushed"
+_ONLY_GET_ID = (
+    "read only by get_id, which Flask-Login calls only in login_user, with start_session's "
+    "own row; the next request loads the principal afresh"
+)
+_MICROSECOND = "> against >=: differs only at the very microsecond of the limit"
 EQUIVALENT: dict[str, str] = {
     "fieldportal.services.auth.lockout.x_is_locked__mutmut_3": (
         "> -> >=: differs only at the very microsecond the lock ends"
@@ -331,6 +351,40 @@ EQUIVALENT: dict[str, str] = {
     _SCOPE + "x_customer_records__mutmut_9": (
         "without company_id: a customer id belongs to one company, so customer_id alone "
         "keeps to the same rows"
+    ),
+    _MONEY + "x__parse_exact__mutmut_3": (
+        "'XXXX' for no text: refused as not digits, the same message as the empty text"
+    ),
+    _MONEY + "x__parse_exact__mutmut_10": (
+        "strip('XX.XX') strips X as well as '.': a text with an X fails the digits check anyway"
+    ),
+    _MONEY + "x__parse_exact__mutmut_28": (
+        "quantize takes only the exponent: Decimal(2).scaleb(-2) has the same as Decimal(1)'s"
+    ),
+    _MONEY + "x_format_percent__mutmut_4": _EXACT_PERCENT,
+    _MONEY + "x_format_percent__mutmut_7": "'F' is 'f' but for infinity and NaN, never a rate",
+    _PAYMENTS + "x_apply_payment__mutmut_5": _NO_SYNC,
+    _PAYMENTS + "x_reverse_payment__mutmut_2": _NO_SYNC,
+    _PAYMENTS + "x_apply_payment__mutmut_28": _UNPAID_NULL,
+    _PAYMENTS + "x_apply_payment__mutmut_30": _UNPAID_NULL,
+    _PAYMENTS + "x_reverse_payment__mutmut_5": _UNPAID_NULL,
+    _PAYMENTS + "x_reverse_payment__mutmut_23": _UNPAID_NULL,
+    _PAYMENTS + "x_reverse_payment__mutmut_25": _UNPAID_NULL,
+    _PAYMENTS + "x_apply_payment__mutmut_33": _DATETIME_TYPE,
+    _PAYMENTS + "x_apply_payment__mutmut_35": _DATETIME_TYPE,
+    _PAYMENTS + "x_reverse_payment__mutmut_27": "NULL is NULL whatever its type",
+    _PAYMENTS + "x_reverse_payment__mutmut_29": "NULL is NULL whatever its type",
+    _SESSIONS + "x_start_session__mutmut_10": _OVERWRITTEN,
+    _SESSIONS + "x_start_session__mutmut_17": _OVERWRITTEN,
+    _SESSIONS + "x_start_session__mutmut_33": _ONLY_GET_ID,
+    _SESSIONS + "x_load_principal__mutmut_32": _ONLY_GET_ID,
+    _SESSIONS + "x_load_principal__mutmut_23": _MICROSECOND,
+    _SESSIONS + "x_load_principal__mutmut_27": _MICROSECOND,
+    _SESSIONS + "x_load_principal__mutmut_36": _MICROSECOND,
+    _SESSIONS + "x_load_half_signed_in__mutmut_15": _MICROSECOND,
+    _SESSIONS + "x_load_half_signed_in__mutmut_7": (
+        "its one caller (staff_two_factor) takes the row only when its awaiting step is the "
+        "page's, and a full session awaits none"
     ),
     _INTERVALS + "x_overdue_clause__mutmut_51": _SQL_NULL,
     _INTERVALS + "x_overdue_clause__mutmut_68": _SQL_NULL,

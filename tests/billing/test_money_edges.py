@@ -113,6 +113,21 @@ def test_the_per_row_figures_are_zero_for_a_customer_with_no_invoices(db, two_cu
     assert tuple(row) == (0, 0)
 
 
+def test_the_per_row_invoiced_figure_is_each_customers_own(db, create, two_customers):
+    harbour, other = two_customers
+    create.invoice(harbour, lines=(("Ours", 700),))
+    create.invoice(other, lines=(("Theirs", 5_000),))
+    start, end = money.month_to_date_bounds(date.today())
+    figures = dict(
+        db.session.execute(
+            select(Customer.id, money.invoiced_of_customer(Customer.id, start, end)).where(
+                Customer.id.in_((harbour.id, other.id))
+            )
+        ).all()
+    )
+    assert figures == {harbour.id: 700, other.id: 5_000}
+
+
 def test_replacing_lines_keeps_exactly_the_new_ones_in_order(db, create, two_customers):
     harbour, _ = two_customers
     invoice = create.invoice(

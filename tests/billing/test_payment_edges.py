@@ -26,6 +26,7 @@ def test_no_money_goes_onto_an_invoice_that_is_not_sent(create, db, customer, st
 
 def test_a_part_payment_leaves_the_invoice_open_and_unstamped(create, customer):
     invoice = create.invoice(customer)
+    assert invoice.amount_paid_cents == 0  # loaded now, so the payment must expire it
     assert apply_payment(invoice.id, 4_000) is True
     # read from the invoice in hand: the UPDATE expired what it changed
     assert (invoice.amount_paid_cents, invoice.status, invoice.paid_at) == (
@@ -47,6 +48,7 @@ def test_the_last_payment_stamps_the_invoice_paid_now(create, customer):
 def test_a_refund_reopens_a_paid_invoice_and_clears_its_paid_date(create, customer):
     invoice = create.invoice(customer)
     apply_payment(invoice.id, 10_000)
+    assert invoice.status == InvoiceStatus.PAID  # loaded now, so the refund must expire it
     reverse_payment(invoice.id, 2_500)
     assert (invoice.amount_paid_cents, invoice.status, invoice.paid_at) == (
         7_500,

@@ -11,11 +11,20 @@ from fieldportal.services.auth.tokens import new_token, token_hash
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import sign_in, text_of
 
-from ..staff.test_two_factor_sign_in import _with_two_factor
+from ..staff.test_two_factor_sign_in import _now_code, _with_two_factor
 
 
 def _log_in(client, staff: StaffUser, **extra):
     return client.post("/login", data={"email": staff.email, "password": DEFAULT_PASSWORD, **extra})
+
+
+def _log_in_from(client, staff: StaffUser, agent: str, **extra):
+    return client.post(
+        "/login",
+        data={"email": staff.email, "password": DEFAULT_PASSWORD, **extra},
+        headers={"User-Agent": agent},
+        environ_base={"REMOTE_ADDR": "198.51.100.4"},
+    )
 
 
 def _live_sessions(db, **where) -> int:
@@ -147,3 +156,42 @@ def test_a_site_scoped_contact_is_loaded_with_everything_its_pages_ask_for(
     page = client.get(f"/portal/{company.slug}/")
     assert page.status_code == 200
     assert db.session.get(Company, company.id).name in text_of(page)
+
+
+CODE_PAGE = "/login/code"
+
+
+@pytest.mark.parametrize("agent", ["Mozilla/5.0 " + "y" * 400, ""])
+def test_the_code_step_records_the_browser_address_and_keep_me_signed_in(client, db, owner, agent):
+    _with_two_factor(db, owner)
+    response = _log_in_from(client, owner, agent, remember="y")
+    assert response.headers["Location"].startswith(CODE_PAGE)
+    row = db.session.scalar(select(AuthSession).where(AuthSession.awaiting.is_not(None)))
+    assert (row.ip_address, row.user_agent, row.remember) == ("198.51.100.4", agent[:300], True)
+
+
+def test_keep_me_signed_in_carries_through_the_code_step(client, db, owner):
+    secret, _ = _with_two_factor(db, owner)
+    _log_in_from(client, owner, "Mozilla/5.0", remember="y")
+    assert client.post(CODE_PAGE, data={"code": _now_code(secret)}).status_code == 303
+    assert _remember_cookie(client) is not None
+
+
+@pytest.mark.parametrize("presented", ["someone else's", "a full session's"])
+def test_the_code_step_accepts_only_its_own_half_signed_in_token(
+    app, client, db, company, create, owner, presented
+):
+    """While another person is half signed in, a made-up or full-session token in the
+    step's cookie reaches no code page."""
+    colleague = create.staff(company, email="colleague@acme.test")
+    _with_two_factor(db, colleague)
+    _log_in_from(app.test_client(), colleague, "Mozilla/5.0")
+    token = new_token()
+    if presented == "a full session's":
+        signed_in = app.test_client()
+        sign_in(signed_in, owner)
+        with signed_in.session_transaction() as session:
+            token = session["_user_id"]
+    with client.session_transaction() as session:
+        session["half_signed_in"] = token
+    assert client.get(CODE_PAGE).headers["Location"].startswith("/login")

@@ -182,18 +182,16 @@ def _principal_of(row: AuthSession):
 def load_principal(cookie_token: str):
     """The staff user, contact or fleet viewer of a live session, or None."""
     # One query: the session with its person, their company and customer, and the
-    # sites a site-scoped contact sees (every portal page asks for them).
+    # sites a site-scoped contact sees (every portal page asks for them). A contact's
+    # customer and company are the session's own (AuthSession.customer below), which the
+    # contact's relationships then find in the identity map without a query.
     row = (
         db.session.execute(
             select(AuthSession)
             .where(AuthSession.token_hash == token_hash(cookie_token))
             .options(
                 joinedload(AuthSession.staff_user),
-                joinedload(AuthSession.contact).options(
-                    joinedload(Contact.company),
-                    joinedload(Contact.customer),
-                    joinedload(Contact.sites),
-                ),
+                joinedload(AuthSession.contact).joinedload(Contact.sites),
                 joinedload(AuthSession.customer).joinedload(Customer.company),
             )
         )
@@ -220,7 +218,7 @@ def load_principal(cookie_token: str):
 
 def end_current_session(principal) -> None:
     """Sign out: delete the session row, so a replayed cookie is signed out too."""
-    row = getattr(principal, "auth_session", None)
+    row = principal.auth_session
     if row is not None:
         db.session.execute(delete(AuthSession).where(AuthSession.id == row.id))
     logout_user()

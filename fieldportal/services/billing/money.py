@@ -242,12 +242,11 @@ def compute_totals(lines, tax_rate_ppm: int) -> Totals:
 
 def replace_lines(document, lines: list[LineInput]) -> Totals:
     """Replace the line items of a quote or invoice and store its new totals."""
-    from ...models import Invoice, LineItem
+    from ...models import LineItem
 
     totals = compute_totals(lines, document.tax_rate_ppm)
     if not within_limits(totals):
         raise Invalid(TOTAL_TOO_LARGE)
-    parent = "invoice_id" if isinstance(document, Invoice) else "quote_id"
     for old in list(document.lines):
         db.session.delete(old)
     document.lines.clear()
@@ -261,7 +260,6 @@ def replace_lines(document, lines: list[LineInput]) -> Totals:
             unit_price_cents=line.unit_price_cents,
             taxable=line.taxable,
             amount_cents=line.amount_cents,
-            **{parent: document.id},
         )
         db.session.add(item)
         document.lines.append(item)
