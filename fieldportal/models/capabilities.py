@@ -34,9 +34,14 @@ class Capability(enum.StrEnum):
     IMPORT_DATA = "import_data"  # bring customers, sites, vehicles and assets in from files
     # Export everything held about one customer, and erase a customer on request.
     CUSTOMER_DATA = "customer_data"
+    READ_AUDIT_LOG = "read_audit_log"  # the company-wide log of who did what
 
 
-_OFFICE = frozenset(Capability) - {Capability.MANAGE_SETTINGS, Capability.CUSTOMER_DATA}
+_OFFICE = frozenset(Capability) - {
+    Capability.MANAGE_SETTINGS,
+    Capability.CUSTOMER_DATA,
+    Capability.READ_AUDIT_LOG,
+}
 
 ROLE_CAPABILITIES: dict[StaffRole, frozenset[Capability]] = {
     StaffRole.OWNER: frozenset(Capability),

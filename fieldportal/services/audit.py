@@ -4,6 +4,7 @@ from flask import has_request_context, request
 
 from ..extensions import db
 from ..models import AuditEvent, Contact, StaffUser
+from . import audit_trail
 
 
 def record(
@@ -17,6 +18,7 @@ def record(
     **details,
 ) -> AuditEvent:
     """Add an audit event (who, what, when) to the session; the caller commits."""
+    assert audit_trail.is_known(action), f"give {action!r} its words in audit_trail.SENTENCES"
     event = AuditEvent(
         company_id=company_id,
         action=action,

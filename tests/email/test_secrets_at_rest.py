@@ -60,7 +60,7 @@ def delivered_text(envelope) -> str:
 def test_the_scan_finds_a_value_that_is_stored(db, create, company):
     """The scan itself can fail: a value that is in a text and a JSON column is found."""
     contact = create.contact(create.customer(company), email="needle-4471@metro.example")
-    audit.record(company.id, "test.planted", subject=contact, planted="needle-4471")
+    audit.record(company.id, "contact.updated", subject=contact, planted="needle-4471")
     db.session.flush()
     found = columns_holding(db, "needle-4471")
     assert "contacts.email" in found and "audit_events.details" in found

@@ -193,7 +193,9 @@ def test_the_audit_log_pages_by_keyset(admin_client, db, company, platform_admin
     from fieldportal.services.platform import audit
 
     for n in range(55):
-        audit.record("test.event", admin=platform_admin, company=company, summary=f"Event {n:02d}")
+        audit.record(
+            "company.resumed", admin=platform_admin, company=company, summary=f"Event {n:02d}"
+        )
     db.session.flush()
     first = admin_client.get("/platform/audit")
     assert "Event 54" in text_of(first) and "Event 04" not in text_of(first)

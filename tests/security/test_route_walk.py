@@ -143,6 +143,7 @@ CAPABILITY_OF_SECTION = {
     "settings": Capability.MANAGE_SETTINGS,
     "import": Capability.IMPORT_DATA,
     "payments": Capability.SEE_MONEY,
+    "audit": Capability.READ_AUDIT_LOG,
     "view-as": None,  # leaving a preview
     "profile": None,  # your own name and password
 }

@@ -19,6 +19,7 @@ NAV_ITEMS = [
     ("operator.outbox_list", "Outbox"),
     ("operator.import_page", "Import"),
     ("operator.settings", "Settings"),
+    ("operator.audit_log", "Audit log"),
 ]
 
 

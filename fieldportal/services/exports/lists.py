@@ -8,7 +8,7 @@ partially paid, expired). Money columns appear only where the list shows money.
 
 from ...csv_export import Column, Export, rows_of
 from ...models import Company, Customer
-from .. import customers
+from .. import audit_trail, customers
 from ..billing import ageing, invoices, payment_list, quotes
 from ..clock import company_today
 from ..fleet import fleets
@@ -209,3 +209,16 @@ def ar_ageing(company: Company, query: ageing.AgeingQuery) -> Export:
         yield ageing.totals(company_id, today)
 
     return Export("ar-ageing", columns, rows)
+
+
+def audit_log(company: Company, query: audit_trail.AuditQuery) -> Export:
+    """The audit log (kind, person and date filters), newest first, one sentence a row."""
+    columns = [
+        Column("When", lambda e: e.at),
+        Column("Who", lambda e: e.who),
+        Column("Kind", lambda e: e.kind),
+        Column("What", lambda e: e.sentence),
+        Column("Record", lambda e: e.record_label),
+        Column("From", lambda e: e.ip_address),
+    ]
+    return Export("audit-log", columns, audit_trail.every_entry(company, query))

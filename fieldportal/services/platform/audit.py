@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Company, PlatformAdmin, PlatformAuditEvent
 from ...pagination import Key, ListQuery, Page, paginate_after
+from .. import audit_trail
 
 EVENTS_PER_PAGE = 50
 
@@ -20,6 +21,9 @@ def record(
     **details,
 ) -> PlatformAuditEvent:
     """Add a platform audit event to the session; the caller's commit point commits it."""
+    assert company is None or audit_trail.is_known(action), (
+        f"give {action!r} its words in audit_trail.SENTENCES: the company's audit log shows it"
+    )
     event = PlatformAuditEvent(
         action=action,
         platform_admin_id=admin.id if admin is not None else None,
