@@ -384,3 +384,18 @@ def test_a_report_or_invoice_of_a_job_is_at_the_jobs_site(client, db, create, bo
     assert client.get(_url(f"/invoices/{moved_invoice.id}")).status_code == 404
     listing = text_of(client.get(_url("/reports")))
     assert "Siteless" in listing and "Moved" not in listing
+
+
+def test_both_twins_put_a_job_document_at_its_jobs_site_whatever_its_own_says(db, create, books):
+    """An invoice stored without a site, and one whose job moved to another building: each
+    is where its job is, in SQL and in Python alike."""
+    north, south = books.places["north"].site, books.places["south"].site
+    job = create.job(north.customer, JobStatus.COMPLETED, site_id=north.id)
+    siteless = create.invoice(north.customer, job_id=job.id)
+    stale = create.invoice(north.customer, site_id=south.id, job_id=job.id)
+    db.session.flush()
+    for invoice in (siteless, stale):
+        assert visible(invoice, {north.id}) and not visible(invoice, {south.id})
+        in_north = site_condition(Invoice, {north.id})
+        found = db.session.scalar(select(Invoice.id).where(Invoice.id == invoice.id, in_north))
+        assert found == invoice.id
