@@ -10,6 +10,12 @@ from .base import CreatedAtMixin, TenantMixin, UTCDateTime, utcnow
 from .customer import Customer, Site
 
 
+def vehicle_label(year, make, model, plate) -> str:
+    """How a vehicle is named wherever it appears: "2021 Ford Transit (KX21 ABC)"."""
+    name = " ".join(str(part) for part in (year, make, model) if part)
+    return f"{name} ({plate})" if plate else name
+
+
 class Vehicle(TenantMixin, CreatedAtMixin, db.Model):
     __tablename__ = "vehicles"
 
@@ -55,8 +61,7 @@ class Vehicle(TenantMixin, CreatedAtMixin, db.Model):
 
     @property
     def label(self) -> str:
-        name = " ".join(str(part) for part in (self.year, self.make, self.model) if part)
-        return f"{name} ({self.plate})" if self.plate else name
+        return vehicle_label(self.year, self.make, self.model, self.plate)
 
 
 class OdometerReading(TenantMixin, db.Model):

@@ -8,6 +8,7 @@ partially paid, expired). Money columns appear only where the list shows money.
 
 from ...csv_export import Column, Export, rows_of
 from ...models import Company, Customer
+from ...models.fleet import vehicle_label
 from .. import audit_trail, customers
 from ..billing import ageing, invoices, payment_list, quotes
 from ..clock import company_today
@@ -87,17 +88,17 @@ def jobs_list(company: Company, query: jobs.JobQuery) -> Export:
         Column("Number", lambda j: j.number),
         Column("Title", lambda j: j.title),
         Column("Status", lambda j: j.status),
-        Column("Customer", lambda j: j.customer.name),
-        Column("Site", lambda j: _name(j.site)),
-        Column("Vehicle", lambda j: j.vehicle.label if j.vehicle else None),
-        Column("Technician", lambda j: _name(j.technician)),
+        Column("Customer", lambda j: j.customer),
+        Column("Site", lambda j: j.site),
+        Column("Vehicle", lambda j: vehicle_label(j.year, j.make, j.model, j.plate) or None),
+        Column("Technician", lambda j: j.technician),
         Column("Window start", lambda j: j.window_start),
         Column("Window end", lambda j: j.window_end),
         Column("PO number", lambda j: j.po_number),
         Column("Completed", lambda j: j.completed_at),
         Column("Created", lambda j: j.created_at),
     ]
-    statement = jobs.job_select(company, query)
+    statement = jobs.job_rows_select(company, query)
     return Export("jobs", columns, lambda: rows_of(statement))
 
 

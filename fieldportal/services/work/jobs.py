@@ -462,10 +462,34 @@ def job_list(company: Company, query: JobQuery, per_page: int = JOBS_PER_PAGE) -
     return paginate_after(statement, query, keys=_job_keys(query), per_page=per_page)
 
 
-def job_select(company: Company, query: JobQuery) -> Select:
-    """Every job of the list, filtered and in its order (the CSV export reads it whole)."""
-    ordering = (key.ordering for key in _job_keys(query))
-    return _jobs_shown(company, query).order_by(*ordering)
+def job_rows_select(company: Company, query: JobQuery) -> Select:
+    """Every job of the list, filtered and in its order, as plain rows of what the CSV
+    export writes (no ORM entities: a row costs a tenth of a job with its four relations)."""
+    return (
+        select(
+            Job.number,
+            Job.title,
+            Job.status,
+            Customer.name.label("customer"),
+            Site.name.label("site"),
+            Vehicle.year,
+            Vehicle.make,
+            Vehicle.model,
+            Vehicle.plate,
+            StaffUser.name.label("technician"),
+            Job.window_start,
+            Job.window_end,
+            Job.po_number,
+            Job.completed_at,
+            Job.created_at,
+        )
+        .join(Customer, (Customer.id == Job.customer_id) & (Customer.company_id == company.id))
+        .outerjoin(Site, Site.id == Job.site_id)
+        .outerjoin(Vehicle, Vehicle.id == Job.vehicle_id)
+        .outerjoin(StaffUser, StaffUser.id == Job.technician_id)
+        .where(*_job_conditions(company, query))
+        .order_by(*(key.ordering for key in _job_keys(query)))
+    )
 
 
 def job_count(company: Company, query: JobQuery) -> Count:
